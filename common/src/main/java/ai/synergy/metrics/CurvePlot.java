@@ -1,0 +1,142 @@
+package ai.synergy.metrics;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+import javax.imageio.ImageIO;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.FontMetrics;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Draws training curves (training loss, test accuracy per epoch) side by side into one PNG with XChart.
+ */
+public final class CurvePlot {
+
+    private static final int CHART_WIDTH = 640;
+    private static final int CHART_HEIGHT = 440;
+    private static final int TITLE_HEIGHT = 40;
+
+    static {
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true");
+        }
+    }
+
+    private CurvePlot() {
+    }
+
+    /**
+     * Writes the curves of {@code epochs} to {@code png} under the given title. The image is written to a temporary
+     * file in the same folder and renamed into place, so {@code png} is either the old file or the complete new one.
+     * Non-finite values (a diverged loss) are left out of the curves.
+     */
+    public static void writePng(List<EpochMetrics> epochs, String title, Path png) {
+        if (epochs == null || epochs.isEmpty()) {
+            throw new IllegalArgumentException("no epochs to plot into " + png);
+        }
+        BufferedImage image = render(epochs, title == null ? "" : title);
+        Path absolute = png.toAbsolutePath();
+        Path dir = absolute.getParent();
+        Path tmp = null;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, "." + absolute.getFileName() + ".", ".tmp");
+            if (!ImageIO.write(image, "png", tmp.toFile())) {
+                throw new IllegalStateException("no PNG writer available in this JVM");
+            }
+            try {
+                Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING);
+            }
+            tmp = null;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write training curves to " + png + ": " + e.getMessage(), e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // best effort: the write already failed and that error is the one to report
+                }
+            }
+        }
+    }
+
+    /** The whole picture: a title strip above the loss chart and the accuracy chart. */
+    static BufferedImage render(List<EpochMetrics> epochs, String title) {
+        XYChart loss = chart("Training loss", "loss");
+        addSeries(loss, "train loss", epochs, EpochMetrics::trainLoss);
+
+        XYChart accuracy = chart("Test accuracy", "accuracy");
+        addSeries(accuracy, "top-1", epochs, EpochMetrics::testTop1);
+        addSeries(accuracy, "top-5", epochs, EpochMetrics::testTop5);
+
+        BufferedImage left = BitmapEncoder.getBufferedImage(loss);
+        BufferedImage right = BitmapEncoder.getBufferedImage(accuracy);
+        BufferedImage out = new BufferedImage(left.getWidth() + right.getWidth(),
+                TITLE_HEIGHT + Math.max(left.getHeight(), right.getHeight()), BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, out.getWidth(), out.getHeight());
+            g.setColor(Color.BLACK);
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
+            FontMetrics fm = g.getFontMetrics();
+            int x = Math.max(4, (out.getWidth() - fm.stringWidth(title)) / 2);
+            int y = (TITLE_HEIGHT - fm.getHeight()) / 2 + fm.getAscent();
+            g.drawString(title, x, y);
+            g.drawImage(left, 0, TITLE_HEIGHT, null);
+            g.drawImage(right, left.getWidth(), TITLE_HEIGHT, null);
+        } finally {
+            g.dispose();
+        }
+        return out;
+    }
+
+    private static XYChart chart(String title, String yTitle) {
+        XYChart chart = new XYChartBuilder().width(CHART_WIDTH).height(CHART_HEIGHT)
+                .title(title).xAxisTitle("epoch").yAxisTitle(yTitle).build();
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        return chart;
+    }
+
+    /** Adds the finite values of one metric as a line with markers; adds nothing when there are none. */
+    private static void addSeries(XYChart chart, String name, List<EpochMetrics> epochs,
+                                  Function<EpochMetrics, ? extends Number> metric) {
+        List<Integer> xs = new ArrayList<>();
+        List<Double> ys = new ArrayList<>();
+        for (EpochMetrics m : epochs) {
+            Number v = metric.apply(m);
+            if (v != null && Double.isFinite(v.doubleValue())) {
+                xs.add(m.epoch());
+                ys.add(v.doubleValue());
+            }
+        }
+        if (xs.isEmpty()) {
+            return;
+        }
+        XYSeries series = chart.addSeries(name, xs, ys);
+        series.setMarker(SeriesMarkers.CIRCLE);
+    }
+}

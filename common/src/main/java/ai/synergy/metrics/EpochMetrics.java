@@ -1,0 +1,29 @@
+package ai.synergy.metrics;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/**
+ * One line of {@code metrics.jsonl}: what one training epoch did and how the model scored after it.
+ *
+ * @param epoch          1-based epoch number
+ * @param trainLoss      mean training loss over the epoch's averaging rounds
+ * @param learningRate   learning rate used in the epoch's last round
+ * @param testTop1       top-1 accuracy on the held-out set
+ * @param testTop5       top-5 accuracy on the held-out set, null when there are 5 classes or fewer
+ * @param testExamples   number of held-out examples scored
+ * @param imagesPerSecond training throughput of the epoch (training images / training wall time)
+ * @param epochSeconds   wall time of the epoch's training
+ * @param evalSeconds    wall time of the evaluation
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record EpochMetrics(
+        int epoch,
+        double trainLoss,
+        double learningRate,
+        double testTop1,
+        Double testTop5,
+        long testExamples,
+        double imagesPerSecond,
+        double epochSeconds,
+        double evalSeconds) {
+}

@@ -1,0 +1,50 @@
+package ai.synergy.model;
+
+/**
+ * Everything that defines a network's shape and initialisation: architecture, width, input and classes.
+ *
+ * @param architecture    the ResNet family and depth
+ * @param widthMultiplier channel multiplier of the CIFAR family (1 = 16/32/64 channels); must be 1 for ImageNet
+ * @param inputChannels   1 (grey) or 3 (RGB)
+ * @param inputHeight     input height in pixels
+ * @param inputWidth      input width in pixels
+ * @param numClasses      number of output classes
+ * @param inputMean       subtracted inside the network from inputs in [0, 1] (so attacks can work in [0, 1] units)
+ * @param inputStd        divides the shifted input inside the network
+ * @param seed            weight initialisation seed
+ */
+public record ModelSpec(
+        ModelArchitecture architecture,
+        int widthMultiplier,
+        int inputChannels,
+        int inputHeight,
+        int inputWidth,
+        int numClasses,
+        double inputMean,
+        double inputStd,
+        long seed) {
+
+    public ModelSpec {
+        if (architecture == null) {
+            throw new IllegalArgumentException("architecture must be set");
+        }
+        if (widthMultiplier < 1) {
+            throw new IllegalArgumentException("widthMultiplier must be >= 1, got " + widthMultiplier);
+        }
+        if (architecture.family() == ModelArchitecture.Family.IMAGENET && widthMultiplier != 1) {
+            throw new IllegalArgumentException("widthMultiplier applies to the CIFAR family only, got " + widthMultiplier);
+        }
+        if (inputChannels != 1 && inputChannels != 3) {
+            throw new IllegalArgumentException("inputChannels must be 1 or 3, got " + inputChannels);
+        }
+        if (inputHeight < 8 || inputWidth < 8) {
+            throw new IllegalArgumentException("input must be at least 8x8, got " + inputHeight + "x" + inputWidth);
+        }
+        if (numClasses < 2) {
+            throw new IllegalArgumentException("numClasses must be >= 2, got " + numClasses);
+        }
+        if (!(inputStd > 0)) {
+            throw new IllegalArgumentException("inputStd must be > 0, got " + inputStd);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package ai.synergy.nd4j;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.LayerHelper;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
+
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * Process-wide ND4J set-up shared by the driver and the executors: layer helpers, native threads, and a report of
+ * which ND4J build and which DL4J layer helpers are active.
+ */
+public final class Nd4jRuntime {
+    /** DL4J M2.1 keeps every oneDNN/cuDNN layer helper off unless this system property is "false". */
+    public static final String HELPERS_DISABLE_PROPERTY = "org.eclipse.deeplearning4j.helpers.disable";
+
+    private static volatile int configuredThreads = -1;
+
+    private Nd4jRuntime() {
+    }
+
+    /**
+     * Turns DL4J's layer helpers on for this JVM. Must run before the first network is built; it is also passed to
+     * every JVM as {@code -D} by bin/synergy and cluster-conf, this call covers embedders that forgot.
+     */
+    public static void enableLayerHelpers() {
+        if (System.getProperty(HELPERS_DISABLE_PROPERTY) == null) {
+            System.setProperty(HELPERS_DISABLE_PROPERTY, "false");
+        }
+    }
+
+    /**
+     * Limits ND4J's native threads (its own pool, OpenMP and BLAS) to {@code threads}, so that N concurrent Spark tasks
+     * in one executor use N x threads cores and never oversubscribe. Cheap when called again with the same value.
+     */
+    public static void configureThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        if (configuredThreads == threads) {
+            return;
+        }
+        synchronized (Nd4jRuntime.class) {
+            Nd4j.getEnvironment().setMaxThreads(threads);
+            Nd4j.getEnvironment().setMaxMasterThreads(threads);
+            NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
+            configuredThreads = threads;
+        }
+    }
+
+    /** Threads last set by {@link #configureThreads}, or -1. */
+    public static int configuredThreads() {
+        return configuredThreads;
+    }
+
+    /** True when the loaded native build has oneDNN and DL4J's oneDNN check sees it (needs the Nd4jCpu shim). */
+    public static boolean oneDnnAvailable() {
+        return org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper.mklDnnEnabled();
+    }
+
+    /** Layer name -> helper class simple name, for every layer that has a helper slot (conv, batch norm, ...). */
+    public static Map<String, String> layerHelpers(ComputationGraph graph) {
+        Map<String, String> helpers = new TreeMap<>();
+        for (Layer layer : graph.getLayers()) {
+            LayerHelper helper = helperOf(layer);
+            String name = layer.conf().getLayer().getLayerName();
+            if (helper != null) {
+                helpers.put(name, helper.getClass().getSimpleName());
+            } else if (layer instanceof org.deeplearning4j.nn.layers.convolution.ConvolutionLayer
+                    || layer instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization) {
+                helpers.put(name, "none");
+            }
+        }
+        return helpers;
+    }
+
+    private static LayerHelper helperOf(Layer layer) {
+        if (layer instanceof org.deeplearning4j.nn.layers.convolution.ConvolutionLayer conv) {
+            return conv.getHelper();
+        }
+        if (layer instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization bn) {
+            return bn.getHelper();
+        }
+        return layer.getHelper();
+    }
+
+    /** One line for the log: backend, native build flags, threads, helper state. */
+    public static String describe() {
+        Properties env = Nd4j.getExecutioner().getEnvironmentInformation();
+        return "ND4J backend=" + env.getProperty("backend")
+                + " blas=" + env.getProperty("blas.vendor")
+                + " cores=" + env.getProperty("cores")
+                + " threads=" + Nd4j.getEnvironment().maxThreads()
+                + " oneDNN=" + oneDnnAvailable()
+                + " helpersAllowed=" + Nd4j.getEnvironment().helpersAllowed()
+                + " " + HELPERS_DISABLE_PROPERTY + "=" + System.getProperty(HELPERS_DISABLE_PROPERTY);
+    }
+}

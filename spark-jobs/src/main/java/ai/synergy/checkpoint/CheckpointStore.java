@@ -1,0 +1,121 @@
+package ai.synergy.checkpoint;
+
+import ai.synergy.config.InvalidInputException;
+import ai.synergy.config.Json;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Driver side: epoch checkpoints under {@code <out>/checkpoints/epoch-NNNN/} on any Hadoop file system, each holding
+ * {@code model.zip} (DL4J ModelSerializer, with updater state) and {@code state.json} ({@link CheckpointState}).
+ * A checkpoint is written into a temporary folder and renamed into place only when complete, so a killed driver
+ * never leaves a half-written one; folders that are not complete checkpoints are ignored when resuming.
+ */
+public final class CheckpointStore {
+    /** The model file inside a checkpoint. */
+    public static final String MODEL = "model.zip";
+    /** The provenance file inside a checkpoint. */
+    public static final String STATE = "state.json";
+    private static final Pattern NAME = Pattern.compile("epoch-\\d{4,}");
+
+    private final HadoopFiles files;
+    private final Path root;
+
+    public CheckpointStore(HadoopFiles files, Path outputDir) {
+        this.files = files;
+        this.root = new Path(outputDir, "checkpoints");
+    }
+
+    /** The folder that holds the checkpoints. */
+    public Path root() {
+        return root;
+    }
+
+    /** A checkpoint on disk. */
+    public record Checkpoint(Path dir, CheckpointState state) {
+    }
+
+    /** Writes the checkpoint of {@code state.epochsCompleted()} and keeps only the newest {@code keep}. */
+    public Path save(ComputationGraph graph, CheckpointState state, int keep) throws IOException {
+        files.fileSystem().mkdirs(root);
+        Path target = new Path(root, String.format("epoch-%04d", state.epochsCompleted()));
+        Path tmp = new Path(root, ".tmp-" + target.getName() + "-" + UUID.randomUUID());
+        files.fileSystem().mkdirs(tmp);
+        files.writeAtomically(new Path(tmp, MODEL), modelBytes(graph));
+        files.writeAtomically(new Path(tmp, STATE), Json.write(state));
+        files.replace(tmp, target);
+        List<Path> all = completeCheckpoints();
+        for (int i = 0; i < all.size() - keep; i++) {
+            files.fileSystem().delete(all.get(i), true);
+        }
+        return target;
+    }
+
+    /** True when the folder holds any checkpoint (complete or not). */
+    public boolean hasAny() throws IOException {
+        return files.fileSystem().exists(root) && files.fileSystem().listStatus(root).length > 0;
+    }
+
+    /** The newest complete checkpoint, if any. */
+    public Optional<Checkpoint> latest() throws IOException {
+        List<Path> all = completeCheckpoints();
+        if (all.isEmpty()) {
+            return Optional.empty();
+        }
+        Path dir = all.get(all.size() - 1);
+        Path statePath = new Path(dir, STATE);
+        return Optional.of(new Checkpoint(dir, Json.read(files.readString(statePath), CheckpointState.class,
+                statePath.toString())));
+    }
+
+    /** Loads a checkpoint's network with its updater state. */
+    public ComputationGraph loadModel(Checkpoint checkpoint) throws IOException {
+        Path model = new Path(checkpoint.dir(), MODEL);
+        try {
+            return ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(files.readBytes(model)), true);
+        } catch (IOException | RuntimeException e) {
+            throw new InvalidInputException(model + ": not a readable DL4J model (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** A network as ModelSerializer zip bytes, with updater state. */
+    public static byte[] modelBytes(ComputationGraph graph) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ModelSerializer.writeModel(graph, out, true);
+        return out.toByteArray();
+    }
+
+    private List<Path> completeCheckpoints() throws IOException {
+        if (!files.fileSystem().exists(root)) {
+            return List.of();
+        }
+        FileStatus[] statuses = files.fileSystem().listStatus(root);
+        return Arrays.stream(statuses)
+                .filter(FileStatus::isDirectory)
+                .map(FileStatus::getPath)
+                .filter(p -> NAME.matcher(p.getName()).matches())
+                .filter(p -> exists(new Path(p, MODEL)) && exists(new Path(p, STATE)))
+                .sorted(Comparator.comparing(Path::getName))
+                .toList();
+    }
+
+    private boolean exists(Path p) {
+        try {
+            return files.fileSystem().exists(p);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

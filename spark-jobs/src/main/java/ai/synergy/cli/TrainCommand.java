@@ -1,0 +1,145 @@
+package ai.synergy.cli;
+
+import ai.synergy.config.InvalidInputException;
+import ai.synergy.jobs.TrainJob;
+import ai.synergy.model.LearningRateSchedule;
+import ai.synergy.model.ModelArchitecture;
+import ai.synergy.model.ModelSpec;
+import ai.synergy.model.OptimizerSpec;
+import ai.synergy.spark.SparkContexts;
+import ai.synergy.training.DataSpec;
+import ai.synergy.training.TrainConfig;
+import org.apache.spark.api.java.JavaSparkContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code synergy train}: options -> {@link TrainConfig} -> {@link TrainJob}. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train a ResNet with synchronous parameter averaging over Spark executors.")
+final class TrainCommand implements Callable<Integer> {
+    @Mixin
+    DataOptions dataOptions;
+
+    @Option(names = "--model", defaultValue = "resnet8",
+            description = "resnet8|14|20|32|56|110 (CIFAR family, any 6k+2), resnet18|34|50|101|152 (ImageNet family) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--width", defaultValue = "1", description = "CIFAR-family width multiplier (default: ${DEFAULT-VALUE}).")
+    int width;
+
+    @Option(names = "--epochs", defaultValue = "10", description = "Passes over the training data (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--workers", defaultValue = "2",
+            description = "Data-parallel workers = shards = partitions; local mode uses local[workers] (default: ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--batch-size", defaultValue = "64",
+            description = "Minibatch size per worker (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--averaging-frequency", defaultValue = "5",
+            description = "Minibatches per worker between parameter averages; lower = more traffic, higher = more "
+                    + "drift between workers (default: ${DEFAULT-VALUE}).")
+    int averagingFrequency;
+
+    @Option(names = "--lr", defaultValue = "0.1", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--lr-schedule", defaultValue = "onecycle",
+            description = "constant, step, cosine or onecycle (default: ${DEFAULT-VALUE}).")
+    String schedule;
+
+    @Option(names = "--milestones", split = ",", description = "Epochs at which a step schedule multiplies by --gamma, e.g. 60,120,160.")
+    List<Double> milestones = List.of();
+
+    @Option(names = "--gamma", defaultValue = "0.1", description = "Step schedule factor (default: ${DEFAULT-VALUE}).")
+    double gamma;
+
+    @Option(names = "--warmup-epochs", defaultValue = "0", description = "Linear warm-up for step/cosine (default: ${DEFAULT-VALUE}).")
+    double warmupEpochs;
+
+    @Option(names = "--momentum", defaultValue = "0.9", description = "Nesterov momentum; 0 = plain SGD (default: ${DEFAULT-VALUE}).")
+    double momentum;
+
+    @Option(names = "--weight-decay", defaultValue = "5e-4", description = "L2 weight decay (default: ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of initialisation and shuffles (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--eval-batch-size", defaultValue = "256", description = "Evaluation minibatch (default: ${DEFAULT-VALUE}).")
+    int evalBatchSize;
+
+    @Option(names = "--keep-checkpoints", defaultValue = "2", description = "Epoch checkpoints to keep (default: ${DEFAULT-VALUE}).")
+    int keepCheckpoints;
+
+    @Option(names = "--out", required = true, description = "Output folder URI (file://, hdfs://, s3a://, or a local path).")
+    String out;
+
+    @Option(names = "--resume", description = "Continue the run in --out from its newest checkpoint.")
+    boolean resume;
+
+    @Option(names = "--stop-after-epoch", defaultValue = "0",
+            description = "End this run after epoch N's checkpoint (continue later with --resume); 0 = run to the end.")
+    int stopAfterEpoch;
+
+    @Override
+    public Integer call() throws Exception {
+        TrainConfig config = config();
+        try (JavaSparkContext jsc = SparkContexts.start("synergy-train", config.workers())) {
+            TrainJob.Result result = new TrainJob(jsc, config,
+                    new TrainJob.RunOptions(out, resume, stopAfterEpoch), System.out).run();
+            if (result.finished() && !result.metrics().isEmpty()) {
+                var last = result.metrics().get(result.metrics().size() - 1);
+                System.out.printf("test top-1 %.4f%s after %d epochs; model: %s/model.zip, curves: %s/curves.png, "
+                                + "metrics: %s/metrics.jsonl%n", last.testTop1(),
+                        last.testTop5() == null ? "" : String.format(" (top-5 %.4f)", last.testTop5()),
+                        last.epoch(), out, out, out);
+            }
+        }
+        return 0;
+    }
+
+    /** The validated configuration these options describe. */
+    TrainConfig config() {
+        require(width >= 1, "--width must be >= 1, got " + width);
+        require(lr > 0, "--lr must be > 0, got " + lr);
+        require(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got " + momentum);
+        require(weightDecay >= 0, "--weight-decay must be >= 0, got " + weightDecay);
+        require(stopAfterEpoch >= 0, "--stop-after-epoch must be >= 0, got " + stopAfterEpoch);
+        DataSpec data = dataOptions.resolve();
+        ModelArchitecture architecture = ModelArchitecture.parse(model);
+        try {
+            ModelSpec spec = new ModelSpec(architecture, width, data.channels(), data.height(), data.width(),
+                    data.numClasses(), data.mean(), data.std(), seed);
+            OptimizerSpec optimizer = new OptimizerSpec(lr, momentum, weightDecay);
+            LearningRateSchedule lrSchedule = new LearningRateSchedule(scheduleType(), lr, milestones, gamma, warmupEpochs);
+            return new TrainConfig(data, spec, optimizer, lrSchedule, epochs, workers, batchSize, averagingFrequency,
+                    evalBatchSize, seed, keepCheckpoints);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException(e.getMessage(), e);
+        }
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new InvalidInputException(message);
+        }
+    }
+
+    private LearningRateSchedule.Type scheduleType() {
+        try {
+            return LearningRateSchedule.Type.valueOf(schedule.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException("--lr-schedule: unknown schedule '" + schedule
+                    + "'; accepted: constant, step, cosine, onecycle");
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package ai.synergy.evaluation;
+
+import ai.synergy.sharding.ImageShard;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+
+/**
+ * Driver side: top-1/top-5 of a network on a data set held on the executors. The network travels as a
+ * {@link ModelSnapshot} broadcast (never the live parameter array; DL4J's {@code calculateScore} trap), every
+ * partition scores its own shards, and only the counts come back.
+ */
+public final class DistributedEvaluator {
+    private DistributedEvaluator() {
+    }
+
+    /** Scores {@code graph} on every example of {@code shards}. */
+    public static TopKCounts evaluate(JavaSparkContext jsc, ComputationGraph graph, JavaRDD<ImageShard> shards,
+                                      int batchSize, int numClasses) {
+        Broadcast<ModelSnapshot> model = jsc.broadcast(ModelSnapshot.of(graph));
+        try {
+            return shards.mapPartitions(new EvaluateShard(model, batchSize, numClasses)).reduce(TopKCounts::plus);
+        } finally {
+            model.destroy();
+        }
+    }
+}

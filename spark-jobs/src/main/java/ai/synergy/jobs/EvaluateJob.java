@@ -1,0 +1,58 @@
+package ai.synergy.jobs;
+
+import ai.synergy.checkpoint.HadoopFiles;
+import ai.synergy.config.InvalidInputException;
+import ai.synergy.evaluation.DistributedEvaluator;
+import ai.synergy.evaluation.TopKCounts;
+import ai.synergy.sharding.ShardedDataset;
+import ai.synergy.spark.SparkErrors;
+import ai.synergy.training.DataSpec;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+
+/** Driver side of {@code evaluate}: loads an exported model and scores it on a data set's test split, on executors. */
+public final class EvaluateJob {
+    private EvaluateJob() {
+    }
+
+    /** Top-1/top-5 counts of the model at {@code modelUri} on {@code data}'s test split, in {@code workers} shards. */
+    public static TopKCounts run(JavaSparkContext jsc, String modelUri, DataSpec data, int workers, int batchSize)
+            throws IOException {
+        ComputationGraph graph = load(jsc, modelUri);
+        String output = graph.getConfiguration().getNetworkOutputs().get(0);
+        long outputs = ((FeedForwardLayer) ((LayerVertex) graph.getConfiguration().getVertices().get(output))
+                .getLayerConf().getLayer()).getNOut();
+        if (outputs != data.numClasses()) {
+            throw new InvalidInputException("--model " + modelUri + ": the network has " + outputs
+                    + " outputs but --data " + data.name() + " has " + data.numClasses() + " classes");
+        }
+        ShardedDataset shards = ShardedDataset.load(jsc, data, workers);
+        try {
+            return DistributedEvaluator.evaluate(jsc, graph, shards.test(), batchSize, data.numClasses());
+        } catch (RuntimeException e) {
+            throw SparkErrors.unwrapInvalidInput(e);
+        } finally {
+            shards.release();
+        }
+    }
+
+    /** Reads a ModelSerializer zip from any Hadoop file system, with errors that name the file. */
+    public static ComputationGraph load(JavaSparkContext jsc, String modelUri) throws IOException {
+        HadoopFiles files = HadoopFiles.of(modelUri, jsc.hadoopConfiguration());
+        Path path = HadoopFiles.path(modelUri);
+        files.requireNonEmptyFile(path, "--model", "");
+        try {
+            return ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(files.readBytes(path)), false);
+        } catch (IOException | RuntimeException e) {
+            throw new InvalidInputException("--model: " + modelUri + " is not a DL4J ComputationGraph zip ("
+                    + e.getMessage() + ")", e);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package ai.synergy.jobs;
+
+import ai.synergy.checkpoint.HadoopFiles;
+import ai.synergy.metrics.CurvePlot;
+import ai.synergy.metrics.EpochMetrics;
+import ai.synergy.metrics.MetricsLog;
+import org.apache.hadoop.fs.Path;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.List;
+
+/** Driver side: the files a training run leaves in its output folder, each written atomically. */
+public final class RunOutputs {
+    /** Per-epoch metrics, one JSON object a line. */
+    public static final String METRICS = "metrics.jsonl";
+    /** Loss and accuracy curves. */
+    public static final String CURVES = "curves.png";
+    /** The trained network (DL4J ModelSerializer zip, without updater state). */
+    public static final String MODEL = "model.zip";
+    /** Provenance of the trained network. */
+    public static final String MODEL_PROVENANCE = "model.json";
+
+    private RunOutputs() {
+    }
+
+    /** Rewrites {@code metrics.jsonl} and {@code curves.png} with every epoch so far. */
+    public static void writeMetrics(HadoopFiles files, Path outDir, List<EpochMetrics> history, String title)
+            throws IOException {
+        StringBuilder lines = new StringBuilder();
+        for (EpochMetrics m : history) {
+            lines.append(MetricsLog.toJsonLine(m)).append('\n');
+        }
+        files.writeAtomically(new Path(outDir, METRICS), lines.toString());
+        java.nio.file.Path png = Files.createTempFile("synergy-curves", ".png");
+        try {
+            CurvePlot.writePng(history, title, png);
+            files.writeAtomically(new Path(outDir, CURVES), Files.readAllBytes(png));
+        } finally {
+            Files.deleteIfExists(png);
+        }
+    }
+
+    /** Writes the final model and its provenance. */
+    public static void writeModel(HadoopFiles files, Path outDir, ComputationGraph graph, String provenanceJson)
+            throws IOException {
+        ByteArrayOutputStream zip = new ByteArrayOutputStream();
+        ModelSerializer.writeModel(graph, zip, false);
+        files.writeAtomically(new Path(outDir, MODEL), zip.toByteArray());
+        files.writeAtomically(new Path(outDir, MODEL_PROVENANCE), provenanceJson);
+    }
+}

@@ -1,0 +1,240 @@
+package ai.synergy.jobs;
+
+import ai.synergy.checkpoint.CheckpointState;
+import ai.synergy.checkpoint.CheckpointStore;
+import ai.synergy.checkpoint.HadoopFiles;
+import ai.synergy.config.InvalidInputException;
+import ai.synergy.config.Json;
+import ai.synergy.evaluation.DistributedEvaluator;
+import ai.synergy.evaluation.TopKCounts;
+import ai.synergy.metrics.EpochMetrics;
+import ai.synergy.model.ResNets;
+import ai.synergy.nd4j.Nd4jRuntime;
+import ai.synergy.sharding.RoundBatches;
+import ai.synergy.sharding.ShardedDataset;
+import ai.synergy.spark.SparkErrors;
+import ai.synergy.training.RoundPlan;
+import ai.synergy.training.RoundTrainingMaster;
+import ai.synergy.training.TrainConfig;
+import ai.synergy.training.TrainingDivergedException;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Driver side of {@code train}: synchronous parameter averaging over Spark executors, one averaging round at a time,
+ * with the learning rate evaluated on the driver, evaluation on the executors after every epoch, atomic checkpoints
+ * with provenance, and {@code --resume}. Outputs in {@code <out>}: {@code metrics.jsonl}, {@code curves.png},
+ * {@code model.zip} and {@code model.json} (provenance), {@code checkpoints/epoch-NNNN/}.
+ */
+public final class TrainJob {
+    private static final Logger log = LoggerFactory.getLogger(TrainJob.class);
+
+    /** What a run produced. */
+    public record Result(ComputationGraph model, List<EpochMetrics> metrics, boolean finished, String outputDir) {
+    }
+
+    /**
+     * How a run starts and stops.
+     *
+     * @param out            output folder URI (any Hadoop file system)
+     * @param resume         continue from the newest checkpoint in {@code out}
+     * @param stopAfterEpoch end the run (as if interrupted) after this epoch's checkpoint; 0 = run to the end
+     */
+    public record RunOptions(String out, boolean resume, int stopAfterEpoch) {
+    }
+
+    private final JavaSparkContext jsc;
+    private final TrainConfig config;
+    private final RunOptions options;
+    private final PrintStream console;
+
+    public TrainJob(JavaSparkContext jsc, TrainConfig config, RunOptions options, PrintStream console) {
+        this.jsc = jsc;
+        this.config = config;
+        this.options = options;
+        this.console = console;
+    }
+
+    /** Runs the job; bad input surfaces as {@link InvalidInputException} before anything is written. */
+    public Result run() throws IOException {
+        HadoopFiles files = HadoopFiles.of(options.out(), jsc.hadoopConfiguration());
+        Path outDir = HadoopFiles.path(options.out());
+        files.requireWritableDirectory(outDir, "--out");
+        CheckpointStore checkpoints = new CheckpointStore(files, outDir);
+        Optional<CheckpointStore.Checkpoint> start = startingPoint(files, outDir, checkpoints);
+
+        ShardedDataset data = ShardedDataset.load(jsc, config.data(), config.workers());
+        try {
+            return train(files, outDir, checkpoints, start, data);
+        } catch (RuntimeException e) {
+            throw SparkErrors.unwrapInvalidInput(e);
+        } finally {
+            data.release();
+        }
+    }
+
+    private Optional<CheckpointStore.Checkpoint> startingPoint(HadoopFiles files, Path outDir,
+                                                               CheckpointStore checkpoints) throws IOException {
+        if (!options.resume()) {
+            if (checkpoints.hasAny() || files.fileSystem().exists(new Path(outDir, "model.zip"))) {
+                throw new InvalidInputException("--out: " + outDir + " already holds a run; pass --resume to continue "
+                        + "it, or choose another --out (nothing was changed)");
+            }
+            return Optional.empty();
+        }
+        Optional<CheckpointStore.Checkpoint> latest = checkpoints.latest();
+        if (latest.isEmpty()) {
+            throw new InvalidInputException("--resume: no checkpoint under " + checkpoints.root());
+        }
+        TrainConfig saved = latest.get().state().config();
+        if (!saved.model().equals(config.model())) {
+            throw new InvalidInputException("--resume: checkpoint " + latest.get().dir() + " is of model "
+                    + saved.model().architecture().canonicalName() + " " + describeShape(saved)
+                    + ", but this run asks for " + config.model().architecture().canonicalName() + " "
+                    + describeShape(config));
+        }
+        if (latest.get().state().epochsCompleted() >= config.epochs()) {
+            throw new InvalidInputException("--resume: checkpoint " + latest.get().dir() + " already completed "
+                    + latest.get().state().epochsCompleted() + " of --epochs " + config.epochs());
+        }
+        return latest;
+    }
+
+    private static String describeShape(TrainConfig c) {
+        return "(width " + c.model().widthMultiplier() + ", " + c.model().inputChannels() + "x"
+                + c.model().inputHeight() + "x" + c.model().inputWidth() + ", " + c.model().numClasses() + " classes)";
+    }
+
+    private Result train(HadoopFiles files, Path outDir, CheckpointStore checkpoints,
+                         Optional<CheckpointStore.Checkpoint> start, ShardedDataset data) throws IOException {
+        ComputationGraph graph;
+        List<EpochMetrics> history = new ArrayList<>();
+        int firstEpoch = 0;
+        if (start.isPresent()) {
+            graph = checkpoints.loadModel(start.get());
+            history.addAll(start.get().state().metrics());
+            firstEpoch = start.get().state().epochsCompleted();
+            console.printf("resuming from %s (epoch %d of %d done)%n", start.get().dir(), firstEpoch, config.epochs());
+        } else {
+            graph = ResNets.create(config.model(), config.optimizer());
+        }
+        log.info("{}", Nd4jRuntime.describe());
+        RoundPlan plan = RoundPlan.of(data.minTrainShardSize(), config.batchSizePerWorker(),
+                config.averagingFrequency());
+        RoundTrainingMaster master = RoundTrainingMaster.create(config.workers(), config.batchSizePerWorker(),
+                config.averagingFrequency(), config.seed());
+        SparkComputationGraph sparkGraph = new SparkComputationGraph(jsc, graph, master);
+        int numClasses = config.data().numClasses();
+        long imagesPerEpoch = (long) plan.batchesPerWorker() * config.batchSizePerWorker() * config.workers();
+        console.printf("train %s on %s: %d workers x %d minibatches of %d per epoch, averaging every %d, %d epochs, "
+                        + "%d trainable parameters%n", config.model().architecture().canonicalName(),
+                config.data().name(), config.workers(), plan.batchesPerWorker(), config.batchSizePerWorker(),
+                config.averagingFrequency(), config.epochs(),
+                ai.synergy.model.ModelCost.trainableParameters(graph.getConfiguration()));
+
+        Progress progress = new Progress(console, config.epochs() - firstEpoch, plan.rounds(), imagesPerEpoch);
+        for (int epoch = firstEpoch; epoch < config.epochs(); epoch++) {
+            long epochStart = System.nanoTime();
+            double lossSum = 0;
+            double rate = 0;
+            for (int round = 0; round < plan.rounds(); round++) {
+                double progressEpochs = epoch + (double) plan.firstBatch(round) / plan.batchesPerWorker();
+                rate = config.schedule().rateAt(progressEpochs, config.epochs());
+                sparkGraph.getNetwork().setLearningRate(rate);
+                JavaRDD<MultiDataSet> roundData = data.train().mapPartitions(new RoundBatches(config.seed(), epoch,
+                        plan.firstBatch(round), plan.batchesIn(round), config.batchSizePerWorker(), numClasses), true);
+                double loss = master.trainRound(sparkGraph, roundData, round + 1, plan.rounds());
+                if (!Double.isFinite(loss)) {
+                    throw new TrainingDivergedException("training loss became " + loss + " in epoch " + (epoch + 1)
+                            + ", round " + (round + 1) + " (learning rate " + rate + "); stopped. The last good "
+                            + "checkpoint is " + checkpoints.latest().map(c -> c.dir().toString()).orElse("none")
+                            + "; try a lower --lr");
+                }
+                lossSum += loss;
+                progress.roundDone(epoch, round, loss, rate);
+            }
+            double trainSeconds = (System.nanoTime() - epochStart) / 1e9;
+            long evalStart = System.nanoTime();
+            TopKCounts test = DistributedEvaluator.evaluate(jsc, sparkGraph.getNetwork(), data.test(),
+                    config.evalBatchSize(), numClasses);
+            double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
+            EpochMetrics metrics = new EpochMetrics(epoch + 1, lossSum / plan.rounds(), rate, test.top1(),
+                    numClasses > 5 ? test.top5() : null, test.examples(), imagesPerEpoch / trainSeconds,
+                    trainSeconds, evalSeconds);
+            history.add(metrics);
+            console.printf("epoch %d/%d: loss %.4f, test top-1 %.4f%s on %d images, %.0f images/s, %.1f s "
+                            + "(+%.1f s eval)%n", epoch + 1, config.epochs(), metrics.trainLoss(), metrics.testTop1(),
+                    metrics.testTop5() == null ? "" : String.format(", top-5 %.4f", metrics.testTop5()),
+                    metrics.testExamples(), metrics.imagesPerSecond(), trainSeconds, evalSeconds);
+
+            CheckpointState state = new CheckpointState(epoch + 1, config, data.fingerprint(), gitRevision(),
+                    Instant.now().toString(), history);
+            checkpoints.save(sparkGraph.getNetwork(), state, config.keepCheckpoints());
+            RunOutputs.writeMetrics(files, outDir, history, config.model().architecture().canonicalName());
+            if (options.stopAfterEpoch() > 0 && epoch + 1 == options.stopAfterEpoch() && epoch + 1 < config.epochs()) {
+                console.printf("stopped after epoch %d as asked; continue with --resume%n", epoch + 1);
+                return new Result(sparkGraph.getNetwork(), history, false, options.out());
+            }
+        }
+        CheckpointState finalState = new CheckpointState(config.epochs(), config, data.fingerprint(), gitRevision(),
+                Instant.now().toString(), history);
+        RunOutputs.writeModel(files, outDir, sparkGraph.getNetwork(), Json.write(finalState));
+        return new Result(sparkGraph.getNetwork(), history, true, options.out());
+    }
+
+    /** The source revision, passed by bin/synergy as {@code -Dsynergy.git.revision}. */
+    static String gitRevision() {
+        return System.getProperty("synergy.git.revision", "unknown");
+    }
+
+    /** Driver side: the console progress line, at most every 10 seconds and at each epoch's end. */
+    private static final class Progress {
+        private final PrintStream console;
+        private final int epochsToRun;
+        private final int rounds;
+        private final long imagesPerEpoch;
+        private final long start = System.nanoTime();
+        private long lastPrint = System.nanoTime();
+        private int roundsDone;
+
+        Progress(PrintStream console, int epochsToRun, int rounds, long imagesPerEpoch) {
+            this.console = console;
+            this.epochsToRun = epochsToRun;
+            this.rounds = rounds;
+            this.imagesPerEpoch = imagesPerEpoch;
+        }
+
+        void roundDone(int epoch, int round, double loss, double rate) {
+            roundsDone++;
+            long now = System.nanoTime();
+            if (now - lastPrint < 10_000_000_000L && round + 1 < rounds) {
+                return;
+            }
+            lastPrint = now;
+            double seconds = (now - start) / 1e9;
+            double images = (double) roundsDone / rounds * imagesPerEpoch;
+            long total = (long) epochsToRun * rounds;
+            double eta = seconds / roundsDone * (total - roundsDone);
+            console.printf("  epoch %d round %d/%d  loss %.4f  lr %.5f  %.0f images/s  ETA %s%n", epoch + 1,
+                    round + 1, rounds, loss, rate, images / seconds, formatDuration(eta));
+        }
+
+        private static String formatDuration(double seconds) {
+            long s = Math.round(seconds);
+            return String.format("%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package ai.synergy.spark;
+
+import ai.synergy.nd4j.Nd4jRuntime;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/**
+ * Driver side: the one place a job's {@link JavaSparkContext} is made. The master comes from spark-submit or
+ * {@code --conf spark.master=...}; only when none is given does a job run in {@code local[workers]}, bound to
+ * 127.0.0.1 with the web UI off, so a laptop needs no Spark installation.
+ */
+public final class SparkContexts {
+    private SparkContexts() {
+    }
+
+    /** The Spark configuration a job runs with: spark-submit's settings, plus defaults for what they leave unset. */
+    public static SparkConf configuration(String appName, int localThreads) {
+        SparkConf conf = new SparkConf().setAppName(appName);
+        if (!conf.contains("spark.master")) {
+            conf.setMaster("local[" + localThreads + "]");
+            conf.setIfMissing("spark.driver.host", "127.0.0.1");
+            conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+            conf.setIfMissing("spark.ui.enabled", "false");
+        }
+        // DL4J's oneDNN/cuDNN layer helpers are off in M2.1 unless this property is set on every JVM.
+        String helpers = "-D" + Nd4jRuntime.HELPERS_DISABLE_PROPERTY + "=false";
+        String executorOpts = conf.get("spark.executor.extraJavaOptions", "");
+        if (!executorOpts.contains(Nd4jRuntime.HELPERS_DISABLE_PROPERTY)) {
+            conf.set("spark.executor.extraJavaOptions", (executorOpts + " " + helpers).trim());
+        }
+        conf.setIfMissing("spark.driver.maxResultSize", "2g");
+        return conf;
+    }
+
+    /** Starts a context for a job (stop it in {@code finally}). */
+    public static JavaSparkContext start(String appName, int localThreads) {
+        Nd4jRuntime.enableLayerHelpers();
+        return new JavaSparkContext(configuration(appName, localThreads));
+    }
+}

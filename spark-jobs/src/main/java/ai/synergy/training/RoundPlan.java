@@ -1,0 +1,38 @@
+package ai.synergy.training;
+
+/**
+ * How an epoch divides into averaging rounds: every worker fits {@code batchesPerWorker} minibatches per epoch (the
+ * smallest shard decides, so all workers do the same work), {@code averagingFrequency} per round, the last round
+ * possibly shorter.
+ *
+ * @param batchesPerWorker   minibatches each worker fits per epoch
+ * @param averagingFrequency minibatches per worker per round
+ */
+public record RoundPlan(int batchesPerWorker, int averagingFrequency) {
+
+    public RoundPlan {
+        if (batchesPerWorker < 1) {
+            throw new IllegalArgumentException("each worker needs at least one full minibatch per epoch");
+        }
+    }
+
+    /** The plan for shards of at least {@code minShardSize} examples. */
+    public static RoundPlan of(int minShardSize, int batchSizePerWorker, int averagingFrequency) {
+        return new RoundPlan(minShardSize / batchSizePerWorker, averagingFrequency);
+    }
+
+    /** Rounds per epoch. */
+    public int rounds() {
+        return (batchesPerWorker + averagingFrequency - 1) / averagingFrequency;
+    }
+
+    /** The first minibatch (0-based, within the epoch) of a round. */
+    public int firstBatch(int round) {
+        return round * averagingFrequency;
+    }
+
+    /** Minibatches per worker in a round. */
+    public int batchesIn(int round) {
+        return Math.min(averagingFrequency, batchesPerWorker - firstBatch(round));
+    }
+}
