@@ -19,6 +19,8 @@ public final class Nd4jRuntime {
     public static final String HELPERS_DISABLE_PROPERTY = "org.eclipse.deeplearning4j.helpers.disable";
 
     private static volatile int configuredThreads = -1;
+    /** OpenMP's thread count is a per-thread setting: Spark runs each task on a pool thread of its own. */
+    private static final ThreadLocal<Integer> THREAD_OMP = ThreadLocal.withInitial(() -> -1);
 
     private Nd4jRuntime() {
     }
@@ -35,20 +37,23 @@ public final class Nd4jRuntime {
 
     /**
      * Limits ND4J's native threads (its own pool, OpenMP and BLAS) to {@code threads}, so that N concurrent Spark tasks
-     * in one executor use N x threads cores and never oversubscribe. Cheap when called again with the same value.
+     * in one executor use N x threads cores and never oversubscribe. The ND4J limits are process-wide; the OpenMP
+     * limit (oneDNN's threads) applies to the calling thread, so every task thread calls this. Cheap when repeated.
      */
     public static void configureThreads(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
-        if (configuredThreads == threads) {
-            return;
+        if (configuredThreads != threads) {
+            synchronized (Nd4jRuntime.class) {
+                Nd4j.getEnvironment().setMaxThreads(threads);
+                Nd4j.getEnvironment().setMaxMasterThreads(threads);
+                configuredThreads = threads;
+            }
         }
-        synchronized (Nd4jRuntime.class) {
-            Nd4j.getEnvironment().setMaxThreads(threads);
-            Nd4j.getEnvironment().setMaxMasterThreads(threads);
+        if (THREAD_OMP.get() != threads) {
             NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
-            configuredThreads = threads;
+            THREAD_OMP.set(threads);
         }
     }
 

@@ -27,7 +27,9 @@ public final class HadoopFiles {
     /** The file system of a URI (a path without scheme is a local path). */
     public static HadoopFiles of(String uri, Configuration hadoopConf) {
         try {
-            return new HadoopFiles(new Path(URI.create(uri)).getFileSystem(hadoopConf));
+            FileSystem fs = new Path(URI.create(uri)).getFileSystem(hadoopConf);
+            fs.setWriteChecksum(false); // no .crc side files beside outputs on file://
+            return new HadoopFiles(fs);
         } catch (IOException | IllegalArgumentException e) {
             throw new InvalidInputException(uri + ": cannot open its file system: " + e.getMessage(), e);
         }

@@ -49,7 +49,7 @@ final class TrainCommand implements Callable<Integer> {
                     + "drift between workers (default: ${DEFAULT-VALUE}).")
     int averagingFrequency;
 
-    @Option(names = "--lr", defaultValue = "0.1", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "0.2", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
 
     @Option(names = "--lr-schedule", defaultValue = "onecycle",
@@ -68,7 +68,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--momentum", defaultValue = "0.9", description = "Nesterov momentum; 0 = plain SGD (default: ${DEFAULT-VALUE}).")
     double momentum;
 
-    @Option(names = "--weight-decay", defaultValue = "5e-4", description = "L2 weight decay (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--weight-decay", defaultValue = "1e-4", description = "L2 weight decay (default: ${DEFAULT-VALUE}).")
     double weightDecay;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed of initialisation and shuffles (default: ${DEFAULT-VALUE}).")

@@ -36,7 +36,9 @@ public final class EvaluateJob {
         ShardedDataset shards = ShardedDataset.load(jsc, data, workers);
         try {
             return DistributedEvaluator.evaluate(jsc, graph, shards.test(), batchSize, data.numClasses());
-        } catch (RuntimeException e) {
+        } catch (InvalidInputException e) {
+            throw e;
+        } catch (Exception e) { // SparkException is checked but undeclared
             throw SparkErrors.unwrapInvalidInput(e);
         } finally {
             shards.release();

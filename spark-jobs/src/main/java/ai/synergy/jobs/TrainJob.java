@@ -79,7 +79,9 @@ public final class TrainJob {
         ShardedDataset data = ShardedDataset.load(jsc, config.data(), config.workers());
         try {
             return train(files, outDir, checkpoints, start, data);
-        } catch (RuntimeException e) {
+        } catch (IOException | InvalidInputException | TrainingDivergedException e) {
+            throw e;
+        } catch (Exception e) { // SparkException is checked but undeclared
             throw SparkErrors.unwrapInvalidInput(e);
         } finally {
             data.release();

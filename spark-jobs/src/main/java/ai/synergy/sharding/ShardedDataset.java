@@ -64,7 +64,7 @@ public record ShardedDataset(JavaRDD<ImageShard> train, JavaRDD<ImageShard> test
     private static List<ImageShard.ShardInfo> collectInfo(JavaRDD<ImageShard> shards) {
         try {
             return shards.map(ImageShard::info).collect();
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // SparkException is checked but undeclared
             throw SparkErrors.unwrapInvalidInput(e);
         }
     }

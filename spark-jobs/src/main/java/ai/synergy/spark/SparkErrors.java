@@ -7,13 +7,16 @@ public final class SparkErrors {
     private SparkErrors() {
     }
 
-    /** The {@link InvalidInputException} in the cause chain (with its own message), or {@code e} unchanged. */
-    public static RuntimeException unwrapInvalidInput(RuntimeException e) {
+    /**
+     * The {@link InvalidInputException} in the cause chain (with its own message), or {@code e} itself (a checked
+     * exception such as Scala's undeclared {@code SparkException} wrapped unchecked).
+     */
+    public static RuntimeException unwrapInvalidInput(Exception e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof InvalidInputException invalid) {
                 return new InvalidInputException(invalid.getMessage(), e);
             }
         }
-        return e;
+        return e instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getMessage(), e);
     }
 }

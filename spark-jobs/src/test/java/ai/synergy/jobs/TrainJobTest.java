@@ -1,0 +1,175 @@
+package ai.synergy.jobs;
+
+import ai.synergy.checkpoint.CheckpointState;
+import ai.synergy.config.InvalidInputException;
+import ai.synergy.config.Json;
+import ai.synergy.metrics.EpochMetrics;
+import ai.synergy.metrics.MetricsLog;
+import ai.synergy.model.LearningRateSchedule;
+import ai.synergy.model.ModelArchitecture;
+import ai.synergy.model.ModelSpec;
+import ai.synergy.model.OptimizerSpec;
+import ai.synergy.testing.IdxFixtures;
+import ai.synergy.testing.LocalSpark;
+import ai.synergy.training.DataSpec;
+import ai.synergy.training.TrainConfig;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The train job end to end in local[2]: outputs, checkpoint/resume equivalence, and refusals that lose nothing. */
+class TrainJobTest {
+    @TempDir
+    static Path dir;
+    static JavaSparkContext jsc;
+    static DataSpec data;
+
+    @BeforeAll
+    static void start() throws Exception {
+        IdxFixtures.write(dir.resolve("data"), 768, 256, 11);
+        data = DataSpec.resolve("idx:" + dir.resolve("data"), null, 0, 0);
+        jsc = LocalSpark.start(TrainJobTest.class);
+    }
+
+    @AfterAll
+    static void stop() {
+        jsc.stop();
+    }
+
+    static TrainConfig config(String model, int epochs) {
+        ModelSpec spec = new ModelSpec(ModelArchitecture.parse(model), 1, 1, 28, 28, 10, 0.5, 0.5, 5);
+        var schedule = new LearningRateSchedule(LearningRateSchedule.Type.COSINE, 0.05, List.of(), 1, 0);
+        return new TrainConfig(data, spec, new OptimizerSpec(0.05, 0.9, 5e-4), schedule, epochs, 2, 32, 3, 128, 5, 2);
+    }
+
+    static TrainJob.Result run(TrainConfig config, Path out, boolean resume, int stopAfter) throws IOException {
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        return new TrainJob(jsc, config, new TrainJob.RunOptions(out.toString(), resume, stopAfter), quiet).run();
+    }
+
+    @Test
+    void resumedRunEndsWithTheSameParametersAsAnUninterruptedOne() throws Exception {
+        Path straight = dir.resolve("straight");
+        TrainJob.Result full = run(config("resnet8", 3), straight, false, 0);
+        assertThat(full.finished()).isTrue();
+
+        Path interrupted = dir.resolve("interrupted");
+        TrainJob.Result first = run(config("resnet8", 3), interrupted, false, 1);
+        assertThat(first.finished()).isFalse();
+        assertThat(interrupted.resolve("model.zip")).doesNotExist();
+        TrainJob.Result resumed = run(config("resnet8", 3), interrupted, true, 0);
+
+        double maxDiff = resumed.model().params().sub(full.model().params()).amaxNumber().doubleValue();
+        assertThat(maxDiff).isLessThan(1e-5);
+        assertThat(resumed.metrics()).hasSize(3);
+        assertThat(resumed.metrics().get(2).testTop1()).isEqualTo(full.metrics().get(2).testTop1());
+
+        // outputs: metrics.jsonl with one line per epoch, a plot, the model and its provenance, the newest checkpoints
+        List<EpochMetrics> lines;
+        try (InputStream in = Files.newInputStream(straight.resolve("metrics.jsonl"))) {
+            lines = MetricsLog.readAll(in);
+        }
+        assertThat(lines).extracting(EpochMetrics::epoch).containsExactly(1, 2, 3);
+        assertThat(lines.get(2).testTop1()).isGreaterThan(0.8);
+        assertThat(lines.get(2).testTop5()).isNotNull().isGreaterThanOrEqualTo(lines.get(2).testTop1());
+        assertThat(lines.get(2).testExamples()).isEqualTo(256);
+        assertThat(Files.size(straight.resolve("curves.png"))).isGreaterThan(1000);
+        ComputationGraph exported = ModelSerializer.restoreComputationGraph(straight.resolve("model.zip").toFile());
+        assertThat(exported.params()).isEqualTo(full.model().params());
+        CheckpointState provenance = Json.read(Files.readString(straight.resolve("model.json")),
+                CheckpointState.class, "model.json");
+        assertThat(provenance.config()).isEqualTo(config("resnet8", 3));
+        assertThat(provenance.dataFingerprint()).matches("train:[0-9a-f]{16},test:[0-9a-f]{16}");
+        try (Stream<Path> kept = Files.list(straight.resolve("checkpoints"))) {
+            assertThat(kept.map(p -> p.getFileName().toString())).containsExactly("epoch-0002", "epoch-0003");
+        }
+    }
+
+    @Test
+    void refusesToOverwriteARunAndChangesNothing() throws Exception {
+        Path out = dir.resolve("existing");
+        run(config("resnet8", 2), out, false, 1);
+        byte[] metricsBefore = Files.readAllBytes(out.resolve("metrics.jsonl"));
+        assertThatThrownBy(() -> run(config("resnet8", 2), out, false, 0))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("--out").hasMessageContaining("already holds a run");
+        assertThat(Files.readAllBytes(out.resolve("metrics.jsonl"))).isEqualTo(metricsBefore);
+
+        assertThatThrownBy(() -> run(config("resnet20", 2), out, true, 0))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("--resume").hasMessageContaining("resnet8").hasMessageContaining("resnet20");
+        assertThat(Files.readAllBytes(out.resolve("metrics.jsonl"))).isEqualTo(metricsBefore);
+    }
+
+    @Test
+    void resumeWithoutCheckpointNamesTheFolder() {
+        Path out = dir.resolve("empty");
+        assertThatThrownBy(() -> run(config("resnet8", 1), out, true, 0))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("--resume: no checkpoint under").hasMessageContaining("empty");
+    }
+
+    @Test
+    void badDataFilesGiveAMessageNamingTheFile() throws Exception {
+        Path broken = dir.resolve("broken");
+        IdxFixtures.write(broken, 64, 64, 3);
+        Path images = broken.resolve("train-images-idx3-ubyte.gz");
+        byte[] whole = Files.readAllBytes(images);
+        Files.write(images, java.util.Arrays.copyOf(whole, whole.length / 2));
+        DataSpec truncated = DataSpec.resolve("idx:" + broken, null, 0, 0);
+        TrainConfig config = new TrainConfig(truncated, config("resnet8", 1).model(), config("resnet8", 1).optimizer(),
+                config("resnet8", 1).schedule(), 1, 2, 16, 1, 64, 1, 1);
+        assertThatThrownBy(() -> run(config, dir.resolve("out-truncated"), false, 0))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("train-images-idx3-ubyte.gz");
+
+        Path mismatched = dir.resolve("mismatched");
+        IdxFixtures.write(mismatched, 64, 64, 3);
+        IdxFixtures.writeLabels(mismatched.resolve("t10k-labels-idx1-ubyte.gz"), new byte[63]);
+        DataSpec mismatch = DataSpec.resolve("idx:" + mismatched, null, 0, 0);
+        TrainConfig config2 = new TrainConfig(mismatch, config.model(), config.optimizer(), config.schedule(),
+                1, 2, 16, 1, 64, 1, 1);
+        assertThatThrownBy(() -> run(config2, dir.resolve("out-mismatch"), false, 0))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("t10k-labels-idx1-ubyte.gz").hasMessageContaining("63");
+
+        Files.delete(mismatched.resolve("t10k-images-idx3-ubyte.gz"));
+        assertThatThrownBy(() -> run(config2, dir.resolve("out-missing"), false, 0))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("t10k-images-idx3-ubyte.gz").hasMessageContaining("does not exist");
+    }
+
+    @Test
+    void outputPathThatIsAFileIsRefused() throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "keep me");
+        assertThatThrownBy(() -> run(config("resnet8", 1), file, false, 0))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("--out").hasMessageContaining("not a directory");
+        assertThat(Files.readString(file)).isEqualTo("keep me");
+    }
+
+    @Test
+    void configAndProvenanceSurviveJson() {
+        TrainConfig config = config("resnet20", 4);
+        assertThat(Json.read(Json.write(config), TrainConfig.class, "test")).isEqualTo(config);
+        CheckpointState state = new CheckpointState(2, config, "train:0,test:1", "abc", "2026-11-29T00:00:00Z",
+                List.of(new EpochMetrics(1, 0.5, 0.1, 0.8, 0.99, 100, 300, 10, 1)));
+        assertThat(Json.read(Json.write(state), CheckpointState.class, "test")).isEqualTo(state);
+    }
+}
