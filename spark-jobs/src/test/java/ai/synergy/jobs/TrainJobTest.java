@@ -102,6 +102,21 @@ class TrainJobTest {
     }
 
     @Test
+    void evaluateJobScoresTheExportedModelLikeTheLastEpoch() throws Exception {
+        Path out = dir.resolve("for-evaluate");
+        TrainJob.Result trained = run(config("resnet8", 1), out, false, 0);
+        var counts = EvaluateJob.run(jsc, out.resolve("model.zip").toString(), data, 2, 100);
+        assertThat(counts.examples()).isEqualTo(256);
+        assertThat(counts.top1()).isEqualTo(trained.metrics().get(0).testTop1());
+
+        assertThatThrownBy(() -> EvaluateJob.run(jsc, out.resolve("metrics.jsonl").toString(), data, 2, 100))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("--model").hasMessageContaining("metrics.jsonl");
+        assertThatThrownBy(() -> EvaluateJob.run(jsc, out.resolve("nope.zip").toString(), data, 2, 100))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("does not exist");
+    }
+
+    @Test
     void refusesToOverwriteARunAndChangesNothing() throws Exception {
         Path out = dir.resolve("existing");
         run(config("resnet8", 2), out, false, 1);

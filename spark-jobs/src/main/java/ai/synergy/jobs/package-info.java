@@ -1,0 +1,4 @@
+/**
+ * Driver side of each job (train, evaluate): orchestration, progress, outputs.
+ */
+package ai.synergy.jobs;
