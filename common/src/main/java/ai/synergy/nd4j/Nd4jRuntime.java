@@ -83,6 +83,13 @@ public final class Nd4jRuntime {
         return helpers;
     }
 
+    /** Helper class -> number of layers using it, e.g. {@code {MKLDNNBatchNormHelper=9, MKLDNNConvHelper=9}}. */
+    public static Map<String, Long> helperSummary(ComputationGraph graph) {
+        Map<String, Long> counts = new TreeMap<>();
+        layerHelpers(graph).values().forEach(helper -> counts.merge(helper, 1L, Long::sum));
+        return counts;
+    }
+
     private static LayerHelper helperOf(Layer layer) {
         if (layer instanceof org.deeplearning4j.nn.layers.convolution.ConvolutionLayer conv) {
             return conv.getHelper();

@@ -133,7 +133,11 @@ public final class TrainJob {
         } else {
             graph = ResNets.create(config.model(), config.optimizer());
         }
-        log.info("{}", Nd4jRuntime.describe());
+        log.info("{}; layer helpers {}", Nd4jRuntime.describe(), Nd4jRuntime.helperSummary(graph));
+        if (Nd4jRuntime.helperSummary(graph).containsKey("none")) {
+            log.warn("some conv/batch-norm layers run without oneDNN/cuDNN helpers (slow): is -D{}=false set and the "
+                    + "onednn nd4j-native classifier on the classpath?", Nd4jRuntime.HELPERS_DISABLE_PROPERTY);
+        }
         RoundPlan plan = RoundPlan.of(data.minTrainShardSize(), config.batchSizePerWorker(),
                 config.averagingFrequency());
         RoundTrainingMaster master = RoundTrainingMaster.create(config.workers(), config.batchSizePerWorker(),

@@ -133,6 +133,22 @@ class TrainJobTest {
     }
 
     @Test
+    void divergedLossStopsWithAClearMessageAndKeepsTheLastGoodCheckpoint() throws Exception {
+        Path out = dir.resolve("diverging");
+        run(config("resnet8", 2), out, false, 1);
+        byte[] good = Files.readAllBytes(out.resolve("checkpoints/epoch-0001/model.zip"));
+        TrainConfig exploding = new TrainConfig(data, config("resnet8", 2).model(), new OptimizerSpec(1e30, 0.9, 0),
+                LearningRateSchedule.constant(1e30), 2, 2, 32, 3, 128, 5, 2);
+        assertThatThrownBy(() -> run(exploding, out, true, 0))
+                .isInstanceOf(ai.synergy.training.TrainingDivergedException.class)
+                .hasMessageContaining("epoch 2").hasMessageContaining("epoch-0001");
+        assertThat(Files.readAllBytes(out.resolve("checkpoints/epoch-0001/model.zip"))).isEqualTo(good);
+        try (Stream<Path> kept = Files.list(out.resolve("checkpoints"))) {
+            assertThat(kept.map(p -> p.getFileName().toString())).containsExactly("epoch-0001");
+        }
+    }
+
+    @Test
     void resumeWithoutCheckpointNamesTheFolder() {
         Path out = dir.resolve("empty");
         assertThatThrownBy(() -> run(config("resnet8", 1), out, true, 0))
