@@ -1,12 +1,8 @@
 package ai.synergy.metrics;
 
 import ai.synergy.config.InvalidInputException;
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import ai.synergy.config.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -28,22 +24,12 @@ public final class MetricsLog {
     private static final List<String> REQUIRED = List.of("epoch", "trainLoss", "learningRate", "testTop1",
             "testExamples", "imagesPerSecond", "epochSeconds", "evalSeconds");
 
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .setSerializationInclusion(JsonInclude.Include.NON_NULL)
-            .disable(SerializationFeature.INDENT_OUTPUT)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
-
     private MetricsLog() {
     }
 
     /** One JSON object on a single line, without the trailing newline. */
     public static String toJsonLine(EpochMetrics m) {
-        try {
-            return MAPPER.writeValueAsString(m);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialise " + m + ": " + e.getMessage(), e);
-        }
+        return Json.writeLine(m);
     }
 
     /** Parses one line; a malformed line or a missing key is an {@link InvalidInputException}. */
@@ -75,12 +61,7 @@ public final class MetricsLog {
     }
 
     private static EpochMetrics parse(String line, String where) {
-        JsonNode node;
-        try {
-            node = MAPPER.readTree(line);
-        } catch (JsonProcessingException e) {
-            throw new InvalidInputException(where + ": not valid JSON: " + e.getOriginalMessage(), e);
-        }
+        JsonNode node = Json.readTree(line, where);
         if (node == null || !node.isObject()) {
             throw new InvalidInputException(where + ": expected a JSON object, got: " + abbreviate(line));
         }
@@ -89,11 +70,7 @@ public final class MetricsLog {
                 throw new InvalidInputException(where + ": missing key \"" + key + "\" in " + abbreviate(line));
             }
         }
-        try {
-            return MAPPER.treeToValue(node, EpochMetrics.class);
-        } catch (JsonProcessingException e) {
-            throw new InvalidInputException(where + ": bad metrics record: " + e.getOriginalMessage(), e);
-        }
+        return Json.read(node, EpochMetrics.class, where);
     }
 
     private static String abbreviate(String s) {

@@ -4,6 +4,8 @@ import ai.synergy.config.InvalidInputException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.hadoop.fs.Path;
 
 import java.io.ByteArrayOutputStream;
@@ -11,6 +13,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
 import java.util.UUID;
 
 /**
@@ -59,8 +63,20 @@ public final class HadoopFiles {
         writeAtomically(target, text.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Moves {@code source} onto {@code target}, replacing it; fails loudly when the file system refuses. */
+    /**
+     * Moves {@code source} onto {@code target}, replacing it. On the local file system this is one atomic rename
+     * (readers see the old or the new file, never neither); Hadoop's {@code rename} does not overwrite, so elsewhere
+     * the old target is deleted first (HDFS and S3A have no atomic replace through this API).
+     */
     public void replace(Path source, Path target) throws IOException {
+        if (fs instanceof LocalFileSystem || fs instanceof RawLocalFileSystem) {
+            java.nio.file.Path from = java.nio.file.Path.of(fs.makeQualified(source).toUri());
+            java.nio.file.Path to = java.nio.file.Path.of(fs.makeQualified(target).toUri());
+            if (!Files.isDirectory(to)) {
+                Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                return;
+            }
+        }
         if (fs.exists(target) && !fs.delete(target, true)) {
             throw new IOException("cannot replace " + target);
         }

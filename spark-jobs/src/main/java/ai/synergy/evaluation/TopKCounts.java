@@ -47,8 +47,8 @@ public record TopKCounts(long examples, long top1Correct, long top5Correct, doub
             int higher = 0;
             for (int c = 0; c < numClasses; c++) {
                 float p = probabilities[base + c];
-                // ties count against the true class, so a constant output never scores
-                if (p > own || (p == own && c != labels[i] && c < labels[i])) {
+                // a tie goes to the lower class index, as arg-max does
+                if (p > own || (p == own && c < labels[i])) {
                     higher++;
                 }
             }

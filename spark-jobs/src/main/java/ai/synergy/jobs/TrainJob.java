@@ -8,6 +8,7 @@ import ai.synergy.config.Json;
 import ai.synergy.evaluation.DistributedEvaluator;
 import ai.synergy.evaluation.TopKCounts;
 import ai.synergy.metrics.EpochMetrics;
+import ai.synergy.model.ModelCost;
 import ai.synergy.model.ResNets;
 import ai.synergy.nd4j.Nd4jRuntime;
 import ai.synergy.sharding.RoundBatches;
@@ -31,6 +32,7 @@ import java.io.PrintStream;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -133,8 +135,9 @@ public final class TrainJob {
         } else {
             graph = ResNets.create(config.model(), config.optimizer());
         }
-        log.info("{}; layer helpers {}", Nd4jRuntime.describe(), Nd4jRuntime.helperSummary(graph));
-        if (Nd4jRuntime.helperSummary(graph).containsKey("none")) {
+        Map<String, Long> helpers = Nd4jRuntime.helperSummary(graph);
+        log.info("{}; layer helpers {}", Nd4jRuntime.describe(), helpers);
+        if (helpers.containsKey("none")) {
             log.warn("some conv/batch-norm layers run without oneDNN/cuDNN helpers (slow): is -D{}=false set and the "
                     + "onednn nd4j-native classifier on the classpath?", Nd4jRuntime.HELPERS_DISABLE_PROPERTY);
         }
@@ -149,7 +152,7 @@ public final class TrainJob {
                         + "%d trainable parameters%n", config.model().architecture().canonicalName(),
                 config.data().name(), config.workers(), plan.batchesPerWorker(), config.batchSizePerWorker(),
                 config.averagingFrequency(), config.epochs(),
-                ai.synergy.model.ModelCost.trainableParameters(graph.getConfiguration()));
+                ModelCost.trainableParameters(graph.getConfiguration()));
 
         Progress progress = new Progress(console, config.epochs() - firstEpoch, plan.rounds(), imagesPerEpoch);
         for (int epoch = firstEpoch; epoch < config.epochs(); epoch++) {

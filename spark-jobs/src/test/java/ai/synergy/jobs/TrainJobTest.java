@@ -42,8 +42,7 @@ class TrainJobTest {
 
     @BeforeAll
     static void start() throws Exception {
-        IdxFixtures.write(dir.resolve("data"), 768, 256, 11);
-        data = DataSpec.resolve("idx:" + dir.resolve("data"), null, 0, 0);
+        data = IdxFixtures.dataSpec(dir.resolve("data"), 768, 256, 11);
         jsc = LocalSpark.start(TrainJobTest.class);
     }
 
@@ -159,11 +158,10 @@ class TrainJobTest {
     @Test
     void badDataFilesGiveAMessageNamingTheFile() throws Exception {
         Path broken = dir.resolve("broken");
-        IdxFixtures.write(broken, 64, 64, 3);
+        DataSpec truncated = IdxFixtures.dataSpec(broken, 64, 64, 3);
         Path images = broken.resolve("train-images-idx3-ubyte.gz");
         byte[] whole = Files.readAllBytes(images);
         Files.write(images, java.util.Arrays.copyOf(whole, whole.length / 2));
-        DataSpec truncated = DataSpec.resolve("idx:" + broken, null, 0, 0);
         TrainConfig config = new TrainConfig(truncated, config("resnet8", 1).model(), config("resnet8", 1).optimizer(),
                 config("resnet8", 1).schedule(), 1, 2, 16, 1, 64, 1, 1);
         assertThatThrownBy(() -> run(config, dir.resolve("out-truncated"), false, 0))
@@ -171,9 +169,8 @@ class TrainJobTest {
                 .hasMessageContaining("train-images-idx3-ubyte.gz");
 
         Path mismatched = dir.resolve("mismatched");
-        IdxFixtures.write(mismatched, 64, 64, 3);
+        DataSpec mismatch = IdxFixtures.dataSpec(mismatched, 64, 64, 3);
         IdxFixtures.writeLabels(mismatched.resolve("t10k-labels-idx1-ubyte.gz"), new byte[63]);
-        DataSpec mismatch = DataSpec.resolve("idx:" + mismatched, null, 0, 0);
         TrainConfig config2 = new TrainConfig(mismatch, config.model(), config.optimizer(), config.schedule(),
                 1, 2, 16, 1, 64, 1, 1);
         assertThatThrownBy(() -> run(config2, dir.resolve("out-mismatch"), false, 0))

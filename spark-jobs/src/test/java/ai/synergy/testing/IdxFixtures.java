@@ -1,5 +1,7 @@
 package ai.synergy.testing;
 
+import ai.synergy.training.DataSpec;
+
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -23,6 +25,12 @@ public final class IdxFixtures {
         writeSplit(dir, "train", trainCount, random);
         writeSplit(dir, "t10k", testCount, random);
         return dir;
+    }
+
+    /** Writes a data set with {@link #write} and returns the {@code idx:<folder>} data spec that reads it. */
+    public static DataSpec dataSpec(Path dir, int trainCount, int testCount, long seed) throws IOException {
+        write(dir, trainCount, testCount, seed);
+        return DataSpec.resolve("idx:" + dir.toUri(), null, 0, 0);
     }
 
     private static void writeSplit(Path dir, String prefix, int count, Random random) throws IOException {

@@ -43,8 +43,7 @@ class SparkVsSingleMachineTest {
 
     @BeforeAll
     static void start() throws Exception {
-        IdxFixtures.write(dir.resolve("data"), 512, 256, 7);
-        data = DataSpec.resolve("idx:" + dir.resolve("data").toUri(), null, 0, 0);
+        data = IdxFixtures.dataSpec(dir.resolve("data"), 512, 256, 7);
         jsc = LocalSpark.start(SparkVsSingleMachineTest.class);
     }
 
