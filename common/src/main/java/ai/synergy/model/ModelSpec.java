@@ -1,5 +1,7 @@
 package ai.synergy.model;
 
+import java.util.List;
+
 /**
  * Everything that defines a network's shape and initialisation: architecture, width, input and classes.
  *
@@ -9,8 +11,9 @@ package ai.synergy.model;
  * @param inputHeight     input height in pixels
  * @param inputWidth      input width in pixels
  * @param numClasses      number of output classes
- * @param inputMean       subtracted inside the network from inputs in [0, 1] (so attacks can work in [0, 1] units)
- * @param inputStd        divides the shifted input inside the network
+ * @param inputMean       per-channel mean, subtracted inside the network from inputs in [0, 1] (so the data
+ *                        pipeline and the attacks work in [0, 1] pixel units)
+ * @param inputStd        per-channel standard deviation dividing the shifted input inside the network
  * @param seed            weight initialisation seed
  */
 public record ModelSpec(
@@ -20,8 +23,8 @@ public record ModelSpec(
         int inputHeight,
         int inputWidth,
         int numClasses,
-        double inputMean,
-        double inputStd,
+        List<Double> inputMean,
+        List<Double> inputStd,
         long seed) {
 
     public ModelSpec {
@@ -43,8 +46,15 @@ public record ModelSpec(
         if (numClasses < 2) {
             throw new IllegalArgumentException("numClasses must be >= 2, got " + numClasses);
         }
-        if (!(inputStd > 0)) {
-            throw new IllegalArgumentException("inputStd must be > 0, got " + inputStd);
+        if (inputMean == null || inputStd == null || inputMean.size() != inputChannels
+                || inputStd.size() != inputChannels) {
+            throw new IllegalArgumentException("inputMean and inputStd need one value per input channel ("
+                    + inputChannels + "), got " + inputMean + " and " + inputStd);
         }
+        if (!inputStd.stream().allMatch(s -> s > 0)) {
+            throw new IllegalArgumentException("inputStd entries must be > 0, got " + inputStd);
+        }
+        inputMean = List.copyOf(inputMean);
+        inputStd = List.copyOf(inputStd);
     }
 }

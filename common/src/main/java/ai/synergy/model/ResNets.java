@@ -5,8 +5,6 @@ import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
-import org.deeplearning4j.nn.conf.graph.ScaleVertex;
-import org.deeplearning4j.nn.conf.graph.ShiftVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
@@ -31,8 +29,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * {@code input -> norm -> stem_conv, stem_bn, stem_relu [, stem_pool] -> s{stage}_b{block}_... -> pool -> output}.
  * Each block ends in the vertex {@code s{i}_b{j}} (the ReLU after the residual sum). Downsampling shortcuts are 1x1
  * convolutions with batch norm (option B of the paper), which gives ResNet-8 its 78k and ResNet-20 its 0.27M
- * parameters. Convolutions have no bias (batch norm follows). Inputs are expected in [0, 1]; the {@code norm} vertices
- * subtract the mean and divide by the standard deviation inside the network.
+ * parameters. Convolutions have no bias (batch norm follows). Inputs are expected in [0, 1]; the {@code norm} vertex
+ * ({@link ChannelNormVertex}) subtracts the per-channel mean and divides by the standard deviation inside the network.
  */
 public final class ResNets {
     /** Name of the graph's input. */
@@ -121,8 +119,7 @@ public final class ResNets {
         }
 
         String stem() {
-            g.addVertex("norm_shift", new ShiftVertex(-spec.inputMean()), INPUT);
-            g.addVertex("norm", new ScaleVertex(1.0 / spec.inputStd()), "norm_shift");
+            g.addVertex("norm", new ChannelNormVertex(toArray(spec.inputMean()), toArray(spec.inputStd())), INPUT);
             boolean imagenet = spec.architecture().family() == ModelArchitecture.Family.IMAGENET;
             int width = imagenet ? 64 : 16 * spec.widthMultiplier();
             String x = convBnRelu("stem", "norm", imagenet ? 7 : 3, imagenet ? 2 : 1, width, true);
@@ -132,6 +129,10 @@ public final class ResNets {
                 x = "stem_pool";
             }
             return x;
+        }
+
+        static double[] toArray(java.util.List<Double> values) {
+            return values.stream().mapToDouble(Double::doubleValue).toArray();
         }
 
         /** Two 3x3 convolutions and the residual sum (He et al. 2016, figure 2). */

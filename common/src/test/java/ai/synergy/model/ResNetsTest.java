@@ -18,7 +18,8 @@ class ResNetsTest {
     private static final OptimizerSpec SGD = new OptimizerSpec(0.1, 0.9, 5e-4);
 
     static ModelSpec spec(String name, int channels, int size, int classes) {
-        return new ModelSpec(ModelArchitecture.parse(name), 1, channels, size, size, classes, 0.5, 0.25, 42);
+        return new ModelSpec(ModelArchitecture.parse(name), 1, channels, size, size, classes,
+                java.util.Collections.nCopies(channels, 0.5), java.util.Collections.nCopies(channels, 0.25), 42);
     }
 
     /** Reference counts: torchvision (ImageNet family) and He et al. 2016 with 1x1 projection shortcuts (CIFAR). */
