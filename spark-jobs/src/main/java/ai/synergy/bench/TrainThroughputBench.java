@@ -10,9 +10,11 @@ import ai.synergy.model.ModelSpec;
 import ai.synergy.model.OptimizerSpec;
 import ai.synergy.model.ResNets;
 import ai.synergy.nd4j.Nd4jRuntime;
+import ai.synergy.sharding.BatchSpec;
 import ai.synergy.sharding.ImageShard;
 import ai.synergy.sharding.LoadIdxShard;
 import ai.synergy.sharding.RoundBatches;
+import ai.synergy.sharding.WorkerShard;
 import ai.synergy.spark.SparkContexts;
 import ai.synergy.training.DataSpec;
 import ai.synergy.training.TrainConfig;
@@ -28,7 +30,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -56,7 +57,7 @@ public final class TrainThroughputBench {
         Path outDir = Path.of(args.length > 2 ? args[2] : "bench/results");
         Nd4jRuntime.enableLayerHelpers();
         int cores = Runtime.getRuntime().availableProcessors();
-        DataSpec data = DataSpec.resolve("fashion-mnist", null, images, 1000);
+        DataSpec data = DataSpec.fashionMnist(null, images, 1000);
         ModelSpec spec = new ModelSpec(ModelArchitecture.parse("resnet20"), 1, 1, 28, 28, 10, data.mean(), data.std(), 1);
         OptimizerSpec optimizer = new OptimizerSpec(0.05, 0.9, 5e-4);
         long macs = ModelCost.forwardMacs(ResNets.configuration(spec, optimizer), InputType.convolutional(28, 28, 1));
@@ -75,9 +76,9 @@ public final class TrainThroughputBench {
                         rep + 1, gemm.get(rep), single.get(rep), spark.get(rep));
             }
         }
-        double gemmPeak = median(gemm);
-        double singleIps = median(single);
-        double sparkIps = median(spark);
+        double gemmPeak = BenchResults.median(gemm);
+        double singleIps = BenchResults.median(single);
+        double sparkIps = BenchResults.median(spark);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("model", "resnet20 (1x28x28, 10 classes)");
         result.put("batchSizePerWorker", BATCH);
@@ -97,8 +98,8 @@ public final class TrainThroughputBench {
         result.put("singleJvmFractionOfGemmPeak", singleIps * trainFlopsPerImage / 1e9 / gemmPeak);
         result.put("samples", Map.of("gemm", gemm, "singleJvm", single, "sparkLocal2", spark));
         Files.createDirectories(outDir);
-        write(outDir.resolve("train-throughput.json"), Json.write(result));
-        write(outDir.resolve("train-throughput.md"), markdown(result));
+        BenchResults.write(outDir.resolve("train-throughput.json"), Json.write(result));
+        BenchResults.write(outDir.resolve("train-throughput.md"), markdown(result));
         System.out.println(markdown(result));
     }
 
@@ -115,7 +116,7 @@ public final class TrainThroughputBench {
             Nd4j.getExecutioner().commit();
             samples.add(2.0 * n * n * n / ((System.nanoTime() - t) / 1e9) / 1e9);
         }
-        return median(samples);
+        return BenchResults.median(samples);
     }
 
     /** Images/s of plain {@code fit} in this JVM over the same kind of minibatches, after a warm-up. */
@@ -123,9 +124,9 @@ public final class TrainThroughputBench {
         ComputationGraph graph = ResNets.create(spec, optimizer);
         ImageShard shard = new LoadIdxShard(data.trainImages(), data.trainLabels(), 1, images).call(0);
         int batches = images / BATCH;
-        fit(graph, new RoundBatches(1, 0, 0, 5, BATCH, 10).call(List.of(shard).iterator()));
+        fit(graph, new RoundBatches(1, 0, 0, 5, BATCH, BatchSpec.plain(10)).call(List.<WorkerShard>of(shard).iterator()));
         long t = System.nanoTime();
-        fit(graph, new RoundBatches(1, 1, 0, batches, BATCH, 10).call(List.of(shard).iterator()));
+        fit(graph, new RoundBatches(1, 1, 0, batches, BATCH, BatchSpec.plain(10)).call(List.<WorkerShard>of(shard).iterator()));
         return batches * BATCH / ((System.nanoTime() - t) / 1e9);
     }
 
@@ -151,13 +152,6 @@ public final class TrainThroughputBench {
         }
     }
 
-    static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        sorted.sort(Double::compare);
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-    }
-
     private static String markdown(Map<String, Object> r) {
         return String.format("""
                 # Training throughput: single JVM vs Spark local[2] (ResNet-20, Fashion-MNIST)
@@ -179,11 +173,5 @@ public final class TrainThroughputBench {
                 100 * (double) r.get("singleJvmFractionOfGemmPeak"), (double) r.get("sparkLocal2ImagesPerSecond"),
                 (double) r.get("sparkGflops"), (double) r.get("sparkToSingleRatio"),
                 (double) r.get("trainGflopsPerImage"));
-    }
-
-    private static void write(Path file, String text) throws Exception {
-        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-        Files.writeString(tmp, text);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

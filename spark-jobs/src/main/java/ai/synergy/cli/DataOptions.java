@@ -1,12 +1,20 @@
 package ai.synergy.cli;
 
+import ai.synergy.checkpoint.HadoopFiles;
+import ai.synergy.config.InvalidInputException;
+import ai.synergy.sharding.Augmentation;
+import ai.synergy.sharding.ShardManifest;
 import ai.synergy.training.DataSpec;
+import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Option;
 
-/** Command-line options that choose a data set, shared by the jobs. */
+import java.io.IOException;
+
+/** Command-line options that choose a data set and its input pipeline, shared by the jobs. */
 public final class DataOptions {
     @Option(names = "--data", defaultValue = "fashion-mnist",
-            description = "Data set: fashion-mnist or idx:<folder URI> (default: ${DEFAULT-VALUE}).")
+            description = "Data set: fashion-mnist, idx:<folder URI>, or imagenet:<folder URI> (shards written by "
+                    + "`synergy prepare`) (default: ${DEFAULT-VALUE}).")
     String data;
 
     @Option(names = "--data-dir",
@@ -21,8 +29,42 @@ public final class DataOptions {
             description = "Use only the first N test images (0 = all).")
     int testLimit;
 
-    /** The resolved data set. */
-    DataSpec resolve() {
-        return DataSpec.resolve(data, dataDir, trainLimit, testLimit);
+    @Option(names = "--image-size", defaultValue = "224",
+            description = "imagenet: network input size; images are cropped and resized to this square "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int imageSize;
+
+    @Option(names = "--augment", defaultValue = "imagenet",
+            description = "imagenet: training augmentation: imagenet (random-resized-crop 0.08-1 + flip), flip "
+                    + "(center crop + flip) or none (default: ${DEFAULT-VALUE}).")
+    String augment;
+
+    @Option(names = "--eval-crop", defaultValue = "0.875",
+            description = "imagenet: evaluation resizes the shorter side to size/eval-crop and crops the center "
+                    + "square; 1 = no border cropped (default: ${DEFAULT-VALUE}).")
+    double evalCrop;
+
+    /** The resolved data set; an {@code imagenet:} manifest is read through {@code hadoopConf}. */
+    DataSpec resolve(Configuration hadoopConf) {
+        if ("fashion-mnist".equals(data)) {
+            return DataSpec.fashionMnist(dataDir, trainLimit, testLimit);
+        }
+        if (data != null && data.startsWith("idx:") && data.length() > 4) {
+            return DataSpec.idx(data.substring(4), trainLimit, testLimit);
+        }
+        if (data != null && data.startsWith("imagenet:") && data.length() > 9) {
+            String location = data.substring(9);
+            HadoopFiles files = HadoopFiles.of(location, hadoopConf);
+            try {
+                ShardManifest manifest = ShardManifest.read(files, location, "--data");
+                return DataSpec.shards(location, manifest, trainLimit, testLimit, imageSize,
+                        Augmentation.parse(augment), evalCrop);
+            } catch (IOException e) {
+                throw new InvalidInputException("--data: cannot read the manifest in " + location + " ("
+                        + e.getMessage() + ")", e);
+            }
+        }
+        throw new InvalidInputException("--data: unknown data set '" + data
+                + "'; accepted: fashion-mnist, idx:<folder>, imagenet:<folder>");
     }
 }

@@ -33,8 +33,8 @@ final class EvaluateCommand implements Callable<Integer> {
             throw new ai.synergy.config.InvalidInputException("--workers and --batch-size must be >= 1, got "
                     + workers + " and " + batchSize);
         }
-        DataSpec data = dataOptions.resolve();
         try (JavaSparkContext jsc = SparkContexts.start("synergy-evaluate", workers)) {
+            DataSpec data = dataOptions.resolve(jsc.hadoopConfiguration());
             TopKCounts counts = EvaluateJob.run(jsc, model, data, workers, batchSize);
             System.out.printf("{\"model\":\"%s\",\"data\":\"%s\",\"examples\":%d,\"top1\":%.4f,\"top5\":%.4f,"
                             + "\"loss\":%.4f}%n", model, data.name(), counts.examples(), counts.top1(), counts.top5(),

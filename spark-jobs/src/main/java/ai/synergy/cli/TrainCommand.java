@@ -9,6 +9,7 @@ import ai.synergy.model.OptimizerSpec;
 import ai.synergy.spark.SparkContexts;
 import ai.synergy.training.DataSpec;
 import ai.synergy.training.TrainConfig;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -92,8 +93,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TrainConfig config = config();
-        try (JavaSparkContext jsc = SparkContexts.start("synergy-train", config.workers())) {
+        requireFlags();
+        try (JavaSparkContext jsc = SparkContexts.start("synergy-train", workers)) {
+            TrainConfig config = config(jsc.hadoopConfiguration());
             TrainJob.Result result = new TrainJob(jsc, config,
                     new TrainJob.RunOptions(out, resume, stopAfterEpoch), System.out).run();
             if (result.finished() && !result.metrics().isEmpty()) {
@@ -107,14 +109,20 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The validated configuration these options describe. */
-    TrainConfig config() {
+    /** Checks the flags that need no file system, before Spark starts. */
+    private void requireFlags() {
+        require(workers >= 1, "--workers must be >= 1, got " + workers);
         require(width >= 1, "--width must be >= 1, got " + width);
         require(lr > 0, "--lr must be > 0, got " + lr);
         require(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got " + momentum);
         require(weightDecay >= 0, "--weight-decay must be >= 0, got " + weightDecay);
         require(stopAfterEpoch >= 0, "--stop-after-epoch must be >= 0, got " + stopAfterEpoch);
-        DataSpec data = dataOptions.resolve();
+    }
+
+    /** The validated configuration these options describe; an {@code imagenet:} manifest is read via {@code conf}. */
+    TrainConfig config(Configuration hadoopConf) {
+        requireFlags();
+        DataSpec data = dataOptions.resolve(hadoopConf);
         ModelArchitecture architecture = ModelArchitecture.parse(model);
         try {
             ModelSpec spec = new ModelSpec(architecture, width, data.channels(), data.height(), data.width(),

@@ -1,6 +1,7 @@
 package ai.synergy.evaluation;
 
-import ai.synergy.sharding.ImageShard;
+import ai.synergy.sharding.BatchSpec;
+import ai.synergy.sharding.WorkerShard;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -16,11 +17,11 @@ public final class DistributedEvaluator {
     }
 
     /** Scores {@code graph} on every example of {@code shards}. */
-    public static TopKCounts evaluate(JavaSparkContext jsc, ComputationGraph graph, JavaRDD<ImageShard> shards,
-                                      int batchSize, int numClasses) {
+    public static TopKCounts evaluate(JavaSparkContext jsc, ComputationGraph graph, JavaRDD<WorkerShard> shards,
+                                      int batchSize, BatchSpec spec) {
         Broadcast<ModelSnapshot> model = jsc.broadcast(ModelSnapshot.of(graph));
         try {
-            return shards.mapPartitions(new EvaluateShard(model, batchSize, numClasses)).reduce(TopKCounts::plus);
+            return shards.mapPartitions(new EvaluateShard(model, batchSize, spec)).reduce(TopKCounts::plus);
         } finally {
             model.destroy();
         }

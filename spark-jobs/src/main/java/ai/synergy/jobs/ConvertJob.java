@@ -4,6 +4,7 @@ import ai.synergy.checkpoint.HadoopFiles;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.data.IdxReader;
 import ai.synergy.data.LabeledImages;
+import ai.synergy.sharding.IlsvrcLayout;
 import ai.synergy.training.DataSpec;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -52,12 +53,6 @@ import java.util.Locale;
  */
 public final class ConvertJob {
 
-    /** The synset list file name. */
-    public static final String SYNSET_MAPPING = "LOC_synset_mapping.txt";
-    /** The validation labels file name (Kaggle LOC CSV). */
-    public static final String VAL_SOLUTION = "LOC_val_solution.csv";
-    /** The validation labels file name (devkit style: one 1-based class id per line). */
-    public static final String VAL_GROUND_TRUTH = "ILSVRC2012_validation_ground_truth.txt";
     /** Fashion-MNIST's class names, in label order. */
     public static final List<String> FASHION_MNIST_CLASSES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress",
             "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
@@ -209,13 +204,13 @@ public final class ConvertJob {
                         .append('\n');
                 groundTruth.append(val.label(i) + 1).append('\n');
             }
-            out.writeAtomically(new Path(root, VAL_SOLUTION), solution.toString());
-            out.writeAtomically(new Path(root, VAL_GROUND_TRUTH), groundTruth.toString());
+            out.writeAtomically(new Path(root, IlsvrcLayout.LOC_VAL_SOLUTION), solution.toString());
+            out.writeAtomically(new Path(root, IlsvrcLayout.VAL_GROUND_TRUTH), groundTruth.toString());
             StringBuilder synsets = new StringBuilder();
             for (int k = 0; k < names.size(); k++) {
                 synsets.append(wnid(k)).append(' ').append(names.get(k)).append('\n');
             }
-            out.writeAtomically(new Path(root, SYNSET_MAPPING), synsets.toString());
+            out.writeAtomically(new Path(root, IlsvrcLayout.SYNSET_MAPPING), synsets.toString());
             double seconds = (System.nanoTime() - start) / 1e9;
             return new Result(trainCount, valCount, names.size(), perClass, encoder.width(train), encoder.height(train),
                     seconds);

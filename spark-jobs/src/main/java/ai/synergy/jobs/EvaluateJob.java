@@ -35,7 +35,7 @@ public final class EvaluateJob {
         }
         ShardedDataset shards = ShardedDataset.load(jsc, data, workers);
         try {
-            return DistributedEvaluator.evaluate(jsc, graph, shards.test(), batchSize, data.numClasses());
+            return DistributedEvaluator.evaluate(jsc, graph, shards.test(), batchSize, data.batchSpec());
         } catch (InvalidInputException e) {
             throw e;
         } catch (Exception e) { // SparkException is checked but undeclared

@@ -11,6 +11,7 @@ import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.model.ModelCost;
 import ai.synergy.model.ResNets;
 import ai.synergy.nd4j.Nd4jRuntime;
+import ai.synergy.sharding.BatchSpec;
 import ai.synergy.sharding.RoundBatches;
 import ai.synergy.sharding.ShardedDataset;
 import ai.synergy.spark.SparkErrors;
@@ -147,6 +148,7 @@ public final class TrainJob {
                 config.averagingFrequency(), config.seed());
         SparkComputationGraph sparkGraph = new SparkComputationGraph(jsc, graph, master);
         int numClasses = config.data().numClasses();
+        BatchSpec batchSpec = config.data().batchSpec();
         long imagesPerEpoch = (long) plan.batchesPerWorker() * config.batchSizePerWorker() * config.workers();
         console.printf("train %s on %s: %d workers x %d minibatches of %d per epoch, averaging every %d, %d epochs, "
                         + "%d trainable parameters%n", config.model().architecture().canonicalName(),
@@ -164,7 +166,7 @@ public final class TrainJob {
                 rate = config.schedule().rateAt(progressEpochs, config.epochs());
                 sparkGraph.getNetwork().setLearningRate(rate);
                 JavaRDD<MultiDataSet> roundData = data.train().mapPartitions(new RoundBatches(config.seed(), epoch,
-                        plan.firstBatch(round), plan.batchesIn(round), config.batchSizePerWorker(), numClasses), true);
+                        plan.firstBatch(round), plan.batchesIn(round), config.batchSizePerWorker(), batchSpec), true);
                 double loss = master.trainRound(sparkGraph, roundData, round + 1, plan.rounds());
                 if (!Double.isFinite(loss)) {
                     throw new TrainingDivergedException("training loss became " + loss + " in epoch " + (epoch + 1)
@@ -178,7 +180,7 @@ public final class TrainJob {
             double trainSeconds = (System.nanoTime() - epochStart) / 1e9;
             long evalStart = System.nanoTime();
             TopKCounts test = DistributedEvaluator.evaluate(jsc, sparkGraph.getNetwork(), data.test(),
-                    config.evalBatchSize(), numClasses);
+                    config.evalBatchSize(), batchSpec);
             double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
             EpochMetrics metrics = new EpochMetrics(epoch + 1, lossSum / plan.rounds(), rate, test.top1(),
                     numClasses > 5 ? test.top5() : null, test.examples(), imagesPerEpoch / trainSeconds,

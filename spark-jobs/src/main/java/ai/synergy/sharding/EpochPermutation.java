@@ -23,6 +23,16 @@ public final class EpochPermutation {
         return order;
     }
 
+    /** The seed of a worker's augmentation randomness in one epoch (independent of the permutation's stream). */
+    public static long streamSeed(long seed, int epoch, int shard) {
+        return mix(mix(mix(seed, epoch), shard), 0x41554755L);
+    }
+
+    /** The seed of one example's augmentation within an epoch stream. */
+    public static long exampleSeed(long streamSeed, int example) {
+        return mix(streamSeed, example);
+    }
+
     private static long mix(long a, long b) {
         long z = a * 0x9E3779B97F4A7C15L + b;
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;

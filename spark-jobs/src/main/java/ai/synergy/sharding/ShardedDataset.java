@@ -4,46 +4,68 @@ import ai.synergy.checkpoint.HadoopFiles;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.spark.SparkErrors;
 import ai.synergy.training.DataSpec;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.Function;
 import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * Driver side: a training and a test set split into one shard per worker, loaded by the executors from the shared
- * file system and kept in their memory (MEMORY_ONLY) for the whole run. Only shard sizes and fingerprints reach the
- * driver.
+ * Driver side: a training and a test set split into one share per worker, set up by the executors from the shared
+ * file system and kept in their memory (MEMORY_ONLY) for the whole run: IDX images decoded, or the offset indexes of
+ * JPEG shards. Only sizes and fingerprints reach the driver.
  *
- * @param train      one training shard per partition
- * @param test       one test shard per partition
- * @param trainInfo  sizes and identity of the training shards, in partition order
- * @param testInfo   sizes and identity of the test shards, in partition order
+ * @param train      one training share per partition
+ * @param test       one test share per partition
+ * @param trainInfo  sizes and identity of the training shares, in partition order
+ * @param testInfo   sizes and identity of the test shares, in partition order
  */
-public record ShardedDataset(JavaRDD<ImageShard> train, JavaRDD<ImageShard> test,
-                             List<ImageShard.ShardInfo> trainInfo, List<ImageShard.ShardInfo> testInfo) {
+public record ShardedDataset(JavaRDD<WorkerShard> train, JavaRDD<WorkerShard> test,
+                             List<WorkerShard.ShardInfo> trainInfo, List<WorkerShard.ShardInfo> testInfo) {
+    private static final Logger log = LoggerFactory.getLogger(ShardedDataset.class);
 
-    /** Validates the files on the driver (existence, size), then loads and caches the shards on the executors. */
-    public static ShardedDataset load(JavaSparkContext jsc, DataSpec data, int shards) {
-        HadoopFiles files = HadoopFiles.of(data.directory(), jsc.hadoopConfiguration());
-        String hint = "fashion-mnist".equals(data.name())
-                ? " (install it with: sudo apt-get install dataset-fashion-mnist, or pass --data-dir)" : "";
-        for (String f : List.of(data.trainImages(), data.trainLabels(), data.testImages(), data.testLabels())) {
-            files.requireNonEmptyFile(HadoopFiles.path(f), "--data " + data.name(), hint);
+    /** Validates the inputs on the driver (existence, size, manifest), then sets up the shares on the executors. */
+    public static ShardedDataset load(JavaSparkContext jsc, DataSpec data, int workers) {
+        JavaRDD<WorkerShard> train;
+        JavaRDD<WorkerShard> test;
+        if (data.format() == DataSpec.Format.IDX) {
+            requireIdxFiles(jsc, data);
+            train = shareRdd(jsc, workers, new LoadIdxShard(data.trainImages(), data.trainLabels(), workers,
+                    data.trainLimit()));
+            test = shareRdd(jsc, workers, new LoadIdxShard(data.testImages(), data.testLabels(), workers,
+                    data.testLimit()));
+        } else {
+            HadoopFiles files = HadoopFiles.of(data.location(), jsc.hadoopConfiguration());
+            ShardManifest manifest;
+            try {
+                manifest = ShardManifest.read(files, data.location(), "--data");
+            } catch (IOException e) {
+                throw new InvalidInputException("--data: cannot read " + data.location() + " (" + e.getMessage() + ")",
+                        e);
+            }
+            train = shareRdd(jsc, workers, loader(data, manifest, "train", workers, data.trainLimit()));
+            test = shareRdd(jsc, workers, loader(data, manifest, "val", workers, data.testLimit()));
         }
-        JavaRDD<ImageShard> train = shardRdd(jsc, data.trainImages(), data.trainLabels(), shards, data.trainLimit());
-        JavaRDD<ImageShard> test = shardRdd(jsc, data.testImages(), data.testLabels(), shards, data.testLimit());
-        List<ImageShard.ShardInfo> trainInfo = collectInfo(train);
-        List<ImageShard.ShardInfo> testInfo = collectInfo(test);
-        for (List<ImageShard.ShardInfo> infos : List.of(trainInfo, testInfo)) {
-            for (ImageShard.ShardInfo info : infos) {
+        List<WorkerShard.ShardInfo> trainInfo = collectInfo(train);
+        List<WorkerShard.ShardInfo> testInfo = collectInfo(test);
+        for (List<WorkerShard.ShardInfo> infos : List.of(trainInfo, testInfo)) {
+            for (WorkerShard.ShardInfo info : infos) {
                 if (info.numClasses() > data.numClasses()) {
                     throw new InvalidInputException("--data " + data.name() + ": labels go up to "
                             + (info.numClasses() - 1) + " but the data set has " + data.numClasses() + " classes");
                 }
-                if (info.channels() != data.channels() || info.height() != data.height()
-                        || info.width() != data.width()) {
+                if (data.format() == DataSpec.Format.IDX && (info.channels() != data.channels()
+                        || info.height() != data.height() || info.width() != data.width())) {
                     throw new InvalidInputException("--data " + data.name() + ": images are " + info.channels() + "x"
                             + info.height() + "x" + info.width() + ", expected " + data.channels() + "x"
                             + data.height() + "x" + data.width());
@@ -53,30 +75,70 @@ public record ShardedDataset(JavaRDD<ImageShard> train, JavaRDD<ImageShard> test
         return new ShardedDataset(train, test, trainInfo, testInfo);
     }
 
-    private static JavaRDD<ImageShard> shardRdd(JavaSparkContext jsc, String images, String labels, int shards,
-                                                int limit) {
-        List<Integer> indices = IntStream.range(0, shards).boxed().toList();
-        return jsc.parallelize(indices, shards)
-                .map(new LoadIdxShard(images, labels, shards, limit))
+    private static void requireIdxFiles(JavaSparkContext jsc, DataSpec data) {
+        HadoopFiles files = HadoopFiles.of(data.location(), jsc.hadoopConfiguration());
+        String hint = "fashion-mnist".equals(data.name())
+                ? " (install it with: sudo apt-get install dataset-fashion-mnist, or pass --data-dir)" : "";
+        for (String f : List.of(data.trainImages(), data.trainLabels(), data.testImages(), data.testLabels())) {
+            files.requireNonEmptyFile(HadoopFiles.path(f), "--data " + data.name(), hint);
+        }
+    }
+
+    /** The executor function that sets up each worker's part of one split of a prepared data set. */
+    private static LoadJpegShards loader(DataSpec data, ShardManifest manifest, String split, int workers,
+                                         int limit) {
+        ShardManifest.Split shards = manifest.split(split, "--data " + data.name());
+        if (shards.shards().size() < workers) {
+            throw new InvalidInputException("--data " + data.name() + ": the " + split + " split has "
+                    + shards.shards().size() + " shards but --workers is " + workers + "; prepare at least as many "
+                    + "shards as workers");
+        }
+        if (shards.shards().size() % workers != 0) {
+            log.warn("{} split: {} shards over {} workers is uneven; workers with fewer shards bound every epoch's "
+                    + "minibatches (prepare a multiple of the worker count)", split, shards.shards().size(), workers);
+        }
+        Path root = HadoopFiles.path(data.location());
+        List<String> uris = shards.shards().stream().map(s -> new Path(root, s.file()).toString()).toList();
+        StringBuilder identity = new StringBuilder();
+        shards.shards().forEach(s -> identity.append(s.sha256()));
+        int perWorker = limit > 0 ? (limit + workers - 1) / workers : 0;
+        return new LoadJpegShards(uris, workers, perWorker, split + ":" + sha256(identity.toString())
+                + (limit > 0 ? "/first" + perWorker + "x" + workers : ""));
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8))).substring(0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static JavaRDD<WorkerShard> shareRdd(JavaSparkContext jsc, int workers,
+                                                 Function<Integer, ? extends WorkerShard> load) {
+        List<Integer> indices = IntStream.range(0, workers).boxed().toList();
+        return jsc.parallelize(indices, workers)
+                .map(i -> (WorkerShard) load.call(i))
                 .persist(StorageLevel.MEMORY_ONLY());
     }
 
-    private static List<ImageShard.ShardInfo> collectInfo(JavaRDD<ImageShard> shards) {
+    private static List<WorkerShard.ShardInfo> collectInfo(JavaRDD<WorkerShard> shards) {
         try {
-            return shards.map(ImageShard::info).collect();
+            return shards.map(WorkerShard::info).collect();
         } catch (Exception e) { // SparkException is checked but undeclared
             throw SparkErrors.unwrapInvalidInput(e);
         }
     }
 
-    /** Examples in the smallest training shard: it bounds the minibatches every worker gets per epoch. */
+    /** Examples in the smallest training share: it bounds the minibatches every worker gets per epoch. */
     public int minTrainShardSize() {
-        return trainInfo.stream().mapToInt(ImageShard.ShardInfo::count).min().orElse(0);
+        return trainInfo.stream().mapToInt(WorkerShard.ShardInfo::count).min().orElse(0);
     }
 
     /** Total test examples. */
     public long testSize() {
-        return testInfo.stream().mapToLong(ImageShard.ShardInfo::count).sum();
+        return testInfo.stream().mapToLong(WorkerShard.ShardInfo::count).sum();
     }
 
     /** Identity of the data: training and test fingerprints. */
@@ -84,7 +146,7 @@ public record ShardedDataset(JavaRDD<ImageShard> train, JavaRDD<ImageShard> test
         return "train:" + trainInfo.get(0).fingerprint() + ",test:" + testInfo.get(0).fingerprint();
     }
 
-    /** Releases the executors' cached shards. */
+    /** Releases the executors' cached shares. */
     public void release() {
         train.unpersist(false);
         test.unpersist(false);

@@ -52,7 +52,7 @@ class TrainJobTest {
     }
 
     static TrainConfig config(String model, int epochs) {
-        ModelSpec spec = new ModelSpec(ModelArchitecture.parse(model), 1, 1, 28, 28, 10, 0.5, 0.5, 5);
+        ModelSpec spec = new ModelSpec(ModelArchitecture.parse(model), 1, 1, 28, 28, 10, java.util.List.of(0.5), java.util.List.of(0.5), 5);
         var schedule = new LearningRateSchedule(LearningRateSchedule.Type.COSINE, 0.05, List.of(), 1, 0);
         return new TrainConfig(data, spec, new OptimizerSpec(0.05, 0.9, 5e-4), schedule, epochs, 2, 32, 3, 128, 5, 2);
     }

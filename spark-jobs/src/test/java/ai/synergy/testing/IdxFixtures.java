@@ -30,7 +30,7 @@ public final class IdxFixtures {
     /** Writes a data set with {@link #write} and returns the {@code idx:<folder>} data spec that reads it. */
     public static DataSpec dataSpec(Path dir, int trainCount, int testCount, long seed) throws IOException {
         write(dir, trainCount, testCount, seed);
-        return DataSpec.resolve("idx:" + dir.toUri(), null, 0, 0);
+        return DataSpec.idx(dir.toUri().toString(), 0, 0);
     }
 
     private static void writeSplit(Path dir, String prefix, int count, Random random) throws IOException {

@@ -1,5 +1,7 @@
 package ai.synergy.testing;
 
+import ai.synergy.sharding.IlsvrcLayout;
+
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
@@ -53,11 +55,11 @@ import java.util.Random;
 public final class IlsvrcTree {
 
     /** The synset list file name. */
-    public static final String SYNSET_MAPPING = "LOC_synset_mapping.txt";
+    public static final String SYNSET_MAPPING = IlsvrcLayout.SYNSET_MAPPING;
     /** The Kaggle LOC validation labels file name. */
-    public static final String VAL_SOLUTION = "LOC_val_solution.csv";
+    public static final String VAL_SOLUTION = IlsvrcLayout.LOC_VAL_SOLUTION;
     /** The devkit validation labels file name. */
-    public static final String VAL_GROUND_TRUTH = "ILSVRC2012_validation_ground_truth.txt";
+    public static final String VAL_GROUND_TRUTH = IlsvrcLayout.VAL_GROUND_TRUTH;
     /** The train folder that is not in the synset list. */
     public static final String UNKNOWN_WNID = "n99999999";
     /** {@link Entry#label()} of a file without a class. */

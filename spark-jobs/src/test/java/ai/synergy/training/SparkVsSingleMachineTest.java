@@ -9,7 +9,9 @@ import ai.synergy.model.ModelSpec;
 import ai.synergy.model.OptimizerSpec;
 import ai.synergy.model.ResNets;
 import ai.synergy.nd4j.Nd4jRuntime;
+import ai.synergy.sharding.BatchSpec;
 import ai.synergy.sharding.ImageShard;
+import ai.synergy.sharding.WorkerShard;
 import ai.synergy.sharding.LoadIdxShard;
 import ai.synergy.sharding.RoundBatches;
 import ai.synergy.sharding.ShardedDataset;
@@ -53,7 +55,7 @@ class SparkVsSingleMachineTest {
     }
 
     static ModelSpec spec() {
-        return new ModelSpec(ModelArchitecture.parse("resnet8"), 1, 1, 28, 28, 10, 0.5, 0.5, 123);
+        return new ModelSpec(ModelArchitecture.parse("resnet8"), 1, 1, 28, 28, 10, java.util.List.of(0.5), java.util.List.of(0.5), 123);
     }
 
     @Test
@@ -77,12 +79,12 @@ class SparkVsSingleMachineTest {
         for (int epoch = 0; epoch < epochs; epoch++) {
             for (int round = 0; round < plan.rounds(); round++) {
                 double rate = schedule.rateAt(epoch + (double) round / plan.rounds(), epochs);
-                RoundBatches batches = new RoundBatches(9, epoch, plan.firstBatch(round), 1, batch, 10);
+                RoundBatches batches = new RoundBatches(9, epoch, plan.firstBatch(round), 1, batch, BatchSpec.plain(10));
                 spark.getNetwork().setLearningRate(rate);
                 master.trainRound(spark, shards.train().mapPartitions(batches, true), round, plan.rounds());
 
                 local.setLearningRate(rate);
-                Iterator<MultiDataSet> it = batches.call(List.of(shard).iterator());
+                Iterator<MultiDataSet> it = batches.call(List.<WorkerShard>of(shard).iterator());
                 Nd4jRuntime.configureThreads(1); // as many native threads as a local[2] task: the same rounding
                 local.fit(it.next());
                 assertThat(it.hasNext()).isFalse();
@@ -96,9 +98,9 @@ class SparkVsSingleMachineTest {
         assertThat(actual.sub(ResNets.create(spec(), optimizer).params()).amaxNumber().doubleValue()).isGreaterThan(1e-2);
 
         // distributed evaluation equals scoring the same test examples in this JVM
-        TopKCounts onExecutors = DistributedEvaluator.evaluate(jsc, spark.getNetwork(), shards.test(), 100, 10);
+        TopKCounts onExecutors = DistributedEvaluator.evaluate(jsc, spark.getNetwork(), shards.test(), 100, BatchSpec.plain(10));
         ImageShard test = new LoadIdxShard(data.testImages(), data.testLabels(), 1, 0).call(0);
-        TopKCounts here = EvaluateShard.score(local, test, 64, 10);
+        TopKCounts here = EvaluateShard.score(local, test, 64, BatchSpec.plain(10));
         assertThat(onExecutors.examples()).isEqualTo(256);
         assertThat(onExecutors.top1Correct()).isEqualTo(here.top1Correct());
         assertThat(onExecutors.top1()).isGreaterThan(0.5);
@@ -112,9 +114,9 @@ class SparkVsSingleMachineTest {
         ComputationGraph graph = ResNets.create(spec(), new OptimizerSpec(0.1, 0.9, 0));
         double before = graph.params().sumNumber().doubleValue();
         ShardedDataset shards = ShardedDataset.load(jsc, data, 2);
-        TopKCounts first = DistributedEvaluator.evaluate(jsc, graph, shards.test(), 64, 10);
+        TopKCounts first = DistributedEvaluator.evaluate(jsc, graph, shards.test(), 64, BatchSpec.plain(10));
         System.gc();
-        TopKCounts second = DistributedEvaluator.evaluate(jsc, graph, shards.test(), 64, 10);
+        TopKCounts second = DistributedEvaluator.evaluate(jsc, graph, shards.test(), 64, BatchSpec.plain(10));
         assertThat(graph.params().sumNumber().doubleValue()).isEqualTo(before);
         assertThat(second).isEqualTo(first);
         assertThat(first.examples()).isEqualTo(256);

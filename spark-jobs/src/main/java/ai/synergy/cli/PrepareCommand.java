@@ -1,0 +1,77 @@
+package ai.synergy.cli;
+
+import ai.synergy.jobs.PrepareJob;
+import ai.synergy.sharding.PrepareOptions;
+import ai.synergy.sharding.ShardManifest;
+import ai.synergy.spark.SparkContexts;
+import org.apache.spark.api.java.JavaSparkContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code synergy prepare}: options -> {@link PrepareOptions} -> {@link PrepareJob}. */
+@Command(name = "prepare", mixinStandardHelpOptions = true,
+        description = "Turn the ILSVRC-2012 folder layout into balanced JPEG shards plus manifest.json, for "
+                + "train --data imagenet:<output>. Re-run the same command to resume an interrupted run.")
+final class PrepareCommand implements Callable<Integer> {
+    @Option(names = "--input", required = true,
+            description = "Root URI of the ILSVRC-2012 layout (train/<wnid>/*.JPEG, val/*.JPEG, label files).")
+    String input;
+
+    @Option(names = "--output", required = true, description = "Output folder URI (new or empty, or an unfinished run).")
+    String output;
+
+    @Option(names = "--shards", defaultValue = "0",
+            description = "Shards per split; 0 = Spark's default parallelism. Use a multiple of the training workers.")
+    int shards;
+
+    @Option(names = "--short-side", defaultValue = "256",
+            description = "Downscale images whose shorter side is longer to this; 0 = keep sizes (default: ${DEFAULT-VALUE}).")
+    int shortSide;
+
+    @Option(names = "--quality", defaultValue = "0.9",
+            description = "JPEG quality of re-encoded images, in (0, 1] (default: ${DEFAULT-VALUE}).")
+    double quality;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the shard assignment (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--splits", split = ",", defaultValue = "train,val",
+            description = "Splits to prepare (default: ${DEFAULT-VALUE}).")
+    List<String> splits;
+
+    @Option(names = "--synsets", description = "Class list URI, '<wnid> <name>' per line (default: <input>/LOC_synset_mapping.txt).")
+    String synsets;
+
+    @Option(names = "--val-labels",
+            description = "Validation labels URI: LOC_val_solution.csv or ILSVRC2012_validation_ground_truth.txt "
+                    + "(default: whichever is in <input>).")
+    String valLabels;
+
+    @Option(names = "--val-synset-order",
+            description = "For a ground-truth txt: wnid of each 1-based class id, one per line (default: the synset list's order).")
+    String valSynsetOrder;
+
+    @Option(names = "--threads", defaultValue = "0",
+            description = "Local mode only: executor threads; 0 = all cores.")
+    int threads;
+
+    @Override
+    public Integer call() throws Exception {
+        int local = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        try (JavaSparkContext jsc = SparkContexts.start("synergy-prepare", local)) {
+            int shardCount = shards > 0 ? shards : jsc.defaultParallelism();
+            PrepareOptions options = new PrepareOptions(input, output, shardCount, shortSide, quality, seed, splits,
+                    synsets, valLabels, valSynsetOrder);
+            PrepareJob.Result result = PrepareJob.run(jsc, options, System.out);
+            ShardManifest.Report report = result.manifest().report();
+            System.out.printf("prepared %d images in %d shards per split into %s (%.1f s%s); skipped %d files %s; "
+                            + "manifest: %s/%s%n", report.imagesWritten(), shardCount, output, result.seconds(),
+                    result.resumed() ? ", resumed, " + result.shardsKept() + " shards kept" : "",
+                    report.skipped().size(), report.skippedByReason(), output, ShardManifest.FILE);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,34 @@
+package ai.synergy.sharding;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+import java.io.IOException;
+import java.net.URI;
+
+/** Executor side: reads an input image through its Hadoop file system, checking it has not changed since listing. */
+final class SourceFiles {
+    private SourceFiles() {
+    }
+
+    /** The file's bytes; fails if its length differs from the listing's (the input changed under the run). */
+    static byte[] read(SourceImage image) throws IOException {
+        Path path = new Path(URI.create(image.uri()));
+        FileSystem fs = path.getFileSystem(new Configuration());
+        long length = fs.getFileStatus(path).getLen();
+        if (length != image.length()) {
+            throw new IOException(image.file() + " is " + length + " bytes but was " + image.length()
+                    + " when the input was listed (the input changed during the run)");
+        }
+        if (length > Integer.MAX_VALUE - 8) {
+            throw new IOException(image.file() + " is too large for an image (" + length + " bytes)");
+        }
+        byte[] bytes = new byte[(int) length];
+        try (FSDataInputStream in = fs.open(path)) {
+            in.readFully(0, bytes);
+        }
+        return bytes;
+    }
+}

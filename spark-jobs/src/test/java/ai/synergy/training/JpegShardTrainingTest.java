@@ -1,0 +1,155 @@
+package ai.synergy.training;
+
+import ai.synergy.data.image.CenterCrop;
+import ai.synergy.data.image.ImageDecoder;
+import ai.synergy.jobs.PrepareJob;
+import ai.synergy.jobs.TrainJob;
+import ai.synergy.model.LearningRateSchedule;
+import ai.synergy.model.ModelArchitecture;
+import ai.synergy.model.ModelSpec;
+import ai.synergy.model.OptimizerSpec;
+import ai.synergy.sharding.Augmentation;
+import ai.synergy.sharding.BatchSource;
+import ai.synergy.sharding.BatchSpec;
+import ai.synergy.sharding.JpegShards;
+import ai.synergy.sharding.PrepareOptions;
+import ai.synergy.sharding.RoundBatches;
+import ai.synergy.sharding.ShardManifest;
+import ai.synergy.sharding.ShardedDataset;
+import ai.synergy.sharding.WorkerShard;
+import ai.synergy.testing.IlsvrcTree;
+import ai.synergy.testing.LocalSpark;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** Executor-side input from prepared JPEG shards: ownership, deterministic augmentation, and training on it. */
+class JpegShardTrainingTest {
+    private static final int WORKERS = 2;
+    private static final int SIZE = 32;
+
+    @TempDir
+    static Path dir;
+    static JavaSparkContext jsc;
+    static IlsvrcTree tree;
+    static ShardManifest manifest;
+    static String shardsUri;
+
+    @BeforeAll
+    static void prepare() throws Exception {
+        jsc = LocalSpark.start(JpegShardTrainingTest.class);
+        tree = IlsvrcTree.write(dir.resolve("ilsvrc"), 4, 24, 24, 5);
+        shardsUri = dir.resolve("shards").toUri().toString();
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        manifest = PrepareJob.run(jsc, new PrepareOptions(dir.resolve("ilsvrc").toUri().toString(), shardsUri, 4, 64,
+                0.9, 1, List.of("train", "val"), null, null, null), quiet).manifest();
+    }
+
+    @AfterAll
+    static void stop() {
+        jsc.stop();
+    }
+
+    static DataSpec data(Augmentation augmentation) {
+        return DataSpec.shards(shardsUri, manifest, 0, 0, SIZE, augmentation, 0.875);
+    }
+
+    @Test
+    void eachWorkerOwnsItsShardsAndEveryImageIsUsedOnce() {
+        ShardedDataset data = ShardedDataset.load(jsc, data(Augmentation.IMAGENET), WORKERS);
+        try {
+            var shards = manifest.splits().get("train").shards();
+            assertThat(data.trainInfo()).extracting(WorkerShard.ShardInfo::count).containsExactly(
+                    shards.get(0).images() + shards.get(2).images(), shards.get(1).images() + shards.get(3).images());
+            assertThat(data.testSize()).isEqualTo(tree.expectedGoodVal());
+            assertThat(data.fingerprint()).startsWith("train:train:").contains(",test:val:");
+        } finally {
+            data.release();
+        }
+    }
+
+    @Test
+    void augmentedBatchesDependOnlyOnSeedEpochAndWorker() throws Exception {
+        ShardedDataset data = ShardedDataset.load(jsc, data(Augmentation.IMAGENET), WORKERS);
+        try {
+            BatchSpec spec = data(Augmentation.IMAGENET).batchSpec();
+            List<MultiDataSet> onExecutors = data.train().mapPartitions(new RoundBatches(3, 1, 0, 2, 8, spec), true)
+                    .collect();
+            assertThat(onExecutors).hasSize(2 * WORKERS);
+            List<MultiDataSet> again = data.train().mapPartitions(new RoundBatches(3, 1, 0, 2, 8, spec), true)
+                    .collect();
+            WorkerShard first = data.train().collect().get(0);
+            Iterator<MultiDataSet> here = new RoundBatches(3, 1, 0, 2, 8, spec).call(List.of(first).iterator());
+            INDArray features = onExecutors.get(0).getFeatures(0);
+            assertThat(features.shape()).containsExactly(8, 3, SIZE, SIZE);
+            assertThat(again.get(0).getFeatures(0)).isEqualTo(features);
+            assertThat(here.next().getFeatures(0)).isEqualTo(features);
+            List<MultiDataSet> nextEpoch = data.train().mapPartitions(new RoundBatches(3, 2, 0, 2, 8, spec), true)
+                    .collect();
+            assertThat(nextEpoch.get(0).getFeatures(0)).isNotEqualTo(features);
+            assertThat(features.minNumber().doubleValue()).isGreaterThanOrEqualTo(0);
+            assertThat(features.maxNumber().doubleValue()).isLessThanOrEqualTo(1);
+        } finally {
+            data.release();
+        }
+    }
+
+    @Test
+    void evaluationBatchesAreTheCenterCropOfTheStoredImage() throws Exception {
+        ShardedDataset data = ShardedDataset.load(jsc, data(Augmentation.NONE), WORKERS);
+        try {
+            JpegShards worker = (JpegShards) data.test().collect().get(0);
+            var entry = worker.shards().get(0).index().entries().get(0);
+            byte[] jpeg = new byte[entry.length()];
+            try (var file = new java.io.RandomAccessFile(Path.of(java.net.URI.create(worker.shards().get(0).uri()))
+                    .toFile(), "r")) {
+                file.seek(entry.offset());
+                file.readFully(jpeg);
+            }
+            float[] expected = new float[3 * SIZE * SIZE];
+            new CenterCrop(SIZE, 0.875).apply(ImageDecoder.decode(jpeg), false, expected, 0);
+            try (BatchSource source = worker.open(data(Augmentation.NONE).batchSpec())) {
+                MultiDataSet batch = source.evaluationBatch(0, 1);
+                float[] actual = batch.getFeatures(0).reshape(expected.length).toFloatVector();
+                assertThat(actual).containsExactly(expected, within(0f));
+                assertThat(batch.getLabels(0).getFloat(0, entry.label())).isEqualTo(1f);
+                assertThat(source.label(0)).isEqualTo(entry.label());
+            }
+        } finally {
+            data.release();
+        }
+    }
+
+    @Test
+    void trainsAResNetOnTheShardsAndReportsValidationAccuracy() throws Exception {
+        DataSpec data = data(Augmentation.FLIP);
+        ModelSpec spec = new ModelSpec(ModelArchitecture.parse("resnet8"), 1, 3, SIZE, SIZE, data.numClasses(),
+                data.mean(), data.std(), 3);
+        TrainConfig config = new TrainConfig(data, spec, new OptimizerSpec(0.05, 0.9, 5e-4),
+                LearningRateSchedule.constant(0.05), 4, WORKERS, 8, 2, 16, 3, 1);
+        Path out = dir.resolve("run");
+        TrainJob.Result result = new TrainJob(jsc, config, new TrainJob.RunOptions(out.toString(), false, 0),
+                new PrintStream(new ByteArrayOutputStream())).run();
+        assertThat(result.finished()).isTrue();
+        var last = result.metrics().get(result.metrics().size() - 1);
+        assertThat(last.testExamples()).isEqualTo(tree.expectedGoodVal());
+        // classes differ by colour: a network that reads the right pixels with the right labels learns them fast
+        assertThat(last.testTop1()).isGreaterThanOrEqualTo(0.9);
+        assertThat(result.metrics().get(0).trainLoss()).isGreaterThan(last.trainLoss());
+        assertThat(Files.exists(out.resolve("model.zip"))).isTrue();
+    }
+}
