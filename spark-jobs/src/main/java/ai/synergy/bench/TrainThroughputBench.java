@@ -18,6 +18,8 @@ import ai.synergy.sharding.WorkerShard;
 import ai.synergy.spark.SparkContexts;
 import ai.synergy.training.DataSpec;
 import ai.synergy.training.TrainConfig;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.util.SerializableConfiguration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -122,7 +124,8 @@ public final class TrainThroughputBench {
     /** Images/s of plain {@code fit} in this JVM over the same kind of minibatches, after a warm-up. */
     static double singleJvm(DataSpec data, ModelSpec spec, OptimizerSpec optimizer, int images) throws Exception {
         ComputationGraph graph = ResNets.create(spec, optimizer);
-        ImageShard shard = new LoadIdxShard(data.trainImages(), data.trainLabels(), 1, images).call(0);
+        ImageShard shard = new LoadIdxShard(data.trainImages(), data.trainLabels(), 1, images,
+                new SerializableConfiguration(new Configuration())).call(0);
         int batches = images / BATCH;
         fit(graph, new RoundBatches(1, 0, 0, 5, BATCH, BatchSpec.plain(10)).call(List.<WorkerShard>of(shard).iterator()));
         long t = System.nanoTime();

@@ -44,8 +44,26 @@ public final class DataOptions {
                     + "square; 1 = no border cropped (default: ${DEFAULT-VALUE}).")
     double evalCrop;
 
+    /** Checks the flags' form without touching any file, so that typos fail before Spark starts. */
+    void requireWellFormed() {
+        boolean known = "fashion-mnist".equals(data) || (data != null && data.startsWith("idx:") && data.length() > 4)
+                || (data != null && data.startsWith("imagenet:") && data.length() > 9);
+        if (!known) {
+            throw new InvalidInputException("--data: unknown data set '" + data
+                    + "'; accepted: fashion-mnist, idx:<folder>, imagenet:<folder>");
+        }
+        Augmentation.parse(augment);
+        if (imageSize < 8) {
+            throw new InvalidInputException("--image-size must be >= 8, got " + imageSize);
+        }
+        if (!(evalCrop > 0 && evalCrop <= 1)) {
+            throw new InvalidInputException("--eval-crop must be in (0, 1], got " + evalCrop);
+        }
+    }
+
     /** The resolved data set; an {@code imagenet:} manifest is read through {@code hadoopConf}. */
     DataSpec resolve(Configuration hadoopConf) {
+        requireWellFormed();
         if ("fashion-mnist".equals(data)) {
             return DataSpec.fashionMnist(dataDir, trainLimit, testLimit);
         }

@@ -33,6 +33,7 @@ final class EvaluateCommand implements Callable<Integer> {
             throw new ai.synergy.config.InvalidInputException("--workers and --batch-size must be >= 1, got "
                     + workers + " and " + batchSize);
         }
+        dataOptions.requireWellFormed();
         try (JavaSparkContext jsc = SparkContexts.start("synergy-evaluate", workers)) {
             DataSpec data = dataOptions.resolve(jsc.hadoopConfiguration());
             TopKCounts counts = EvaluateJob.run(jsc, model, data, workers, batchSize);

@@ -111,6 +111,7 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Checks the flags that need no file system, before Spark starts. */
     private void requireFlags() {
+        dataOptions.requireWellFormed();
         require(workers >= 1, "--workers must be >= 1, got " + workers);
         require(width >= 1, "--width must be >= 1, got " + width);
         require(lr > 0, "--lr must be > 0, got " + lr);

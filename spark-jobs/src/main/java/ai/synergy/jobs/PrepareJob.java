@@ -19,6 +19,7 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.util.SerializableConfiguration;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -79,13 +80,19 @@ public final class PrepareJob {
         HadoopFiles out = HadoopFiles.of(options.output(), jsc.hadoopConfiguration());
         Path outDir = out.fileSystem().makeQualified(HadoopFiles.path(options.output()));
         Path work = new Path(outDir, WriteShard.WORK_DIR);
-        boolean resumed = claimOutput(out, outDir, work, options);
+        boolean resumed = checkOutput(out, outDir, work, options);
 
         HadoopFiles in = HadoopFiles.of(options.input(), jsc.hadoopConfiguration());
         IlsvrcLayout layout = IlsvrcLayout.read(in, options);
+        if (!resumed) {
+            out.requireWritableDirectory(outDir, "--output");
+            out.fileSystem().mkdirs(work);
+            out.writeAtomically(new Path(work, OPTIONS_FILE), Json.write(options));
+        }
         List<SourceImage> candidates = layout.images().values().stream().flatMap(List::stream).toList();
         console.printf("prepare %s: %d classes, %s candidate images, %d files skipped before decoding%n",
                 options.input(), layout.classes().size(), counts(layout), layout.skipped().size());
+        SerializableConfiguration hadoopConf = new SerializableConfiguration(jsc.hadoopConfiguration());
         try {
             List<ScanResult> scan = scan(jsc, out, new Path(work, SCAN_FILE), candidates, resumed);
             Map<String, List<SourceImage>> good = new TreeMap<>();
@@ -110,10 +117,10 @@ public final class PrepareJob {
             console.printf("writing %d shards (%d already finished by the interrupted run)%n", tasks.size(), kept);
             if (stopAfterShards > 0 && stopAfterShards < tasks.size()) {
                 List<ShardTask> first = tasks.subList(0, stopAfterShards);
-                jsc.parallelize(first, first.size()).map(new WriteShard()).collect();
+                jsc.parallelize(first, first.size()).map(new WriteShard(hadoopConf)).collect();
                 return new Result(null, resumed, kept, (System.nanoTime() - start) / 1e9);
             }
-            List<ShardResult> results = jsc.parallelize(tasks, tasks.size()).map(new WriteShard()).collect();
+            List<ShardResult> results = jsc.parallelize(tasks, tasks.size()).map(new WriteShard(hadoopConf)).collect();
             ShardManifest manifest = manifest(options, layout, scan, results);
             out.writeAtomically(new Path(outDir, ShardManifest.FILE), Json.write(manifest));
             out.fileSystem().delete(work, true);
@@ -127,10 +134,10 @@ public final class PrepareJob {
     }
 
     /**
-     * Makes sure the output belongs to this run: a fresh or empty folder (started), the work folder of a run with the
-     * same options (resumed), or a clear refusal that changes nothing. Returns true when resuming.
+     * Checks, writing nothing, that the output can belong to this run: a fresh or empty folder (start), the work
+     * folder of a run with the same options (resume), or a clear refusal. Returns true when resuming.
      */
-    private static boolean claimOutput(HadoopFiles out, Path outDir, Path work, PrepareOptions options)
+    private static boolean checkOutput(HadoopFiles out, Path outDir, Path work, PrepareOptions options)
             throws IOException {
         FileSystem fs = out.fileSystem();
         if (fs.exists(new Path(outDir, ShardManifest.FILE))) {
@@ -152,9 +159,6 @@ public final class PrepareJob {
             throw new InvalidInputException("--output: " + outDir + " exists and is not empty, and is not an "
                     + "unfinished prepare run; choose an empty or new folder (nothing was changed)");
         }
-        out.requireWritableDirectory(outDir, "--output");
-        fs.mkdirs(work);
-        out.writeAtomically(optionsFile, Json.write(options));
         return false;
     }
 
@@ -172,7 +176,8 @@ public final class PrepareJob {
             return previous;
         }
         int slices = Math.max(1, Math.min(candidates.size(), jsc.defaultParallelism() * 4));
-        List<ScanResult> results = jsc.parallelize(candidates, slices).map(new ScanImage()).collect();
+        List<ScanResult> results = jsc.parallelize(candidates, slices)
+                .map(new ScanImage(new SerializableConfiguration(jsc.hadoopConfiguration()))).collect();
         Path tmp = new Path(scanFile.getParent(), "." + scanFile.getName() + ".tmp");
         try (FSDataOutputStream stream = out.fileSystem().create(tmp, true);
              Writer writer = new OutputStreamWriter(new GZIPOutputStream(stream), StandardCharsets.UTF_8)) {

@@ -6,7 +6,6 @@ import ai.synergy.data.image.ImageDecoder;
 import ai.synergy.data.image.RandomResizedCrop;
 import ai.synergy.data.image.RgbImage;
 import ai.synergy.data.shard.ShardIndex;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.TaskContext;
@@ -145,7 +144,7 @@ final class JpegBatchSource implements BatchSource {
     private synchronized FSDataInputStream stream(int shard) throws IOException {
         if (streams[shard] == null) {
             Path path = new Path(URI.create(shards.shards().get(shard).uri()));
-            streams[shard] = path.getFileSystem(new Configuration()).open(path);
+            streams[shard] = path.getFileSystem(shards.hadoopConf().value()).open(path);
         }
         return streams[shard];
     }

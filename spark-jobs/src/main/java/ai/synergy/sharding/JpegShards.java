@@ -1,6 +1,7 @@
 package ai.synergy.sharding;
 
 import ai.synergy.data.shard.ShardIndex;
+import org.apache.spark.util.SerializableConfiguration;
 
 import java.io.Serializable;
 import java.util.List;
@@ -14,8 +15,10 @@ import java.util.List;
  * @param shards      the worker's shard files
  * @param limit       use only the first N examples of the share (0 = all)
  * @param fingerprint identity of the split (from the manifest's checksums)
+ * @param hadoopConf  Hadoop configuration to open the shard files with
  */
-public record JpegShards(int index, List<ShardFile> shards, int limit, String fingerprint) implements WorkerShard {
+public record JpegShards(int index, List<ShardFile> shards, int limit, String fingerprint,
+                         SerializableConfiguration hadoopConf) implements WorkerShard {
 
     /**
      * One shard file.

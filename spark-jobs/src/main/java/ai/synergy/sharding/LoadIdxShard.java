@@ -2,9 +2,9 @@ package ai.synergy.sharding;
 
 import ai.synergy.data.IdxReader;
 import ai.synergy.data.LabeledImages;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.Function;
+import org.apache.spark.util.SerializableConfiguration;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,21 +20,25 @@ public final class LoadIdxShard implements Function<Integer, ImageShard> {
     private final String labelsUri;
     private final int shards;
     private final int limit;
+    private final SerializableConfiguration hadoopConf;
 
     /**
-     * @param limit use only the first {@code limit} examples of the files (0 = all)
+     * @param limit      use only the first {@code limit} examples of the files (0 = all)
+     * @param hadoopConf the driver's Hadoop configuration (credentials and file system settings)
      */
-    public LoadIdxShard(String imagesUri, String labelsUri, int shards, int limit) {
+    public LoadIdxShard(String imagesUri, String labelsUri, int shards, int limit,
+                        SerializableConfiguration hadoopConf) {
         this.imagesUri = imagesUri;
         this.labelsUri = labelsUri;
         this.shards = shards;
         this.limit = limit;
+        this.hadoopConf = hadoopConf;
     }
 
     @Override
     public ImageShard call(Integer shard) throws IOException {
         LabeledImages all;
-        try (InputStream images = open(imagesUri); InputStream labels = open(labelsUri)) {
+        try (InputStream images = open(imagesUri, hadoopConf); InputStream labels = open(labelsUri, hadoopConf)) {
             all = IdxReader.read(images, imagesUri, labels, labelsUri);
         }
         String fingerprint = IdxReader.fingerprint(all);
@@ -50,8 +54,8 @@ public final class LoadIdxShard implements Function<Integer, ImageShard> {
                 mine.width(), identity);
     }
 
-    private static InputStream open(String uri) throws IOException {
+    private static InputStream open(String uri, SerializableConfiguration hadoopConf) throws IOException {
         Path path = new Path(URI.create(uri));
-        return path.getFileSystem(new Configuration()).open(path);
+        return path.getFileSystem(hadoopConf.value()).open(path);
     }
 }

@@ -4,6 +4,7 @@ import ai.synergy.data.image.BadImageException;
 import ai.synergy.data.image.ImageDecoder;
 import ai.synergy.data.image.RgbImage;
 import org.apache.spark.api.java.function.Function;
+import org.apache.spark.util.SerializableConfiguration;
 
 import java.io.IOException;
 
@@ -13,12 +14,18 @@ import java.io.IOException;
  * balanced. Never throws for a bad file: the result says what was wrong.
  */
 public final class ScanImage implements Function<SourceImage, ScanResult> {
+    private final SerializableConfiguration hadoopConf;
+
+    /** @param hadoopConf the driver's Hadoop configuration (credentials and file system settings) */
+    public ScanImage(SerializableConfiguration hadoopConf) {
+        this.hadoopConf = hadoopConf;
+    }
 
     @Override
     public ScanResult call(SourceImage image) {
         byte[] bytes;
         try {
-            bytes = SourceFiles.read(image);
+            bytes = SourceFiles.read(image, hadoopConf);
         } catch (IOException e) {
             return ScanResult.skipped(image, "UNREADABLE", e.getMessage(), null);
         }

@@ -9,6 +9,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
 import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.SerializableConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,10 +41,11 @@ public record ShardedDataset(JavaRDD<WorkerShard> train, JavaRDD<WorkerShard> te
         JavaRDD<WorkerShard> test;
         if (data.format() == DataSpec.Format.IDX) {
             requireIdxFiles(jsc, data);
+            SerializableConfiguration conf = new SerializableConfiguration(jsc.hadoopConfiguration());
             train = shareRdd(jsc, workers, new LoadIdxShard(data.trainImages(), data.trainLabels(), workers,
-                    data.trainLimit()));
+                    data.trainLimit(), conf));
             test = shareRdd(jsc, workers, new LoadIdxShard(data.testImages(), data.testLabels(), workers,
-                    data.testLimit()));
+                    data.testLimit(), conf));
         } else {
             HadoopFiles files = HadoopFiles.of(data.location(), jsc.hadoopConfiguration());
             ShardManifest manifest;
@@ -53,8 +55,8 @@ public record ShardedDataset(JavaRDD<WorkerShard> train, JavaRDD<WorkerShard> te
                 throw new InvalidInputException("--data: cannot read " + data.location() + " (" + e.getMessage() + ")",
                         e);
             }
-            train = shareRdd(jsc, workers, loader(data, manifest, "train", workers, data.trainLimit()));
-            test = shareRdd(jsc, workers, loader(data, manifest, "val", workers, data.testLimit()));
+            train = shareRdd(jsc, workers, loader(jsc, data, manifest, "train", workers, data.trainLimit()));
+            test = shareRdd(jsc, workers, loader(jsc, data, manifest, "val", workers, data.testLimit()));
         }
         List<WorkerShard.ShardInfo> trainInfo = collectInfo(train);
         List<WorkerShard.ShardInfo> testInfo = collectInfo(test);
@@ -85,7 +87,7 @@ public record ShardedDataset(JavaRDD<WorkerShard> train, JavaRDD<WorkerShard> te
     }
 
     /** The executor function that sets up each worker's part of one split of a prepared data set. */
-    private static LoadJpegShards loader(DataSpec data, ShardManifest manifest, String split, int workers,
+    private static LoadJpegShards loader(JavaSparkContext jsc, DataSpec data, ShardManifest manifest, String split, int workers,
                                          int limit) {
         ShardManifest.Split shards = manifest.split(split, "--data " + data.name());
         if (shards.shards().size() < workers) {
@@ -103,7 +105,8 @@ public record ShardedDataset(JavaRDD<WorkerShard> train, JavaRDD<WorkerShard> te
         shards.shards().forEach(s -> identity.append(s.sha256()));
         int perWorker = limit > 0 ? (limit + workers - 1) / workers : 0;
         return new LoadJpegShards(uris, workers, perWorker, split + ":" + sha256(identity.toString())
-                + (limit > 0 ? "/first" + perWorker + "x" + workers : ""));
+                + (limit > 0 ? "/first" + perWorker + "x" + workers : ""),
+                new SerializableConfiguration(jsc.hadoopConfiguration()));
     }
 
     private static String sha256(String text) {

@@ -1,9 +1,9 @@
 package ai.synergy.sharding;
 
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.util.SerializableConfiguration;
 
 import java.io.IOException;
 import java.net.URI;
@@ -14,9 +14,9 @@ final class SourceFiles {
     }
 
     /** The file's bytes; fails if its length differs from the listing's (the input changed under the run). */
-    static byte[] read(SourceImage image) throws IOException {
+    static byte[] read(SourceImage image, SerializableConfiguration hadoopConf) throws IOException {
         Path path = new Path(URI.create(image.uri()));
-        FileSystem fs = path.getFileSystem(new Configuration());
+        FileSystem fs = path.getFileSystem(hadoopConf.value());
         long length = fs.getFileStatus(path).getLen();
         if (length != image.length()) {
             throw new IOException(image.file() + " is " + length + " bytes but was " + image.length()

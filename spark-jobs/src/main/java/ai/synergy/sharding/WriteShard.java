@@ -8,11 +8,11 @@ import ai.synergy.data.image.JpegEncoder;
 import ai.synergy.data.image.Resampler;
 import ai.synergy.data.image.RgbImage;
 import ai.synergy.data.shard.ShardWriter;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.Function;
+import org.apache.spark.util.SerializableConfiguration;
 
 import java.io.IOException;
 import java.security.MessageDigest;
@@ -36,9 +36,16 @@ public final class WriteShard implements Function<ShardTask, ShardResult> {
     public static final String WORK_DIR = "_prepare";
     private static final int CHUNK = 64;
 
+    private final SerializableConfiguration hadoopConf;
+
+    /** @param hadoopConf the driver's Hadoop configuration (credentials and file system settings) */
+    public WriteShard(SerializableConfiguration hadoopConf) {
+        this.hadoopConf = hadoopConf;
+    }
+
     @Override
     public ShardResult call(ShardTask task) throws IOException {
-        HadoopFiles files = HadoopFiles.of(task.output(), new Configuration());
+        HadoopFiles files = HadoopFiles.of(task.output(), hadoopConf.value());
         Path out = HadoopFiles.path(task.output());
         Path tar = new Path(out, task.fileName());
         Path index = new Path(out, task.fileName() + ai.synergy.data.shard.ShardIndex.SUFFIX);
@@ -66,7 +73,7 @@ public final class WriteShard implements Function<ShardTask, ShardResult> {
                 for (int start = 0; start < task.images().size(); start += CHUNK) {
                     List<SourceImage> chunk = task.images().subList(start,
                             Math.min(start + CHUNK, task.images().size()));
-                    Encoded[] encoded = encodeAll(chunk, task, pool);
+                    Encoded[] encoded = encodeAll(chunk, task, pool, hadoopConf);
                     for (int i = 0; i < chunk.size(); i++) {
                         writer.add(chunk.get(i).key(), chunk.get(i).label(), encoded[i].bytes());
                         perClass[chunk.get(i).label()]++;
@@ -101,11 +108,12 @@ public final class WriteShard implements Function<ShardTask, ShardResult> {
     private record Encoded(byte[] bytes, boolean reencoded) {
     }
 
-    private static Encoded[] encodeAll(List<SourceImage> chunk, ShardTask task, ForkJoinPool pool) throws IOException {
+    private static Encoded[] encodeAll(List<SourceImage> chunk, ShardTask task, ForkJoinPool pool,
+                                       SerializableConfiguration hadoopConf) throws IOException {
         Encoded[] encoded = new Encoded[chunk.size()];
         if (pool == null) {
             for (int i = 0; i < chunk.size(); i++) {
-                encoded[i] = encode(chunk.get(i), task);
+                encoded[i] = encode(chunk.get(i), task, hadoopConf);
             }
             return encoded;
         }
@@ -113,7 +121,7 @@ public final class WriteShard implements Function<ShardTask, ShardResult> {
         try {
             pool.submit(() -> IntStream.range(0, chunk.size()).parallel().forEach(i -> {
                 try {
-                    encoded[i] = encode(chunk.get(i), task);
+                    encoded[i] = encode(chunk.get(i), task, hadoopConf);
                 } catch (IOException e) {
                     synchronized (failures) {
                         failures.add(e);
@@ -133,8 +141,9 @@ public final class WriteShard implements Function<ShardTask, ShardResult> {
     }
 
     /** The bytes to store: the original JPEG when it needs no resizing, else a re-encoded RGB JPEG. */
-    private static Encoded encode(SourceImage image, ShardTask task) throws IOException {
-        byte[] bytes = SourceFiles.read(image);
+    private static Encoded encode(SourceImage image, ShardTask task, SerializableConfiguration hadoopConf)
+            throws IOException {
+        byte[] bytes = SourceFiles.read(image, hadoopConf);
         RgbImage decoded;
         try {
             decoded = ImageDecoder.decode(bytes);

@@ -8,7 +8,10 @@ import java.io.StringWriter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Bad flags end with exit code 2 and one clear line naming the flag, before any Spark context starts. */
+/**
+ * Bad flags end with exit code 2 and one clear line naming the flag or file, and write nothing; malformed flags fail
+ * before any Spark context starts.
+ */
 class SynergyCliTest {
 
     @ParameterizedTest
@@ -22,6 +25,9 @@ class SynergyCliTest {
             "--lr-schedule triangle|--lr-schedule: unknown schedule 'triangle'",
             "--data cifar10|--data: unknown data set 'cifar10'",
             "--workers two|Invalid value for option '--workers'",
+            "--data imagenet:/no/such/shards|--data: /no/such/shards/manifest.json does not exist",
+            "--data imagenet:/tmp --augment mixup|--augment: unknown augmentation 'mixup'",
+            "--data imagenet:/tmp --eval-crop 1.5|--eval-crop must be in (0, 1], got 1.5",
     })
     void badTrainFlags(String flags, String message) {
         StringWriter err = new StringWriter();
@@ -33,7 +39,22 @@ class SynergyCliTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"train", "evaluate"})
+    @CsvSource(delimiter = '|', value = {
+            "--input /no/such/ilsvrc|--input: file:/no/such/ilsvrc does not exist",
+            "--input /tmp --quality 2|--quality must be in (0, 1], got 2.0",
+            "--input /tmp --splits train,test|--splits must be train, val or train,val",
+    })
+    void badPrepareFlags(String flags, String message) {
+        StringWriter err = new StringWriter();
+        String[] args = ("prepare --output /tmp/never-written-shards --threads 1 " + flags).split(" ");
+        int code = SynergyCli.execute(new PrintWriter(new StringWriter()), new PrintWriter(err, true), args);
+        assertThat(code).isEqualTo(SynergyCli.BAD_INPUT);
+        assertThat(err.toString().lines().findFirst().orElse("")).startsWith("synergy: error: ").contains(message);
+        assertThat(new java.io.File("/tmp/never-written-shards")).doesNotExist();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"train", "evaluate", "prepare", "convert"})
     void missingRequiredOptionIsNamed(String command) {
         StringWriter err = new StringWriter();
         int code = SynergyCli.execute(new PrintWriter(new StringWriter()), new PrintWriter(err, true), command);

@@ -250,6 +250,7 @@ class PrepareJobTest {
         assertThatThrownBy(() -> PrepareJob.run(jsc, options(tmp.resolve("no-such-root"), fresh, 1), quiet()))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("--input")
                 .hasMessageContaining("does not exist");
+        assertThat(fresh).as("a refused run creates no output").doesNotExist();
         Path empty = Files.createDirectories(tmp.resolve("empty-root"));
         assertThatThrownBy(() -> PrepareJob.run(jsc, options(empty, tmp.resolve("o2"), 1), quiet()))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("--input")

@@ -8,6 +8,7 @@ import ai.synergy.data.shard.ShardIndex;
 import ai.synergy.jobs.PrepareJob;
 import ai.synergy.testing.IlsvrcTree;
 import ai.synergy.testing.LocalSpark;
+import org.apache.spark.util.SerializableConfiguration;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
@@ -71,7 +72,8 @@ class GoldenShardsTest {
             // and through the executor-side reader, as training and evaluation use it
             List<String> uris = shards.shards().stream()
                     .map(s -> GOLDEN.resolve(s.file()).toAbsolutePath().toUri().toString()).toList();
-            JpegShards worker = new LoadJpegShards(uris, 1, 0, "golden").call(0);
+            JpegShards worker = new LoadJpegShards(uris, 1, 0, "golden",
+                    new SerializableConfiguration(new Configuration())).call(0);
             try (BatchSource source = worker.open(new BatchSpec(2, 16, Augmentation.NONE, 1.0))) {
                 MultiDataSet batch = source.evaluationBatch(0, worker.count());
                 assertThat(batch.getFeatures(0).shape()).containsExactly(worker.count(), 3, 16, 16);

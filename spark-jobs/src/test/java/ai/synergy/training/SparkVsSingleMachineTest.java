@@ -17,6 +17,8 @@ import ai.synergy.sharding.RoundBatches;
 import ai.synergy.sharding.ShardedDataset;
 import ai.synergy.testing.IdxFixtures;
 import ai.synergy.testing.LocalSpark;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.util.SerializableConfiguration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
@@ -73,7 +75,8 @@ class SparkVsSingleMachineTest {
         SparkComputationGraph spark = new SparkComputationGraph(jsc, distributed, master);
 
         ComputationGraph local = ResNets.create(spec(), optimizer);
-        ImageShard shard = new LoadIdxShard(data.trainImages(), data.trainLabels(), 1, 0).call(0);
+        ImageShard shard = new LoadIdxShard(data.trainImages(), data.trainLabels(), 1, 0,
+                new SerializableConfiguration(new Configuration())).call(0);
         assertThat(local.params()).isEqualTo(distributed.params());
 
         for (int epoch = 0; epoch < epochs; epoch++) {
@@ -99,7 +102,8 @@ class SparkVsSingleMachineTest {
 
         // distributed evaluation equals scoring the same test examples in this JVM
         TopKCounts onExecutors = DistributedEvaluator.evaluate(jsc, spark.getNetwork(), shards.test(), 100, BatchSpec.plain(10));
-        ImageShard test = new LoadIdxShard(data.testImages(), data.testLabels(), 1, 0).call(0);
+        ImageShard test = new LoadIdxShard(data.testImages(), data.testLabels(), 1, 0,
+                new SerializableConfiguration(new Configuration())).call(0);
         TopKCounts here = EvaluateShard.score(local, test, 64, BatchSpec.plain(10));
         assertThat(onExecutors.examples()).isEqualTo(256);
         assertThat(onExecutors.top1Correct()).isEqualTo(here.top1Correct());
