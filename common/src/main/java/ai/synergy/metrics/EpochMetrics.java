@@ -2,6 +2,8 @@ package ai.synergy.metrics;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
+import java.util.Map;
+
 /**
  * One line of {@code metrics.jsonl}: what one training epoch did and how the model scored after it.
  *
@@ -14,6 +16,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param imagesPerSecond training throughput of the epoch (training images / training wall time)
  * @param epochSeconds   wall time of the epoch's training
  * @param evalSeconds    wall time of the evaluation
+ * @param headTop1       deeply supervised training: top-1 of every head ({@code head_main}, {@code head_aux1}, ...)
+ *                       and of their ensemble ({@code heads_ensemble}); null for a plain network
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EpochMetrics(
@@ -25,5 +29,6 @@ public record EpochMetrics(
         long testExamples,
         double imagesPerSecond,
         double epochSeconds,
-        double evalSeconds) {
+        double evalSeconds,
+        Map<String, Double> headTop1) {
 }

@@ -5,11 +5,14 @@ import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
@@ -20,7 +23,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Builds the project's ResNets as DL4J {@link ComputationGraph}s (He et al., "Deep Residual Learning", CVPR 2016).
@@ -37,6 +44,10 @@ public final class ResNets {
     public static final String INPUT = "input";
     /** Name of the classifier (the main head). */
     public static final String OUTPUT = "output";
+    /** Training graphs with auxiliary heads: the vertex concatenating every head's logits, main head first. */
+    public static final String HEADS = "heads";
+    /** Training graphs with auxiliary heads: the loss layer over all heads. */
+    public static final String HEADS_LOSS = "heads_loss";
 
     private ResNets() {
     }
@@ -44,37 +55,40 @@ public final class ResNets {
     /** The graph configuration for a model and optimiser; the configuration is what Spark ships (as JSON). */
     public static ComputationGraphConfiguration configuration(ModelSpec spec, OptimizerSpec optimizer) {
         GraphBuilder b = new GraphBuilder(spec, optimizer);
-        String x = b.stem();
-        ModelArchitecture arch = spec.architecture();
-        if (arch.family() == ModelArchitecture.Family.CIFAR) {
-            int blocks = (arch.depth() - 2) / 6;
-            int[] widths = {16 * spec.widthMultiplier(), 32 * spec.widthMultiplier(), 64 * spec.widthMultiplier()};
-            int channels = widths[0];
-            for (int stage = 0; stage < 3; stage++) {
-                for (int block = 0; block < blocks; block++) {
-                    int stride = (stage > 0 && block == 0) ? 2 : 1;
-                    x = b.basicBlock(blockName(stage, block), x, channels, widths[stage], stride);
-                    channels = widths[stage];
-                }
-            }
-        } else {
-            int[] stageBlocks = ModelArchitecture.stageBlocks(arch.depth());
-            int[] widths = {64, 128, 256, 512};
-            int channels = 64;
-            for (int stage = 0; stage < 4; stage++) {
-                for (int block = 0; block < stageBlocks[stage]; block++) {
-                    int stride = (stage > 0 && block == 0) ? 2 : 1;
-                    if (arch.bottleneck()) {
-                        x = b.bottleneckBlock(blockName(stage, block), x, channels, widths[stage], stride);
-                        channels = widths[stage] * 4;
-                    } else {
-                        x = b.basicBlock(blockName(stage, block), x, channels, widths[stage], stride);
-                        channels = widths[stage];
-                    }
-                }
-            }
+        List<String> stageOutputs = b.trunk();
+        return b.head(stageOutputs.get(stageOutputs.size() - 1));
+    }
+
+    /**
+     * The training graph of a deeply supervised ResNet (DKS, Sun et al., CVPR 2019, section 3.1): the backbone of
+     * {@link #configuration} with the same vertex names, plus one auxiliary branch per entry of
+     * {@code heads.stages()}. A branch brings its stage's output to the final resolution with residual blocks of the
+     * backbone's type, then BN-ReLU-global-pool-FC ({@code aux<k>_fc}). The main classifier {@code output} and the
+     * branches' classifiers give logits, concatenated by the vertex {@code heads} (main head first) into one
+     * {@code LossLayer} ({@value #HEADS_LOSS}) with {@code loss} (e.g. the synergy loss over all heads). With no
+     * auxiliary stage this is {@link #configuration}.
+     */
+    public static ComputationGraphConfiguration trainingConfiguration(ModelSpec spec, OptimizerSpec optimizer,
+                                                                      AuxiliaryHeads heads, ILossFunction loss) {
+        if (heads.stages().isEmpty()) {
+            return configuration(spec, optimizer);
         }
-        return b.head(x);
+        GraphBuilder b = new GraphBuilder(spec, optimizer);
+        List<String> stageOutputs = b.trunk();
+        int lastStage = stageOutputs.size();
+        List<String> logits = new ArrayList<>();
+        logits.add(b.logits(OUTPUT, b.pool("pool", stageOutputs.get(lastStage - 1))));
+        int k = 1;
+        for (int stage : heads.stages()) {
+            if (stage < 1 || stage >= lastStage) {
+                throw new IllegalArgumentException("auxiliary heads attach after stages 1.." + (lastStage - 1)
+                        + " of " + spec.architecture().canonicalName() + ", got " + stage);
+            }
+            String name = "aux" + k++;
+            String x = b.branch(name, stageOutputs.get(stage - 1), stage);
+            logits.add(b.auxiliaryHead(name, x));
+        }
+        return b.mergeIntoLoss(logits, loss);
     }
 
     /** A freshly initialised network (seeded by {@link ModelSpec#seed()}). */
@@ -98,10 +112,12 @@ public final class ResNets {
     /** Accumulates vertices; one instance per configuration. */
     private static final class GraphBuilder {
         private final ModelSpec spec;
+        private final boolean imagenet;
         private final ComputationGraphConfiguration.GraphBuilder g;
 
         GraphBuilder(ModelSpec spec, OptimizerSpec optimizer) {
             this.spec = spec;
+            this.imagenet = spec.architecture().family() == ModelArchitecture.Family.IMAGENET;
             NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder()
                     .seed(spec.seed())
                     .dataType(DataType.FLOAT)
@@ -118,11 +134,97 @@ public final class ResNets {
                     .setInputTypes(InputType.convolutional(spec.inputHeight(), spec.inputWidth(), spec.inputChannels()));
         }
 
+        /** Stem and all stages; returns each stage's output vertex. */
+        List<String> trunk() {
+            String x = stem();
+            List<String> outputs = new ArrayList<>();
+            int channels = stemWidth();
+            for (int stage = 0; stage < stageCount(); stage++) {
+                for (int block = 0; block < blocksIn(stage); block++) {
+                    int stride = (stage > 0 && block == 0) ? 2 : 1;
+                    x = block(blockName(stage, block), x, channels, stageWidth(stage), stride);
+                    channels = outputChannels(stage);
+                }
+                outputs.add(x);
+            }
+            return outputs;
+        }
+
+        int stageCount() {
+            return imagenet ? 4 : 3;
+        }
+
+        int stemWidth() {
+            return imagenet ? 64 : 16 * spec.widthMultiplier();
+        }
+
+        int stageWidth(int stage) {
+            return imagenet ? 64 << stage : (16 << stage) * spec.widthMultiplier();
+        }
+
+        int outputChannels(int stage) {
+            return spec.architecture().bottleneck() ? stageWidth(stage) * 4 : stageWidth(stage);
+        }
+
+        int blocksIn(int stage) {
+            return imagenet ? ModelArchitecture.stageBlocks(spec.architecture().depth())[stage]
+                    : (spec.architecture().depth() - 2) / 6;
+        }
+
+        String block(String name, String in, int inChannels, int width, int stride) {
+            return spec.architecture().bottleneck() ? bottleneckBlock(name, in, inChannels, width, stride)
+                    : basicBlock(name, in, inChannels, width, stride);
+        }
+
+        /**
+         * An auxiliary branch from the output of {@code stage} (1-based) to the final resolution. CIFAR family, as the
+         * official DKS code: n blocks (stride 2) at the next stage's width, then max(1, n/2) blocks (stride 2) per
+         * further stage; ImageNet family: one block of the backbone's type (stride 2) per remaining stage.
+         */
+        String branch(String name, String in, int stage) {
+            String x = in;
+            int channels = outputChannels(stage - 1);
+            for (int next = stage; next < stageCount(); next++) {
+                int n = blocksIn(next);
+                int blocks = imagenet ? 1 : (next == stage ? n : Math.max(1, n / 2));
+                for (int j = 0; j < blocks; j++) {
+                    x = block(name + "_s" + (next + 1) + "_b" + (j + 1), x, channels, stageWidth(next),
+                            j == 0 ? 2 : 1);
+                    channels = outputChannels(next);
+                }
+            }
+            return x;
+        }
+
+        String pool(String name, String in) {
+            g.addLayer(name, new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), in);
+            return name;
+        }
+
+        /** A fully connected classifier without softmax: its output is logits. */
+        String logits(String name, String in) {
+            g.addLayer(name, new DenseLayer.Builder().nOut(spec.numClasses()).activation(Activation.IDENTITY)
+                    .weightInit(WeightInit.XAVIER).build(), in);
+            return name;
+        }
+
+        /** BN-ReLU-global-pool-FC on a branch's output (the DKS auxiliary classifier). */
+        String auxiliaryHead(String name, String in) {
+            g.addLayer(name + "_bn", new BatchNormalization.Builder().build(), in);
+            g.addLayer(name + "_relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), name + "_bn");
+            return logits(name + "_fc", pool(name + "_pool", name + "_relu"));
+        }
+
+        ComputationGraphConfiguration mergeIntoLoss(List<String> logits, ILossFunction loss) {
+            g.addVertex(HEADS, new MergeVertex(), logits.toArray(new String[0]));
+            g.addLayer(HEADS_LOSS, new LossLayer.Builder(loss).activation(Activation.IDENTITY).build(), HEADS);
+            g.setOutputs(HEADS_LOSS);
+            return g.build();
+        }
+
         String stem() {
             g.addVertex("norm", new ChannelNormVertex(toArray(spec.inputMean()), toArray(spec.inputStd())), INPUT);
-            boolean imagenet = spec.architecture().family() == ModelArchitecture.Family.IMAGENET;
-            int width = imagenet ? 64 : 16 * spec.widthMultiplier();
-            String x = convBnRelu("stem", "norm", imagenet ? 7 : 3, imagenet ? 2 : 1, width, true);
+            String x = convBnRelu("stem", "norm", imagenet ? 7 : 3, imagenet ? 2 : 1, stemWidth(), true);
             if (imagenet) {
                 g.addLayer("stem_pool", new SubsamplingLayer.Builder(PoolingType.MAX)
                         .kernelSize(3, 3).stride(2, 2).build(), x);
@@ -177,7 +279,7 @@ public final class ResNets {
         }
 
         ComputationGraphConfiguration head(String in) {
-            g.addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), in);
+            pool("pool", in);
             g.addLayer(OUTPUT, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
                     .nOut(spec.numClasses())
                     .activation(Activation.SOFTMAX)

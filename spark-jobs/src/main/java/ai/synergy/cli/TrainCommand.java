@@ -1,7 +1,10 @@
 package ai.synergy.cli;
 
 import ai.synergy.config.InvalidInputException;
+import ai.synergy.dks.Supervision;
+import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.jobs.TrainJob;
+import ai.synergy.model.AuxiliaryHeads;
 import ai.synergy.model.LearningRateSchedule;
 import ai.synergy.model.ModelArchitecture;
 import ai.synergy.model.ModelSpec;
@@ -33,6 +36,24 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--width", defaultValue = "1", description = "CIFAR-family width multiplier (default: ${DEFAULT-VALUE}).")
     int width;
+
+    @Option(names = "--supervision", defaultValue = "none",
+            description = "none (one classifier), ds (deep supervision: cross-entropy on auxiliary heads too) or dks "
+                    + "(deeply-supervised knowledge synergy); model.zip is always the plain network (default: ${DEFAULT-VALUE}).")
+    String supervision;
+
+    @Option(names = "--aux-stages", split = ",",
+            description = "ds/dks: stages whose outputs get an auxiliary head (default: the DKS paper's, 1,2 for the CIFAR "
+                    + "family, 2,3 = conv3_x,conv4_x for the ImageNet family).")
+    List<Integer> auxStages;
+
+    @Option(names = "--synergy-weight", defaultValue = "1",
+            description = "dks: weight of the pairwise synergy term (default: ${DEFAULT-VALUE}, the paper's).")
+    double synergyWeight;
+
+    @Option(names = "--synergy-temperature", defaultValue = "1",
+            description = "dks: softmax temperature of the synergy term (default: ${DEFAULT-VALUE}, the paper's).")
+    double synergyTemperature;
 
     @Option(names = "--epochs", defaultValue = "10", description = "Passes over the training data (default: ${DEFAULT-VALUE}).")
     int epochs;
@@ -118,6 +139,10 @@ final class TrainCommand implements Callable<Integer> {
         require(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got " + momentum);
         require(weightDecay >= 0, "--weight-decay must be >= 0, got " + weightDecay);
         require(stopAfterEpoch >= 0, "--stop-after-epoch must be >= 0, got " + stopAfterEpoch);
+        require(Supervision.parse(supervision) != null, "--supervision: unknown mode '" + supervision
+                + "'; accepted: none, ds, dks");
+        require(synergyWeight >= 0, "--synergy-weight must be >= 0, got " + synergyWeight);
+        require(synergyTemperature > 0, "--synergy-temperature must be > 0, got " + synergyTemperature);
     }
 
     /** The validated configuration these options describe; an {@code imagenet:} manifest is read via {@code conf}. */
@@ -130,7 +155,14 @@ final class TrainCommand implements Callable<Integer> {
                     data.numClasses(), data.mean(), data.std(), seed);
             OptimizerSpec optimizer = new OptimizerSpec(lr, momentum, weightDecay);
             LearningRateSchedule lrSchedule = new LearningRateSchedule(scheduleType(), lr, milestones, gamma, warmupEpochs);
-            return new TrainConfig(data, spec, optimizer, lrSchedule, epochs, workers, batchSize, averagingFrequency,
+            AuxiliaryHeads heads = auxStages == null || auxStages.isEmpty()
+                    ? AuxiliaryHeads.paperDefault(architecture) : new AuxiliaryHeads(auxStages);
+            SupervisionConfig supervisionConfig = new SupervisionConfig(Supervision.parse(supervision), heads,
+                    synergyWeight, synergyTemperature);
+            if (supervisionConfig.headCount() > 1) {
+                supervisionConfig.trainingConfiguration(spec, optimizer); // stage numbers checked against the model
+            }
+            return new TrainConfig(data, spec, supervisionConfig, optimizer, lrSchedule, epochs, workers, batchSize, averagingFrequency,
                     evalBatchSize, seed, keepCheckpoints);
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException(e.getMessage(), e);

@@ -16,12 +16,12 @@ public final class DistributedEvaluator {
     private DistributedEvaluator() {
     }
 
-    /** Scores {@code graph} on every example of {@code shards}. */
-    public static TopKCounts evaluate(JavaSparkContext jsc, ComputationGraph graph, JavaRDD<WorkerShard> shards,
+    /** Scores {@code graph} (each of its heads) on every example of {@code shards}. */
+    public static HeadCounts evaluate(JavaSparkContext jsc, ComputationGraph graph, JavaRDD<WorkerShard> shards,
                                       int batchSize, BatchSpec spec) {
         Broadcast<ModelSnapshot> model = jsc.broadcast(ModelSnapshot.of(graph));
         try {
-            return shards.mapPartitions(new EvaluateShard(model, batchSize, spec)).reduce(TopKCounts::plus);
+            return shards.mapPartitions(new EvaluateShard(model, batchSize, spec)).reduce(HeadCounts::plus);
         } finally {
             model.destroy();
         }

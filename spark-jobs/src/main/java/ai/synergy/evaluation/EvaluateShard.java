@@ -1,5 +1,6 @@
 package ai.synergy.evaluation;
 
+import ai.synergy.dks.HeadOutputs;
 import ai.synergy.sharding.BatchSource;
 import ai.synergy.sharding.BatchSpec;
 import ai.synergy.sharding.WorkerShard;
@@ -10,11 +11,16 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 
-/** Executor side: scores every example of the partition's shares with the broadcast model. */
-public final class EvaluateShard implements FlatMapFunction<Iterator<WorkerShard>, TopKCounts> {
+/**
+ * Executor side: scores every example of the partition's shares with the broadcast model. A plain network's output is
+ * class probabilities; a deeply supervised training graph's is the concatenated logits of its heads, scored head by
+ * head and as an ensemble.
+ */
+public final class EvaluateShard implements FlatMapFunction<Iterator<WorkerShard>, HeadCounts> {
     private final Broadcast<ModelSnapshot> model;
     private final int batchSize;
     private final BatchSpec spec;
@@ -26,35 +32,58 @@ public final class EvaluateShard implements FlatMapFunction<Iterator<WorkerShard
     }
 
     @Override
-    public Iterator<TopKCounts> call(Iterator<WorkerShard> shards) {
+    public Iterator<HeadCounts> call(Iterator<WorkerShard> shards) {
         ExecutorSetup.forCurrentTask();
         if (!shards.hasNext()) {
-            return List.of(TopKCounts.EMPTY).iterator();
+            return List.<HeadCounts>of().iterator();
         }
         ComputationGraph graph = model.value().restore();
-        TopKCounts total = TopKCounts.EMPTY;
+        HeadCounts total = null;
         while (shards.hasNext()) {
-            total = total.plus(score(graph, shards.next(), batchSize, spec));
+            HeadCounts counts = score(graph, shards.next(), batchSize, spec);
+            total = total == null ? counts : total.plus(counts);
         }
         return List.of(total).iterator();
     }
 
     /** Scores one share in stored order, in minibatches of {@code batchSize} (the last one may be smaller). */
-    public static TopKCounts score(ComputationGraph graph, WorkerShard shard, int batchSize, BatchSpec spec) {
-        TopKCounts total = TopKCounts.EMPTY;
+    public static HeadCounts score(ComputationGraph graph, WorkerShard shard, int batchSize, BatchSpec spec) {
+        int classes = spec.numClasses();
+        HeadCounts total = null;
         try (BatchSource source = shard.open(spec)) {
             for (int start = 0; start < shard.count(); start += batchSize) {
                 int size = Math.min(batchSize, shard.count() - start);
                 MultiDataSet batch = source.evaluationBatch(start, size);
-                INDArray probabilities = graph.outputSingle(false, batch.getFeatures(0));
+                INDArray output = graph.outputSingle(false, batch.getFeatures(0));
                 int[] labels = new int[size];
                 for (int i = 0; i < size; i++) {
                     labels[i] = source.label(start + i);
                 }
-                total = total.plus(TopKCounts.score(probabilities.reshape(probabilities.length()).toFloatVector(),
-                        spec.numClasses(), labels));
+                HeadCounts counts = output.size(1) == classes
+                        ? new HeadCounts(List.of(score(output, classes, labels)), TopKCounts.EMPTY)
+                        : scoreHeads(output, classes, labels);
+                total = total == null ? counts : total.plus(counts);
             }
         }
         return total;
+    }
+
+    private static HeadCounts scoreHeads(INDArray logits, int classes, int[] labels) {
+        if (logits.size(1) % classes != 0) {
+            throw new IllegalStateException("network output width " + logits.size(1) + " is not a multiple of "
+                    + classes + " classes");
+        }
+        int heads = (int) (logits.size(1) / classes);
+        INDArray[] probabilities = HeadOutputs.softmaxPerHead(logits, heads, classes);
+        List<TopKCounts> perHead = new ArrayList<>(heads);
+        for (INDArray p : probabilities) {
+            perHead.add(score(p, classes, labels));
+        }
+        return new HeadCounts(perHead, score(HeadOutputs.ensemble(logits, heads, classes), classes, labels));
+    }
+
+    private static TopKCounts score(INDArray probabilities, int classes, int[] labels) {
+        return TopKCounts.score(probabilities.dup('c').reshape(probabilities.length()).toFloatVector(), classes,
+                labels);
     }
 }

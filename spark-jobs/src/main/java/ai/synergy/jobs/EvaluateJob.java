@@ -2,6 +2,7 @@ package ai.synergy.jobs;
 
 import ai.synergy.checkpoint.HadoopFiles;
 import ai.synergy.config.InvalidInputException;
+import ai.synergy.dks.SynergyLoss;
 import ai.synergy.evaluation.DistributedEvaluator;
 import ai.synergy.evaluation.TopKCounts;
 import ai.synergy.sharding.ShardedDataset;
@@ -11,6 +12,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 
@@ -27,15 +29,17 @@ public final class EvaluateJob {
             throws IOException {
         ComputationGraph graph = load(jsc, modelUri);
         String output = graph.getConfiguration().getNetworkOutputs().get(0);
-        long outputs = ((FeedForwardLayer) ((LayerVertex) graph.getConfiguration().getVertices().get(output))
-                .getLayerConf().getLayer()).getNOut();
+        var outputLayer = ((LayerVertex) graph.getConfiguration().getVertices().get(output)).getLayerConf().getLayer();
+        long outputs = outputLayer instanceof FeedForwardLayer classifier ? classifier.getNOut()
+                : outputLayer instanceof LossLayer loss && loss.getLossFn() instanceof SynergyLoss synergy
+                ? synergy.getClasses() : -1;
         if (outputs != data.numClasses()) {
             throw new InvalidInputException("--model " + modelUri + ": the network has " + outputs
                     + " outputs but --data " + data.name() + " has " + data.numClasses() + " classes");
         }
         ShardedDataset shards = ShardedDataset.load(jsc, data, workers);
         try {
-            return DistributedEvaluator.evaluate(jsc, graph, shards.test(), batchSize, data.batchSpec());
+            return DistributedEvaluator.evaluate(jsc, graph, shards.test(), batchSize, data.batchSpec()).main();
         } catch (InvalidInputException e) {
             throw e;
         } catch (Exception e) { // SparkException is checked but undeclared

@@ -5,11 +5,12 @@ import ai.synergy.checkpoint.CheckpointStore;
 import ai.synergy.checkpoint.HadoopFiles;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
+import ai.synergy.dks.LeanExport;
 import ai.synergy.evaluation.DistributedEvaluator;
+import ai.synergy.evaluation.HeadCounts;
 import ai.synergy.evaluation.TopKCounts;
 import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.model.ModelCost;
-import ai.synergy.model.ResNets;
 import ai.synergy.nd4j.Nd4jRuntime;
 import ai.synergy.sharding.BatchSpec;
 import ai.synergy.sharding.RoundBatches;
@@ -105,11 +106,12 @@ public final class TrainJob {
             throw new InvalidInputException("--resume: no checkpoint under " + checkpoints.root());
         }
         TrainConfig saved = latest.get().state().config();
-        if (!saved.model().equals(config.model())) {
+        if (!saved.model().equals(config.model()) || !saved.supervision().equals(config.supervision())) {
             throw new InvalidInputException("--resume: checkpoint " + latest.get().dir() + " is of model "
-                    + saved.model().architecture().canonicalName() + " " + describeShape(saved)
-                    + ", but this run asks for " + config.model().architecture().canonicalName() + " "
-                    + describeShape(config));
+                    + saved.model().architecture().canonicalName() + " " + describeShape(saved) + " with "
+                    + saved.supervision().mode() + " supervision, but this run asks for "
+                    + config.model().architecture().canonicalName() + " " + describeShape(config) + " with "
+                    + config.supervision().mode() + " supervision");
         }
         if (latest.get().state().epochsCompleted() >= config.epochs()) {
             throw new InvalidInputException("--resume: checkpoint " + latest.get().dir() + " already completed "
@@ -134,7 +136,7 @@ public final class TrainJob {
             firstEpoch = start.get().state().epochsCompleted();
             console.printf("resuming from %s (epoch %d of %d done)%n", start.get().dir(), firstEpoch, config.epochs());
         } else {
-            graph = ResNets.create(config.model(), config.optimizer());
+            graph = config.supervision().createTrainingGraph(config.model(), config.optimizer());
         }
         Map<String, Long> helpers = Nd4jRuntime.helperSummary(graph);
         log.info("{}; layer helpers {}", Nd4jRuntime.describe(), helpers);
@@ -179,17 +181,21 @@ public final class TrainJob {
             }
             double trainSeconds = (System.nanoTime() - epochStart) / 1e9;
             long evalStart = System.nanoTime();
-            TopKCounts test = DistributedEvaluator.evaluate(jsc, sparkGraph.getNetwork(), data.test(),
+            HeadCounts heads = DistributedEvaluator.evaluate(jsc, sparkGraph.getNetwork(), data.test(),
                     config.evalBatchSize(), batchSpec);
+            TopKCounts test = heads.main();
             double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
             EpochMetrics metrics = new EpochMetrics(epoch + 1, lossSum / plan.rounds(), rate, test.top1(),
                     numClasses > 5 ? test.top5() : null, test.examples(), imagesPerEpoch / trainSeconds,
-                    trainSeconds, evalSeconds);
+                    trainSeconds, evalSeconds, headTop1(heads));
             history.add(metrics);
             console.printf("epoch %d/%d: loss %.4f, test top-1 %.4f%s on %d images, %.0f images/s, %.1f s "
                             + "(+%.1f s eval)%n", epoch + 1, config.epochs(), metrics.trainLoss(), metrics.testTop1(),
                     metrics.testTop5() == null ? "" : String.format(", top-5 %.4f", metrics.testTop5()),
                     metrics.testExamples(), metrics.imagesPerSecond(), trainSeconds, evalSeconds);
+            if (metrics.headTop1() != null) {
+                console.printf("  heads top-1: %s%n", metrics.headTop1());
+            }
 
             CheckpointState state = new CheckpointState(epoch + 1, config, data.fingerprint(), gitRevision(),
                     Instant.now().toString(), history);
@@ -202,8 +208,28 @@ public final class TrainJob {
         }
         CheckpointState finalState = new CheckpointState(config.epochs(), config, data.fingerprint(), gitRevision(),
                 Instant.now().toString(), history);
-        RunOutputs.writeModel(files, outDir, sparkGraph.getNetwork(), Json.write(finalState));
+        ComputationGraph model = sparkGraph.getNetwork();
+        if (config.supervision().headCount() > 1) {
+            model = LeanExport.export(model, config.model(), config.optimizer());
+            console.printf("exported the main head without the %d auxiliary heads: %d parameters (training graph %d)%n",
+                    config.supervision().headCount() - 1, model.numParams(), sparkGraph.getNetwork().numParams());
+        }
+        RunOutputs.writeModel(files, outDir, model, Json.write(finalState));
         return new Result(sparkGraph.getNetwork(), history, true, options.out());
+    }
+
+    /** Top-1 per head and of the ensemble, for a graph with auxiliary heads; null for a plain network. */
+    private static Map<String, Double> headTop1(HeadCounts heads) {
+        if (heads.perHead().size() == 1) {
+            return null;
+        }
+        Map<String, Double> top1 = new java.util.LinkedHashMap<>();
+        top1.put("head_main", heads.perHead().get(0).top1());
+        for (int k = 1; k < heads.perHead().size(); k++) {
+            top1.put("head_aux" + k, heads.perHead().get(k).top1());
+        }
+        top1.put("heads_ensemble", heads.ensemble().top1());
+        return top1;
     }
 
     /** The source revision, passed by bin/synergy as {@code -Dsynergy.git.revision}. */

@@ -1,6 +1,7 @@
 package ai.synergy.training;
 
 import ai.synergy.config.InvalidInputException;
+import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.model.LearningRateSchedule;
 import ai.synergy.model.ModelSpec;
 import ai.synergy.model.OptimizerSpec;
@@ -9,7 +10,8 @@ import ai.synergy.model.OptimizerSpec;
  * The resolved configuration of a {@code train} run; saved beside every checkpoint and model (provenance).
  *
  * @param data               the data set
- * @param model              the network
+ * @param model              the network (the inference architecture; what {@code model.zip} holds)
+ * @param supervision        how its heads are trained: plain, deep supervision or DKS
  * @param optimizer          SGD settings
  * @param schedule           learning rate over the run, evaluated on the driver before each averaging round
  * @param epochs             passes over the training data
@@ -22,7 +24,7 @@ import ai.synergy.model.OptimizerSpec;
  * @param seed               seed of weight initialisation and of every shuffle
  * @param keepCheckpoints    how many epoch checkpoints to keep (older ones are deleted)
  */
-public record TrainConfig(DataSpec data, ModelSpec model, OptimizerSpec optimizer, LearningRateSchedule schedule,
+public record TrainConfig(DataSpec data, ModelSpec model, SupervisionConfig supervision, OptimizerSpec optimizer, LearningRateSchedule schedule,
                           int epochs, int workers, int batchSizePerWorker, int averagingFrequency, int evalBatchSize,
                           long seed, int keepCheckpoints) {
 

@@ -26,6 +26,10 @@ class SynergyCliTest {
             "--data cifar10|--data: unknown data set 'cifar10'",
             "--workers two|Invalid value for option '--workers'",
             "--data imagenet:/no/such/shards|--data: /no/such/shards/manifest.json does not exist",
+            "--supervision dk|--supervision: unknown mode 'dk'",
+            "--supervision dks --synergy-temperature 0|--synergy-temperature must be > 0, got 0.0",
+            "--supervision dks --aux-stages 3|auxiliary heads attach after stages 1..2 of resnet8, got 3",
+            "--supervision ds --aux-stages 2,1|auxiliary head stages must increase, got [2, 1]",
             "--data imagenet:/tmp --augment mixup|--augment: unknown augmentation 'mixup'",
             "--data imagenet:/tmp --eval-crop 1.5|--eval-crop must be in (0, 1], got 1.5",
     })

@@ -1,5 +1,6 @@
 package ai.synergy.jobs;
 
+import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.checkpoint.CheckpointState;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
@@ -54,7 +55,7 @@ class TrainJobTest {
     static TrainConfig config(String model, int epochs) {
         ModelSpec spec = new ModelSpec(ModelArchitecture.parse(model), 1, 1, 28, 28, 10, java.util.List.of(0.5), java.util.List.of(0.5), 5);
         var schedule = new LearningRateSchedule(LearningRateSchedule.Type.COSINE, 0.05, List.of(), 1, 0);
-        return new TrainConfig(data, spec, new OptimizerSpec(0.05, 0.9, 5e-4), schedule, epochs, 2, 32, 3, 128, 5, 2);
+        return new TrainConfig(data, spec, SupervisionConfig.none(), new OptimizerSpec(0.05, 0.9, 5e-4), schedule, epochs, 2, 32, 3, 128, 5, 2);
     }
 
     static TrainJob.Result run(TrainConfig config, Path out, boolean resume, int stopAfter) throws IOException {
@@ -136,7 +137,7 @@ class TrainJobTest {
         Path out = dir.resolve("diverging");
         run(config("resnet8", 2), out, false, 1);
         byte[] good = Files.readAllBytes(out.resolve("checkpoints/epoch-0001/model.zip"));
-        TrainConfig exploding = new TrainConfig(data, config("resnet8", 2).model(), new OptimizerSpec(1e30, 0.9, 0),
+        TrainConfig exploding = new TrainConfig(data, config("resnet8", 2).model(), SupervisionConfig.none(), new OptimizerSpec(1e30, 0.9, 0),
                 LearningRateSchedule.constant(1e30), 2, 2, 32, 3, 128, 5, 2);
         assertThatThrownBy(() -> run(exploding, out, true, 0))
                 .isInstanceOf(ai.synergy.training.TrainingDivergedException.class)
@@ -162,7 +163,7 @@ class TrainJobTest {
         Path images = broken.resolve("train-images-idx3-ubyte.gz");
         byte[] whole = Files.readAllBytes(images);
         Files.write(images, java.util.Arrays.copyOf(whole, whole.length / 2));
-        TrainConfig config = new TrainConfig(truncated, config("resnet8", 1).model(), config("resnet8", 1).optimizer(),
+        TrainConfig config = new TrainConfig(truncated, config("resnet8", 1).model(), SupervisionConfig.none(), config("resnet8", 1).optimizer(),
                 config("resnet8", 1).schedule(), 1, 2, 16, 1, 64, 1, 1);
         assertThatThrownBy(() -> run(config, dir.resolve("out-truncated"), false, 0))
                 .isInstanceOf(InvalidInputException.class)
@@ -171,7 +172,7 @@ class TrainJobTest {
         Path mismatched = dir.resolve("mismatched");
         DataSpec mismatch = IdxFixtures.dataSpec(mismatched, 64, 64, 3);
         IdxFixtures.writeLabels(mismatched.resolve("t10k-labels-idx1-ubyte.gz"), new byte[63]);
-        TrainConfig config2 = new TrainConfig(mismatch, config.model(), config.optimizer(), config.schedule(),
+        TrainConfig config2 = new TrainConfig(mismatch, config.model(), config.supervision(), config.optimizer(), config.schedule(),
                 1, 2, 16, 1, 64, 1, 1);
         assertThatThrownBy(() -> run(config2, dir.resolve("out-mismatch"), false, 0))
                 .isInstanceOf(InvalidInputException.class)
@@ -197,7 +198,7 @@ class TrainJobTest {
         TrainConfig config = config("resnet20", 4);
         assertThat(Json.read(Json.write(config), TrainConfig.class, "test")).isEqualTo(config);
         CheckpointState state = new CheckpointState(2, config, "train:0,test:1", "abc", "2026-11-29T00:00:00Z",
-                List.of(new EpochMetrics(1, 0.5, 0.1, 0.8, 0.99, 100, 300, 10, 1)));
+                List.of(new EpochMetrics(1, 0.5, 0.1, 0.8, 0.99, 100, 300, 10, 1, null)));
         assertThat(Json.read(Json.write(state), CheckpointState.class, "test")).isEqualTo(state);
     }
 }

@@ -1,5 +1,6 @@
 package ai.synergy.training;
 
+import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.data.image.CenterCrop;
 import ai.synergy.data.image.ImageDecoder;
 import ai.synergy.jobs.PrepareJob;
@@ -139,7 +140,7 @@ class JpegShardTrainingTest {
         DataSpec data = data(Augmentation.FLIP);
         ModelSpec spec = new ModelSpec(ModelArchitecture.parse("resnet8"), 1, 3, SIZE, SIZE, data.numClasses(),
                 data.mean(), data.std(), 3);
-        TrainConfig config = new TrainConfig(data, spec, new OptimizerSpec(0.05, 0.9, 5e-4),
+        TrainConfig config = new TrainConfig(data, spec, SupervisionConfig.none(), new OptimizerSpec(0.05, 0.9, 5e-4),
                 LearningRateSchedule.constant(0.05), 4, WORKERS, 8, 2, 16, 3, 1);
         Path out = dir.resolve("run");
         TrainJob.Result result = new TrainJob(jsc, config, new TrainJob.RunOptions(out.toString(), false, 0),

@@ -101,10 +101,11 @@ class SparkVsSingleMachineTest {
         assertThat(actual.sub(ResNets.create(spec(), optimizer).params()).amaxNumber().doubleValue()).isGreaterThan(1e-2);
 
         // distributed evaluation equals scoring the same test examples in this JVM
-        TopKCounts onExecutors = DistributedEvaluator.evaluate(jsc, spark.getNetwork(), shards.test(), 100, BatchSpec.plain(10));
+        TopKCounts onExecutors = DistributedEvaluator.evaluate(jsc, spark.getNetwork(), shards.test(), 100,
+                BatchSpec.plain(10)).main();
         ImageShard test = new LoadIdxShard(data.testImages(), data.testLabels(), 1, 0,
                 new SerializableConfiguration(new Configuration())).call(0);
-        TopKCounts here = EvaluateShard.score(local, test, 64, BatchSpec.plain(10));
+        TopKCounts here = EvaluateShard.score(local, test, 64, BatchSpec.plain(10)).main();
         assertThat(onExecutors.examples()).isEqualTo(256);
         assertThat(onExecutors.top1Correct()).isEqualTo(here.top1Correct());
         assertThat(onExecutors.top1()).isGreaterThan(0.5);
@@ -118,9 +119,9 @@ class SparkVsSingleMachineTest {
         ComputationGraph graph = ResNets.create(spec(), new OptimizerSpec(0.1, 0.9, 0));
         double before = graph.params().sumNumber().doubleValue();
         ShardedDataset shards = ShardedDataset.load(jsc, data, 2);
-        TopKCounts first = DistributedEvaluator.evaluate(jsc, graph, shards.test(), 64, BatchSpec.plain(10));
+        TopKCounts first = DistributedEvaluator.evaluate(jsc, graph, shards.test(), 64, BatchSpec.plain(10)).main();
         System.gc();
-        TopKCounts second = DistributedEvaluator.evaluate(jsc, graph, shards.test(), 64, BatchSpec.plain(10));
+        TopKCounts second = DistributedEvaluator.evaluate(jsc, graph, shards.test(), 64, BatchSpec.plain(10)).main();
         assertThat(graph.params().sumNumber().doubleValue()).isEqualTo(before);
         assertThat(second).isEqualTo(first);
         assertThat(first.examples()).isEqualTo(256);

@@ -1,0 +1,84 @@
+package ai.synergy.jobs;
+
+import ai.synergy.dks.HeadOutputs;
+import ai.synergy.dks.Supervision;
+import ai.synergy.dks.SupervisionConfig;
+import ai.synergy.metrics.EpochMetrics;
+import ai.synergy.model.AuxiliaryHeads;
+import ai.synergy.model.LearningRateSchedule;
+import ai.synergy.model.ModelArchitecture;
+import ai.synergy.model.ModelSpec;
+import ai.synergy.model.OptimizerSpec;
+import ai.synergy.model.ResNets;
+import ai.synergy.testing.IdxFixtures;
+import ai.synergy.testing.LocalSpark;
+import ai.synergy.training.DataSpec;
+import ai.synergy.training.TrainConfig;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** DKS training on Spark with 2 workers: every head evaluated each epoch, and model.zip is the lean main head. */
+class DksTrainingTest {
+    @TempDir
+    static Path dir;
+    static JavaSparkContext jsc;
+    static DataSpec data;
+
+    @BeforeAll
+    static void start() throws Exception {
+        data = IdxFixtures.dataSpec(dir.resolve("data"), 768, 256, 11);
+        jsc = LocalSpark.start(DksTrainingTest.class);
+    }
+
+    @AfterAll
+    static void stop() {
+        jsc.stop();
+    }
+
+    @Test
+    void dksTrainsOnTwoWorkersReportsEveryHeadAndExportsTheMainHead() throws Exception {
+        ModelSpec spec = new ModelSpec(ModelArchitecture.parse("resnet8"), 1, 1, 28, 28, 10, List.of(0.5),
+                List.of(0.5), 5);
+        SupervisionConfig dks = new SupervisionConfig(Supervision.DKS, AuxiliaryHeads.paperDefault(
+                spec.architecture()), 1, 1);
+        OptimizerSpec optimizer = new OptimizerSpec(0.05, 0.9, 5e-4);
+        TrainConfig config = new TrainConfig(data, spec, dks, optimizer, LearningRateSchedule.constant(0.05), 2, 2,
+                32, 3, 128, 5, 2);
+        Path out = dir.resolve("dks");
+        TrainJob.Result result = new TrainJob(jsc, config, new TrainJob.RunOptions(out.toString(), false, 0),
+                new PrintStream(new ByteArrayOutputStream())).run();
+
+        for (EpochMetrics m : result.metrics()) {
+            assertThat(m.headTop1()).containsOnlyKeys("head_main", "head_aux1", "head_aux2", "heads_ensemble");
+            assertThat(m.headTop1().get("head_main")).isEqualTo(m.testTop1());
+            assertThat(m.headTop1().values()).allSatisfy(top1 -> assertThat(top1).isBetween(0.0, 1.0));
+        }
+        assertThat(Files.readString(out.resolve(RunOutputs.METRICS))).contains("\"head_aux2\"", "\"heads_ensemble\"");
+        // training moved the parameters of the main head and of the branches
+        assertThat(result.metrics().get(1).trainLoss()).isLessThan(result.metrics().get(0).trainLoss());
+
+        ComputationGraph exported = ModelSerializer.restoreComputationGraph(out.resolve(RunOutputs.MODEL).toFile());
+        ComputationGraph trainingGraph = result.model();
+        assertThat(exported.numParams()).isEqualTo(ResNets.create(spec, optimizer).numParams())
+                .isLessThan(trainingGraph.numParams());
+        INDArray x = Nd4j.rand(DataType.FLOAT, 6, 1, 28, 28);
+        INDArray mainHead = HeadOutputs.softmaxPerHead(trainingGraph.outputSingle(false, x), 3, 10)[0];
+        assertThat(exported.outputSingle(false, x).sub(mainHead).amaxNumber().doubleValue()).isLessThan(1e-6);
+    }
+}
