@@ -1,0 +1,180 @@
+package ai.synergy.pruning;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The ADMM auxiliary and dual variables of every pruned layer, Z_l, U_l and rho_l (ALGORITHMS.md section 2,
+ * "ADMM pruning"; Zhang et al., ECCV 2018, as used by Ye et al., arXiv:1903.12561). The driver owns it and
+ * {@link #update}s it every {@code admmInterval} epochs; executors receive a serialized copy and add
+ * {@link #proximalGradient} to each pruned layer's weight gradient every minibatch.
+ */
+public final class AdmmState implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final double rhoGrowth;
+    private final Map<String, Layer> layers;
+
+    /** One layer's variables; Z and U have the weight's shape and data type. */
+    private static final class Layer implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final LayerPruning pruning;
+        private INDArray z;
+        private INDArray u;
+        private double rho;
+
+        private Layer(LayerPruning pruning, INDArray z, INDArray u, double rho) {
+            this.pruning = pruning;
+            this.z = z;
+            this.u = u;
+            this.rho = rho;
+        }
+    }
+
+    private AdmmState(double rhoGrowth, Map<String, Layer> layers) {
+        this.rhoGrowth = rhoGrowth;
+        this.layers = layers;
+    }
+
+    /**
+     * Initialisation (rule "Init"): for each layer of {@code plan}, Z = Proj_S(W), U = 0, rho = rho0.
+     *
+     * @param weights weight of every planned layer, by layer name (extra entries are ignored)
+     */
+    public static AdmmState init(Map<String, INDArray> weights, Map<String, LayerPruning> plan, AdmmConfig config) {
+        Map<String, Layer> layers = new TreeMap<>();
+        for (Map.Entry<String, LayerPruning> e : plan.entrySet()) {
+            INDArray w = weight(weights, e.getKey(), null);
+            layers.put(e.getKey(), new Layer(e.getValue(), e.getValue().project(w), w.ulike().assign(0),
+                    config.initialRho()));
+        }
+        return new AdmmState(config.rhoGrowth(), layers);
+    }
+
+    /**
+     * One ADMM update (rule "Every admmInterval epochs"), in this order for every layer:
+     * rho &lt;- growth * rho; Z &lt;- Proj_S(W + U); U &lt;- U + W - Z.
+     *
+     * @param averagedWeights the driver's current (averaged) weights, by layer name
+     */
+    public void update(Map<String, INDArray> averagedWeights) {
+        for (Map.Entry<String, Layer> e : layers.entrySet()) {
+            Layer l = e.getValue();
+            INDArray w = weight(averagedWeights, e.getKey(), l).castTo(l.u.dataType());
+            l.rho *= rhoGrowth;
+            l.z = l.pruning.project(w.add(l.u));
+            l.u = l.u.add(w).subi(l.z);
+        }
+    }
+
+    /**
+     * Gradient of the layer's ADMM term rho/2 ||W - Z + U||^2 with respect to W: rho (W - Z + U), a new array in
+     * {@code w}'s data type, to be added to the layer's weight gradient every minibatch (rule "W-step").
+     */
+    public INDArray proximalGradient(String layer, INDArray w) {
+        Layer l = layer(layer);
+        checkShape(layer, w, l);
+        return w.sub(l.z.castTo(w.dataType())).addi(l.u.castTo(w.dataType())).muli(l.rho);
+    }
+
+    /** The ADMM term sum_l rho_l/2 ||W_l - Z_l + U_l||^2 over every pruned layer, for logging. */
+    public double penalty(Map<String, INDArray> weights) {
+        double sum = 0;
+        for (Map.Entry<String, Layer> e : layers.entrySet()) {
+            Layer l = e.getValue();
+            INDArray w = weight(weights, e.getKey(), l).castTo(l.z.dataType());
+            double norm = w.sub(l.z).addi(l.u).norm2Number().doubleValue();
+            sum += l.rho / 2 * norm * norm;
+        }
+        return sum;
+    }
+
+    /** Primal residual ||W - Z|| (Frobenius) of one layer: how far W still is from its sparse set. */
+    public double primalResidual(String layer, INDArray w) {
+        Layer l = layer(layer);
+        checkShape(layer, w, l);
+        return w.castTo(l.z.dataType()).sub(l.z).norm2Number().doubleValue();
+    }
+
+    /** {@link #primalResidual} of every pruned layer, by name. */
+    public Map<String, Double> primalResiduals(Map<String, INDArray> weights) {
+        Map<String, Double> out = new TreeMap<>();
+        for (String layer : layers.keySet()) {
+            out.put(layer, primalResidual(layer, weight(weights, layer, null)));
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** Hard pruning from this state's plan: W &lt;- Proj_S(W) in place, masks = nonzero pattern. */
+    public Masks hardPrune(Map<String, INDArray> weights) {
+        return Masks.hardPrune(weights, plan());
+    }
+
+    /** The pruned layers, sorted by name. */
+    public Set<String> layers() {
+        return Collections.unmodifiableSet(layers.keySet());
+    }
+
+    /** Each pruned layer's scheme, ratio and kind. */
+    public Map<String, LayerPruning> plan() {
+        Map<String, LayerPruning> plan = new TreeMap<>();
+        layers.forEach((name, l) -> plan.put(name, l.pruning));
+        return Collections.unmodifiableMap(plan);
+    }
+
+    /** Current rho of a layer. */
+    public double rho(String layer) {
+        return layer(layer).rho;
+    }
+
+    /** A copy of Z of a layer. */
+    public INDArray z(String layer) {
+        return layer(layer).z.dup();
+    }
+
+    /** A copy of U of a layer. */
+    public INDArray u(String layer) {
+        return layer(layer).u.dup();
+    }
+
+    /** Replaces Z and U of a layer (checkpoint restore and tests); shapes must match. */
+    void setVariables(String layer, INDArray z, INDArray u) {
+        Layer l = layer(layer);
+        checkShape(layer, z, l);
+        checkShape(layer, u, l);
+        l.z = z.castTo(l.z.dataType()).dup();
+        l.u = u.castTo(l.u.dataType()).dup();
+    }
+
+    private Layer layer(String layer) {
+        Layer l = layers.get(layer);
+        if (l == null) {
+            throw new IllegalArgumentException("layer " + layer + " is not pruned by ADMM; pruned: " + layers.keySet());
+        }
+        return l;
+    }
+
+    private static INDArray weight(Map<String, INDArray> weights, String layer, Layer l) {
+        INDArray w = weights.get(layer);
+        if (w == null) {
+            throw new IllegalArgumentException("no weight given for pruned layer " + layer);
+        }
+        if (l != null) {
+            checkShape(layer, w, l);
+        }
+        return w;
+    }
+
+    private static void checkShape(String layer, INDArray a, Layer l) {
+        if (!Arrays.equals(a.shape(), l.z.shape())) {
+            throw new IllegalArgumentException("layer " + layer + ": expected shape " + Arrays.toString(l.z.shape())
+                    + ", got " + Arrays.toString(a.shape()));
+        }
+    }
+}
