@@ -1,5 +1,6 @@
 package ai.synergy.bench;
 
+import ai.synergy.training.AdversarialTraining;
 import ai.synergy.config.Json;
 import ai.synergy.dks.Supervision;
 import ai.synergy.dks.SupervisionConfig;
@@ -55,7 +56,8 @@ public final class DksBench {
                     ModelSpec spec = new ModelSpec(architecture, 1, 1, 28, 28, 10, data.mean(), data.std(), seed);
                     SupervisionConfig supervision = mode == Supervision.NONE ? SupervisionConfig.none()
                             : new SupervisionConfig(mode, AuxiliaryHeads.paperDefault(architecture), 1, 1);
-                    TrainConfig config = new TrainConfig(data, spec, supervision, new OptimizerSpec(0.2, 0.9, 1e-4),
+                    TrainConfig config = new TrainConfig(data, spec, supervision,
+                            AdversarialTraining.none(), new OptimizerSpec(0.2, 0.9, 1e-4),
                             new LearningRateSchedule(LearningRateSchedule.Type.ONECYCLE, 0.2, List.of(), 0.1, 0),
                             epochs, 2, 64, 5, 256, seed, 1);
                     Path out = work.resolve(mode.name().toLowerCase() + "-seed" + seed);

@@ -1,5 +1,6 @@
 package ai.synergy.bench;
 
+import ai.synergy.training.AdversarialTraining;
 import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.config.Json;
 import ai.synergy.jobs.ConvertJob;
@@ -87,7 +88,8 @@ public final class ImagenetPathBench {
                 data.width(), data.numClasses(), data.mean(), data.std(), 42);
         LearningRateSchedule schedule = new LearningRateSchedule(LearningRateSchedule.Type.ONECYCLE, 0.2, List.of(),
                 0.1, 0);
-        TrainConfig config = new TrainConfig(data, spec, SupervisionConfig.none(), new OptimizerSpec(0.2, 0.9, 1e-4), schedule, epochs, 2, 64,
+        TrainConfig config = new TrainConfig(data, spec, SupervisionConfig.none(), AdversarialTraining.none(),
+                new OptimizerSpec(0.2, 0.9, 1e-4), schedule, epochs, 2, 64,
                 5, 256, 42, 1);
         List<EpochMetrics> metrics = new TrainJob(jsc, config, new TrainJob.RunOptions(out.toString(), false, 0),
                 console).run().metrics();

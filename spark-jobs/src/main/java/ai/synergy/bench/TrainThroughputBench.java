@@ -1,5 +1,6 @@
 package ai.synergy.bench;
 
+import ai.synergy.training.AdversarialTraining;
 import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.config.Json;
 import ai.synergy.jobs.TrainJob;
@@ -143,7 +144,7 @@ public final class TrainThroughputBench {
     /** Images/s of the {@code train} job's second epoch (the first warms up) in Spark local[2]. */
     static double sparkLocal(JavaSparkContext jsc, DataSpec data, ModelSpec spec, OptimizerSpec optimizer,
                              Path out) throws Exception {
-        TrainConfig config = new TrainConfig(data, spec, SupervisionConfig.none(), optimizer, LearningRateSchedule.constant(0.05), 2, WORKERS,
+        TrainConfig config = new TrainConfig(data, spec, SupervisionConfig.none(), AdversarialTraining.none(), optimizer, LearningRateSchedule.constant(0.05), 2, WORKERS,
                 BATCH, AVERAGING, 256, 1, 1);
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
         try {

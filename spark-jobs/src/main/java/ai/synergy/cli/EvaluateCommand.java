@@ -1,5 +1,9 @@
 package ai.synergy.cli;
 
+import ai.synergy.adversarial.Pgd;
+import ai.synergy.config.InvalidInputException;
+import ai.synergy.config.Json;
+import ai.synergy.evaluation.RobustCounts;
 import ai.synergy.evaluation.TopKCounts;
 import ai.synergy.jobs.EvaluateJob;
 import ai.synergy.spark.SparkContexts;
@@ -9,11 +13,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code synergy evaluate}: top-1/top-5 of an exported model on a data set, computed on executors. */
+/** {@code synergy evaluate}: top-1/top-5 of an exported model on a data set, optionally under attack, on executors. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-        description = "Score an exported model (DL4J ModelSerializer zip) on a data set's test split.")
+        description = "Score an exported model (DL4J ModelSerializer zip) on a data set's test split; with --attack, "
+                + "also on adversarial versions of every test image (white box, made on the executors).")
 final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     DataOptions dataOptions;
@@ -27,20 +34,67 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "256", description = "Evaluation minibatch (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
+    @Option(names = "--attack", defaultValue = "none",
+            description = "none, pgd (L-infinity, random start) or fgsm (default: ${DEFAULT-VALUE}).")
+    String attack;
+
+    @Option(names = "--eps", defaultValue = "0.1",
+            description = "Attack radius in [0, 1] pixel units, before normalisation (default: ${DEFAULT-VALUE}).")
+    double eps;
+
+    @Option(names = "--step", defaultValue = "0.01", description = "PGD step size (default: ${DEFAULT-VALUE}).")
+    double step;
+
+    @Option(names = "--steps", defaultValue = "20", description = "PGD iterations (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of PGD's random starts (default: ${DEFAULT-VALUE}).")
+    long seed;
+
     @Override
     public Integer call() throws Exception {
         if (workers < 1 || batchSize < 1) {
-            throw new ai.synergy.config.InvalidInputException("--workers and --batch-size must be >= 1, got "
-                    + workers + " and " + batchSize);
+            throw new InvalidInputException("--workers and --batch-size must be >= 1, got " + workers + " and "
+                    + batchSize);
         }
+        Pgd pgd = attack();
         dataOptions.requireWellFormed();
         try (JavaSparkContext jsc = SparkContexts.start("synergy-evaluate", workers)) {
             DataSpec data = dataOptions.resolve(jsc.hadoopConfiguration());
-            TopKCounts counts = EvaluateJob.run(jsc, model, data, workers, batchSize);
-            System.out.printf("{\"model\":\"%s\",\"data\":\"%s\",\"examples\":%d,\"top1\":%.4f,\"top5\":%.4f,"
-                            + "\"loss\":%.4f}%n", model, data.name(), counts.examples(), counts.top1(), counts.top5(),
-                    counts.meanLoss());
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("model", model);
+            line.put("data", data.name());
+            if (pgd == null) {
+                TopKCounts counts = EvaluateJob.run(jsc, model, data, workers, batchSize);
+                line.put("examples", counts.examples());
+                line.put("top1", counts.top1());
+                line.put("top5", counts.top5());
+                line.put("loss", counts.meanLoss());
+            } else {
+                RobustCounts counts = EvaluateJob.runUnderAttack(jsc, model, data, workers, batchSize, pgd, seed);
+                line.put("examples", counts.natural().examples());
+                line.put("attack", attack + " eps " + pgd.eps() + ", step " + pgd.stepSize() + ", " + pgd.steps()
+                        + " steps" + (pgd.randomStart() ? ", random start" : ""));
+                line.put("naturalTop1", counts.natural().top1());
+                line.put("adversarialTop1", counts.adversarial().top1());
+            }
+            System.out.println(Json.writeLine(line));
         }
         return 0;
+    }
+
+    /** The attack the flags describe, or null for none. */
+    private Pgd attack() {
+        try {
+            return switch (attack) {
+                case "none" -> null;
+                case "pgd" -> new Pgd(eps, step, steps, true);
+                case "fgsm" -> Pgd.fgsm(eps);
+                default -> throw new InvalidInputException("--attack: unknown attack '" + attack
+                        + "'; accepted: none, pgd, fgsm");
+            };
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException("--eps/--step/--steps: " + e.getMessage(), e);
+        }
     }
 }

@@ -1,6 +1,8 @@
 package ai.synergy.cli;
 
+import ai.synergy.training.AdversarialTraining;
 import ai.synergy.config.InvalidInputException;
+import ai.synergy.adversarial.Pgd;
 import ai.synergy.dks.Supervision;
 import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.jobs.TrainJob;
@@ -10,6 +12,7 @@ import ai.synergy.model.ModelArchitecture;
 import ai.synergy.model.ModelSpec;
 import ai.synergy.model.OptimizerSpec;
 import ai.synergy.spark.SparkContexts;
+import ai.synergy.training.AdversarialTraining;
 import ai.synergy.training.DataSpec;
 import ai.synergy.training.TrainConfig;
 import org.apache.hadoop.conf.Configuration;
@@ -54,6 +57,26 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--synergy-temperature", defaultValue = "1",
             description = "dks: softmax temperature of the synergy term (default: ${DEFAULT-VALUE}, the paper's).")
     double synergyTemperature;
+
+    @Option(names = "--adversarial", defaultValue = "none",
+            description = "none, pgd or fgsm: attack every training minibatch on the executors against the worker's "
+                    + "current model before the update (default: ${DEFAULT-VALUE}).")
+    String adversarial;
+
+    @Option(names = "--eps", defaultValue = "0.1",
+            description = "Adversarial training: attack radius in [0, 1] pixel units (default: ${DEFAULT-VALUE}).")
+    double eps;
+
+    @Option(names = "--step", defaultValue = "0.01", description = "PGD step size (default: ${DEFAULT-VALUE}).")
+    double step;
+
+    @Option(names = "--steps", defaultValue = "10",
+            description = "PGD iterations; a training step costs about steps + 1 passes (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--adversarial-ratio", defaultValue = "1",
+            description = "Fraction of each minibatch replaced by adversarial examples (default: ${DEFAULT-VALUE}).")
+    double adversarialRatio;
 
     @Option(names = "--epochs", defaultValue = "10", description = "Passes over the training data (default: ${DEFAULT-VALUE}).")
     int epochs;
@@ -143,6 +166,22 @@ final class TrainCommand implements Callable<Integer> {
                 + "'; accepted: none, ds, dks");
         require(synergyWeight >= 0, "--synergy-weight must be >= 0, got " + synergyWeight);
         require(synergyTemperature > 0, "--synergy-temperature must be > 0, got " + synergyTemperature);
+        adversarialTraining();
+    }
+
+    /** The adversarial training the flags describe. */
+    private AdversarialTraining adversarialTraining() {
+        try {
+            return switch (adversarial) {
+                case "none" -> AdversarialTraining.none();
+                case "pgd" -> new AdversarialTraining(new Pgd(eps, step, steps, true), adversarialRatio);
+                case "fgsm" -> new AdversarialTraining(Pgd.fgsm(eps), adversarialRatio);
+                default -> throw new InvalidInputException("--adversarial: unknown attack '" + adversarial
+                        + "'; accepted: none, pgd, fgsm");
+            };
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException("--eps/--step/--steps/--adversarial-ratio: " + e.getMessage(), e);
+        }
     }
 
     /** The validated configuration these options describe; an {@code imagenet:} manifest is read via {@code conf}. */
@@ -162,7 +201,7 @@ final class TrainCommand implements Callable<Integer> {
             if (supervisionConfig.headCount() > 1) {
                 supervisionConfig.trainingConfiguration(spec, optimizer); // stage numbers checked against the model
             }
-            return new TrainConfig(data, spec, supervisionConfig, optimizer, lrSchedule, epochs, workers, batchSize, averagingFrequency,
+            return new TrainConfig(data, spec, supervisionConfig, adversarialTraining(), optimizer, lrSchedule, epochs, workers, batchSize, averagingFrequency,
                     evalBatchSize, seed, keepCheckpoints);
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException(e.getMessage(), e);

@@ -1,5 +1,6 @@
 package ai.synergy.evaluation;
 
+import ai.synergy.adversarial.Pgd;
 import ai.synergy.sharding.BatchSpec;
 import ai.synergy.sharding.WorkerShard;
 import org.apache.spark.api.java.JavaRDD;
@@ -22,6 +23,19 @@ public final class DistributedEvaluator {
         Broadcast<ModelSnapshot> model = jsc.broadcast(ModelSnapshot.of(graph));
         try {
             return shards.mapPartitions(new EvaluateShard(model, batchSize, spec)).reduce(HeadCounts::plus);
+        } finally {
+            model.destroy();
+        }
+    }
+
+    /** Natural and adversarial accuracy of {@code graph} on {@code shards}, attacks made on the executors. */
+    public static RobustCounts evaluateUnderAttack(JavaSparkContext jsc, ComputationGraph graph,
+                                                   JavaRDD<WorkerShard> shards, int batchSize, BatchSpec spec,
+                                                   Pgd attack, long seed) {
+        Broadcast<ModelSnapshot> model = jsc.broadcast(ModelSnapshot.of(graph));
+        try {
+            return shards.mapPartitions(new AttackShard(model, batchSize, spec, attack, seed))
+                    .reduce(RobustCounts::plus);
         } finally {
             model.destroy();
         }

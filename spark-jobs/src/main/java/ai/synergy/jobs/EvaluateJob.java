@@ -3,7 +3,9 @@ package ai.synergy.jobs;
 import ai.synergy.checkpoint.HadoopFiles;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.dks.SynergyLoss;
+import ai.synergy.adversarial.Pgd;
 import ai.synergy.evaluation.DistributedEvaluator;
+import ai.synergy.evaluation.RobustCounts;
 import ai.synergy.evaluation.TopKCounts;
 import ai.synergy.sharding.ShardedDataset;
 import ai.synergy.spark.SparkErrors;
@@ -19,7 +21,10 @@ import org.deeplearning4j.util.ModelSerializer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 
-/** Driver side of {@code evaluate}: loads an exported model and scores it on a data set's test split, on executors. */
+/**
+ * Driver side of {@code evaluate}: loads an exported model and scores it on a data set's test split, on executors,
+ * naturally or also under a PGD/FGSM attack.
+ */
 public final class EvaluateJob {
     private EvaluateJob() {
     }
@@ -27,6 +32,38 @@ public final class EvaluateJob {
     /** Top-1/top-5 counts of the model at {@code modelUri} on {@code data}'s test split, in {@code workers} shards. */
     public static TopKCounts run(JavaSparkContext jsc, String modelUri, DataSpec data, int workers, int batchSize)
             throws IOException {
+        ComputationGraph graph = loadFor(jsc, modelUri, data);
+        return onTestSplit(jsc, data, workers, shards ->
+                DistributedEvaluator.evaluate(jsc, graph, shards.test(), batchSize, data.batchSpec()).main());
+    }
+
+    /**
+     * Natural and adversarial counts of the model at {@code modelUri} on {@code data}'s test split: every minibatch is
+     * attacked on the executors with {@code attack} against the model itself.
+     */
+    public static RobustCounts runUnderAttack(JavaSparkContext jsc, String modelUri, DataSpec data, int workers,
+                                              int batchSize, Pgd attack, long seed) throws IOException {
+        ComputationGraph graph = loadFor(jsc, modelUri, data);
+        return onTestSplit(jsc, data, workers, shards -> DistributedEvaluator.evaluateUnderAttack(jsc, graph,
+                shards.test(), batchSize, data.batchSpec(), attack, seed));
+    }
+
+    private static <T> T onTestSplit(JavaSparkContext jsc, DataSpec data, int workers,
+                                     java.util.function.Function<ShardedDataset, T> evaluation) {
+        ShardedDataset shards = ShardedDataset.load(jsc, data, workers);
+        try {
+            return evaluation.apply(shards);
+        } catch (InvalidInputException e) {
+            throw e;
+        } catch (Exception e) { // SparkException is checked but undeclared
+            throw SparkErrors.unwrapInvalidInput(e);
+        } finally {
+            shards.release();
+        }
+    }
+
+    /** Loads a model and checks that it classifies {@code data}'s classes. */
+    private static ComputationGraph loadFor(JavaSparkContext jsc, String modelUri, DataSpec data) throws IOException {
         ComputationGraph graph = load(jsc, modelUri);
         String output = graph.getConfiguration().getNetworkOutputs().get(0);
         var outputLayer = ((LayerVertex) graph.getConfiguration().getVertices().get(output)).getLayerConf().getLayer();
@@ -37,16 +74,7 @@ public final class EvaluateJob {
             throw new InvalidInputException("--model " + modelUri + ": the network has " + outputs
                     + " outputs but --data " + data.name() + " has " + data.numClasses() + " classes");
         }
-        ShardedDataset shards = ShardedDataset.load(jsc, data, workers);
-        try {
-            return DistributedEvaluator.evaluate(jsc, graph, shards.test(), batchSize, data.batchSpec()).main();
-        } catch (InvalidInputException e) {
-            throw e;
-        } catch (Exception e) { // SparkException is checked but undeclared
-            throw SparkErrors.unwrapInvalidInput(e);
-        } finally {
-            shards.release();
-        }
+        return graph;
     }
 
     /** Reads a ModelSerializer zip from any Hadoop file system, with errors that name the file. */

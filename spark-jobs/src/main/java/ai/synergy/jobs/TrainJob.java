@@ -16,6 +16,7 @@ import ai.synergy.sharding.BatchSpec;
 import ai.synergy.sharding.RoundBatches;
 import ai.synergy.sharding.ShardedDataset;
 import ai.synergy.spark.SparkErrors;
+import ai.synergy.training.AdversarialHook;
 import ai.synergy.training.RoundPlan;
 import ai.synergy.training.RoundTrainingMaster;
 import ai.synergy.training.TrainConfig;
@@ -148,6 +149,9 @@ public final class TrainJob {
                 config.averagingFrequency());
         RoundTrainingMaster master = RoundTrainingMaster.create(config.workers(), config.batchSizePerWorker(),
                 config.averagingFrequency(), config.seed());
+        if (config.adversarial().enabled()) {
+            master.addHook(new AdversarialHook(config.adversarial(), config.seed()));
+        }
         SparkComputationGraph sparkGraph = new SparkComputationGraph(jsc, graph, master);
         int numClasses = config.data().numClasses();
         BatchSpec batchSpec = config.data().batchSpec();

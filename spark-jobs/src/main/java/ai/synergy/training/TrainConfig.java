@@ -12,6 +12,7 @@ import ai.synergy.model.OptimizerSpec;
  * @param data               the data set
  * @param model              the network (the inference architecture; what {@code model.zip} holds)
  * @param supervision        how its heads are trained: plain, deep supervision or DKS
+ * @param adversarial        adversarial training (PGD on the executors), or natural training
  * @param optimizer          SGD settings
  * @param schedule           learning rate over the run, evaluated on the driver before each averaging round
  * @param epochs             passes over the training data
@@ -24,7 +25,8 @@ import ai.synergy.model.OptimizerSpec;
  * @param seed               seed of weight initialisation and of every shuffle
  * @param keepCheckpoints    how many epoch checkpoints to keep (older ones are deleted)
  */
-public record TrainConfig(DataSpec data, ModelSpec model, SupervisionConfig supervision, OptimizerSpec optimizer, LearningRateSchedule schedule,
+public record TrainConfig(DataSpec data, ModelSpec model, SupervisionConfig supervision,
+                          AdversarialTraining adversarial, OptimizerSpec optimizer, LearningRateSchedule schedule,
                           int epochs, int workers, int batchSizePerWorker, int averagingFrequency, int evalBatchSize,
                           long seed, int keepCheckpoints) {
 

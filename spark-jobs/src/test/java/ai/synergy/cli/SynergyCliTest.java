@@ -27,6 +27,8 @@ class SynergyCliTest {
             "--workers two|Invalid value for option '--workers'",
             "--data imagenet:/no/such/shards|--data: /no/such/shards/manifest.json does not exist",
             "--supervision dk|--supervision: unknown mode 'dk'",
+            "--adversarial pgd --eps -0.1|--eps/--step/--steps/--adversarial-ratio: eps must be in [0, 1]",
+            "--adversarial mim|--adversarial: unknown attack 'mim'",
             "--supervision dks --synergy-temperature 0|--synergy-temperature must be > 0, got 0.0",
             "--supervision dks --aux-stages 3|auxiliary heads attach after stages 1..2 of resnet8, got 3",
             "--supervision ds --aux-stages 2,1|auxiliary head stages must increase, got [2, 1]",
@@ -55,6 +57,20 @@ class SynergyCliTest {
         assertThat(code).isEqualTo(SynergyCli.BAD_INPUT);
         assertThat(err.toString().lines().findFirst().orElse("")).startsWith("synergy: error: ").contains(message);
         assertThat(new java.io.File("/tmp/never-written-shards")).doesNotExist();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "--attack cw|--attack: unknown attack 'cw'",
+            "--attack pgd --eps 2|--eps/--step/--steps: eps must be in [0, 1] (input units), got 2.0",
+            "--attack pgd --steps 0|--eps/--step/--steps: steps must be >= 1, got 0",
+    })
+    void badEvaluateFlags(String flags, String message) {
+        StringWriter err = new StringWriter();
+        String[] args = ("evaluate --model /tmp/never-read.zip " + flags).split(" ");
+        int code = SynergyCli.execute(new PrintWriter(new StringWriter()), new PrintWriter(err, true), args);
+        assertThat(code).isEqualTo(SynergyCli.BAD_INPUT);
+        assertThat(err.toString().lines().findFirst().orElse("")).startsWith("synergy: error: ").contains(message);
     }
 
     @ParameterizedTest

@@ -1,5 +1,6 @@
 package ai.synergy.jobs;
 
+import ai.synergy.training.AdversarialTraining;
 import ai.synergy.dks.HeadOutputs;
 import ai.synergy.dks.Supervision;
 import ai.synergy.dks.SupervisionConfig;
@@ -11,16 +12,13 @@ import ai.synergy.model.ModelSpec;
 import ai.synergy.model.OptimizerSpec;
 import ai.synergy.model.ResNets;
 import ai.synergy.testing.IdxFixtures;
-import ai.synergy.testing.LocalSpark;
+import ai.synergy.testing.LocalSparkTest;
 import ai.synergy.training.DataSpec;
 import ai.synergy.training.TrainConfig;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -34,21 +32,12 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** DKS training on Spark with 2 workers: every head evaluated each epoch, and model.zip is the lean main head. */
-class DksTrainingTest {
-    @TempDir
-    static Path dir;
-    static JavaSparkContext jsc;
+class DksTrainingTest extends LocalSparkTest {
     static DataSpec data;
 
     @BeforeAll
     static void start() throws Exception {
         data = IdxFixtures.dataSpec(dir.resolve("data"), 768, 256, 11);
-        jsc = LocalSpark.start(DksTrainingTest.class);
-    }
-
-    @AfterAll
-    static void stop() {
-        jsc.stop();
     }
 
     @Test
@@ -58,7 +47,7 @@ class DksTrainingTest {
         SupervisionConfig dks = new SupervisionConfig(Supervision.DKS, AuxiliaryHeads.paperDefault(
                 spec.architecture()), 1, 1);
         OptimizerSpec optimizer = new OptimizerSpec(0.05, 0.9, 5e-4);
-        TrainConfig config = new TrainConfig(data, spec, dks, optimizer, LearningRateSchedule.constant(0.05), 2, 2,
+        TrainConfig config = new TrainConfig(data, spec, dks, AdversarialTraining.none(), optimizer, LearningRateSchedule.constant(0.05), 2, 2,
                 32, 3, 128, 5, 2);
         Path out = dir.resolve("dks");
         TrainJob.Result result = new TrainJob(jsc, config, new TrainJob.RunOptions(out.toString(), false, 0),

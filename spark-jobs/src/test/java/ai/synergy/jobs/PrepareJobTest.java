@@ -9,14 +9,11 @@ import ai.synergy.sharding.ShardManifest;
 import ai.synergy.sharding.ShardResult;
 import ai.synergy.sharding.SkippedFile;
 import ai.synergy.testing.IlsvrcTree;
-import ai.synergy.testing.LocalSpark;
+import ai.synergy.testing.LocalSparkTest;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -39,28 +36,19 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class PrepareJobTest {
+class PrepareJobTest extends LocalSparkTest {
     private static final int SHARDS = 3;
     private static final int SHORT_SIDE = 48;
 
-    @TempDir
-    static Path tmp;
-    private static JavaSparkContext jsc;
     private static IlsvrcTree tree;
     private static ShardManifest manifest;
     private static Path out;
 
     @BeforeAll
     static void prepareOnce() throws IOException {
-        jsc = LocalSpark.start(PrepareJobTest.class);
-        tree = IlsvrcTree.write(tmp.resolve("ilsvrc"), 4, 8, 9, 11);
-        out = tmp.resolve("shards");
+        tree = IlsvrcTree.write(dir.resolve("ilsvrc"), 4, 8, 9, 11);
+        out = dir.resolve("shards");
         manifest = PrepareJob.run(jsc, options(tree.root(), out, 7), quiet()).manifest();
-    }
-
-    @AfterAll
-    static void stop() {
-        jsc.stop();
     }
 
     private static PrepareOptions options(Path input, Path output, long seed) {
@@ -183,10 +171,10 @@ class PrepareJobTest {
 
     @Test
     void sameSeedGivesIdenticalShardsAndAnotherSeedAnotherAssignment() throws IOException {
-        Path again = tmp.resolve("again");
+        Path again = dir.resolve("again");
         ShardManifest second = PrepareJob.run(jsc, options(tree.root(), again, 7), quiet()).manifest();
         assertThat(checksums(second)).isEqualTo(checksums(manifest));
-        Path other = tmp.resolve("other-seed");
+        Path other = dir.resolve("other-seed");
         ShardManifest third = PrepareJob.run(jsc, options(tree.root(), other, 8), quiet()).manifest();
         assertThat(checksums(third)).isNotEqualTo(checksums(manifest));
         assertThat(third.splits().get("train").images()).isEqualTo(manifest.splits().get("train").images());
@@ -198,7 +186,7 @@ class PrepareJobTest {
 
     @Test
     void aKilledRunResumesToTheSameOutputAndAnotherRunIsRefused() throws IOException {
-        Path partial = tmp.resolve("partial");
+        Path partial = dir.resolve("partial");
         PrepareJob.Result killed = PrepareJob.run(jsc, options(tree.root(), partial, 7), quiet(), 2);
         assertThat(killed.manifest()).isNull();
         assertThat(Files.exists(partial.resolve(ShardManifest.FILE))).isFalse();
@@ -231,10 +219,10 @@ class PrepareJobTest {
 
     @Test
     void groundTruthFileGivesTheSameValidationLabelsAsTheCsv() throws IOException {
-        Path copy = tmp.resolve("gt-only");
+        Path copy = dir.resolve("gt-only");
         org.apache.commons.io.FileUtils.copyDirectory(tree.root().toFile(), copy.toFile());
         Files.delete(copy.resolve(IlsvrcTree.VAL_SOLUTION));
-        PrepareOptions valOnly = new PrepareOptions(copy.toUri().toString(), tmp.resolve("gt-out").toUri().toString(),
+        PrepareOptions valOnly = new PrepareOptions(copy.toUri().toString(), dir.resolve("gt-out").toUri().toString(),
                 SHARDS, SHORT_SIDE, 0.9, 7, List.of("val"), null, null, null);
         ShardManifest fromTxt = PrepareJob.run(jsc, valOnly, quiet()).manifest();
         assertThat(fromTxt.splits().keySet()).containsExactly("val");
@@ -246,21 +234,21 @@ class PrepareJobTest {
 
     @Test
     void missingOrEmptyInputsFailAtOnceNamingTheFlag() throws IOException {
-        Path fresh = tmp.resolve("never-written");
-        assertThatThrownBy(() -> PrepareJob.run(jsc, options(tmp.resolve("no-such-root"), fresh, 1), quiet()))
+        Path fresh = dir.resolve("never-written");
+        assertThatThrownBy(() -> PrepareJob.run(jsc, options(dir.resolve("no-such-root"), fresh, 1), quiet()))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("--input")
                 .hasMessageContaining("does not exist");
         assertThat(fresh).as("a refused run creates no output").doesNotExist();
-        Path empty = Files.createDirectories(tmp.resolve("empty-root"));
-        assertThatThrownBy(() -> PrepareJob.run(jsc, options(empty, tmp.resolve("o2"), 1), quiet()))
+        Path empty = Files.createDirectories(dir.resolve("empty-root"));
+        assertThatThrownBy(() -> PrepareJob.run(jsc, options(empty, dir.resolve("o2"), 1), quiet()))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("--input")
                 .hasMessageContaining("is empty");
-        IlsvrcTree noVal = IlsvrcTree.write(tmp.resolve("no-val"), IlsvrcTree.Options.of(2, 2, 2, 3).withoutVal());
-        assertThatThrownBy(() -> PrepareJob.run(jsc, options(noVal.root(), tmp.resolve("o3"), 1), quiet()))
+        IlsvrcTree noVal = IlsvrcTree.write(dir.resolve("no-val"), IlsvrcTree.Options.of(2, 2, 2, 3).withoutVal());
+        assertThatThrownBy(() -> PrepareJob.run(jsc, options(noVal.root(), dir.resolve("o3"), 1), quiet()))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("val is missing")
                 .hasMessageContaining("--splits");
 
-        Path foreign = Files.createDirectories(tmp.resolve("foreign"));
+        Path foreign = Files.createDirectories(dir.resolve("foreign"));
         Files.writeString(foreign.resolve("notes.txt"), "mine");
         assertThatThrownBy(() -> PrepareJob.run(jsc, options(tree.root(), foreign, 1), quiet()))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("--output")

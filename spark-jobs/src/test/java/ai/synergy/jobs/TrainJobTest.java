@@ -1,5 +1,6 @@
 package ai.synergy.jobs;
 
+import ai.synergy.training.AdversarialTraining;
 import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.checkpoint.CheckpointState;
 import ai.synergy.config.InvalidInputException;
@@ -11,16 +12,13 @@ import ai.synergy.model.ModelArchitecture;
 import ai.synergy.model.ModelSpec;
 import ai.synergy.model.OptimizerSpec;
 import ai.synergy.testing.IdxFixtures;
-import ai.synergy.testing.LocalSpark;
+import ai.synergy.testing.LocalSparkTest;
 import ai.synergy.training.DataSpec;
 import ai.synergy.training.TrainConfig;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -35,27 +33,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The train job end to end in local[2]: outputs, checkpoint/resume equivalence, and refusals that lose nothing. */
-class TrainJobTest {
-    @TempDir
-    static Path dir;
-    static JavaSparkContext jsc;
+class TrainJobTest extends LocalSparkTest {
     static DataSpec data;
 
     @BeforeAll
     static void start() throws Exception {
         data = IdxFixtures.dataSpec(dir.resolve("data"), 768, 256, 11);
-        jsc = LocalSpark.start(TrainJobTest.class);
-    }
-
-    @AfterAll
-    static void stop() {
-        jsc.stop();
     }
 
     static TrainConfig config(String model, int epochs) {
         ModelSpec spec = new ModelSpec(ModelArchitecture.parse(model), 1, 1, 28, 28, 10, java.util.List.of(0.5), java.util.List.of(0.5), 5);
         var schedule = new LearningRateSchedule(LearningRateSchedule.Type.COSINE, 0.05, List.of(), 1, 0);
-        return new TrainConfig(data, spec, SupervisionConfig.none(), new OptimizerSpec(0.05, 0.9, 5e-4), schedule, epochs, 2, 32, 3, 128, 5, 2);
+        return new TrainConfig(data, spec, SupervisionConfig.none(), AdversarialTraining.none(),
+                new OptimizerSpec(0.05, 0.9, 5e-4), schedule, epochs, 2, 32, 3, 128, 5, 2);
     }
 
     static TrainJob.Result run(TrainConfig config, Path out, boolean resume, int stopAfter) throws IOException {
@@ -137,7 +127,8 @@ class TrainJobTest {
         Path out = dir.resolve("diverging");
         run(config("resnet8", 2), out, false, 1);
         byte[] good = Files.readAllBytes(out.resolve("checkpoints/epoch-0001/model.zip"));
-        TrainConfig exploding = new TrainConfig(data, config("resnet8", 2).model(), SupervisionConfig.none(), new OptimizerSpec(1e30, 0.9, 0),
+        TrainConfig exploding = new TrainConfig(data, config("resnet8", 2).model(), SupervisionConfig.none(),
+                AdversarialTraining.none(), new OptimizerSpec(1e30, 0.9, 0),
                 LearningRateSchedule.constant(1e30), 2, 2, 32, 3, 128, 5, 2);
         assertThatThrownBy(() -> run(exploding, out, true, 0))
                 .isInstanceOf(ai.synergy.training.TrainingDivergedException.class)
@@ -163,7 +154,8 @@ class TrainJobTest {
         Path images = broken.resolve("train-images-idx3-ubyte.gz");
         byte[] whole = Files.readAllBytes(images);
         Files.write(images, java.util.Arrays.copyOf(whole, whole.length / 2));
-        TrainConfig config = new TrainConfig(truncated, config("resnet8", 1).model(), SupervisionConfig.none(), config("resnet8", 1).optimizer(),
+        TrainConfig config = new TrainConfig(truncated, config("resnet8", 1).model(), SupervisionConfig.none(),
+                AdversarialTraining.none(), config("resnet8", 1).optimizer(),
                 config("resnet8", 1).schedule(), 1, 2, 16, 1, 64, 1, 1);
         assertThatThrownBy(() -> run(config, dir.resolve("out-truncated"), false, 0))
                 .isInstanceOf(InvalidInputException.class)
@@ -172,7 +164,8 @@ class TrainJobTest {
         Path mismatched = dir.resolve("mismatched");
         DataSpec mismatch = IdxFixtures.dataSpec(mismatched, 64, 64, 3);
         IdxFixtures.writeLabels(mismatched.resolve("t10k-labels-idx1-ubyte.gz"), new byte[63]);
-        TrainConfig config2 = new TrainConfig(mismatch, config.model(), config.supervision(), config.optimizer(), config.schedule(),
+        TrainConfig config2 = new TrainConfig(mismatch, config.model(), config.supervision(),
+                config.adversarial(), config.optimizer(), config.schedule(),
                 1, 2, 16, 1, 64, 1, 1);
         assertThatThrownBy(() -> run(config2, dir.resolve("out-mismatch"), false, 0))
                 .isInstanceOf(InvalidInputException.class)

@@ -7,7 +7,7 @@ import ai.synergy.data.image.RgbImage;
 import ai.synergy.data.shard.ShardIndex;
 import ai.synergy.jobs.PrepareJob;
 import ai.synergy.testing.IlsvrcTree;
-import ai.synergy.testing.LocalSpark;
+import ai.synergy.spark.SparkContexts;
 import org.apache.spark.util.SerializableConfiguration;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -102,7 +102,7 @@ class GoldenShardsTest {
     void writeGoldenShards(@TempDir Path tmp) throws Exception {
         Path target = Path.of(System.getProperty("synergy.golden.write"));
         IlsvrcTree tree = IlsvrcTree.write(tmp.resolve("in"), IlsvrcTree.Options.of(2, 3, 2, 1).withoutOddFiles());
-        JavaSparkContext jsc = LocalSpark.start(GoldenShardsTest.class);
+        JavaSparkContext jsc = SparkContexts.start(GoldenShardsTest.class.getSimpleName(), 2);
         try {
             PrepareJob.run(jsc, new PrepareOptions(tree.root().toUri().toString(), target.toUri().toString(), 1, 32,
                     0.9, 1, List.of("train", "val"), null, null, null), new PrintStream(new ByteArrayOutputStream()));

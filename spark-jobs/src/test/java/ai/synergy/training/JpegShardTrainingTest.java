@@ -19,12 +19,9 @@ import ai.synergy.sharding.ShardManifest;
 import ai.synergy.sharding.ShardedDataset;
 import ai.synergy.sharding.WorkerShard;
 import ai.synergy.testing.IlsvrcTree;
-import ai.synergy.testing.LocalSpark;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.junit.jupiter.api.AfterAll;
+import ai.synergy.testing.LocalSparkTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
@@ -39,30 +36,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 /** Executor-side input from prepared JPEG shards: ownership, deterministic augmentation, and training on it. */
-class JpegShardTrainingTest {
+class JpegShardTrainingTest extends LocalSparkTest {
     private static final int WORKERS = 2;
     private static final int SIZE = 32;
 
-    @TempDir
-    static Path dir;
-    static JavaSparkContext jsc;
     static IlsvrcTree tree;
     static ShardManifest manifest;
     static String shardsUri;
 
     @BeforeAll
     static void prepare() throws Exception {
-        jsc = LocalSpark.start(JpegShardTrainingTest.class);
         tree = IlsvrcTree.write(dir.resolve("ilsvrc"), 4, 24, 24, 5);
         shardsUri = dir.resolve("shards").toUri().toString();
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
         manifest = PrepareJob.run(jsc, new PrepareOptions(dir.resolve("ilsvrc").toUri().toString(), shardsUri, 4, 64,
                 0.9, 1, List.of("train", "val"), null, null, null), quiet).manifest();
-    }
-
-    @AfterAll
-    static void stop() {
-        jsc.stop();
     }
 
     static DataSpec data(Augmentation augmentation) {
@@ -140,7 +128,8 @@ class JpegShardTrainingTest {
         DataSpec data = data(Augmentation.FLIP);
         ModelSpec spec = new ModelSpec(ModelArchitecture.parse("resnet8"), 1, 3, SIZE, SIZE, data.numClasses(),
                 data.mean(), data.std(), 3);
-        TrainConfig config = new TrainConfig(data, spec, SupervisionConfig.none(), new OptimizerSpec(0.05, 0.9, 5e-4),
+        TrainConfig config = new TrainConfig(data, spec, SupervisionConfig.none(), AdversarialTraining.none(),
+                new OptimizerSpec(0.05, 0.9, 5e-4),
                 LearningRateSchedule.constant(0.05), 4, WORKERS, 8, 2, 16, 3, 1);
         Path out = dir.resolve("run");
         TrainJob.Result result = new TrainJob(jsc, config, new TrainJob.RunOptions(out.toString(), false, 0),

@@ -16,16 +16,13 @@ import ai.synergy.sharding.LoadIdxShard;
 import ai.synergy.sharding.RoundBatches;
 import ai.synergy.sharding.ShardedDataset;
 import ai.synergy.testing.IdxFixtures;
-import ai.synergy.testing.LocalSpark;
+import ai.synergy.testing.LocalSparkTest;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.util.SerializableConfiguration;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
@@ -39,21 +36,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The known answer for distributed training (after DL4J's TestCompareParameterAveragingSparkVsSingleMachine): one
  * worker averaging after every minibatch must equal single-machine {@code fit} on the same minibatches.
  */
-class SparkVsSingleMachineTest {
-    @TempDir
-    static Path dir;
-    static JavaSparkContext jsc;
+class SparkVsSingleMachineTest extends LocalSparkTest {
     static DataSpec data;
 
     @BeforeAll
     static void start() throws Exception {
         data = IdxFixtures.dataSpec(dir.resolve("data"), 512, 256, 7);
-        jsc = LocalSpark.start(SparkVsSingleMachineTest.class);
-    }
-
-    @AfterAll
-    static void stop() {
-        jsc.stop();
     }
 
     static ModelSpec spec() {

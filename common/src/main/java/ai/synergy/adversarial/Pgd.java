@@ -1,0 +1,73 @@
+package ai.synergy.adversarial;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.util.SplittableRandom;
+
+/**
+ * Projected gradient descent in the L-infinity ball (Madry et al., "Towards Deep Learning Models Resistant to
+ * Adversarial Attacks", ICLR 2018, eq. 2; ALGORITHMS.md section 2): from {@code x} (or a uniform random start in the
+ * ball), {@code steps} times x <- clip_[0,1](Proj_{|x - x0| <= eps}(x + stepSize * sign(dLoss/dx))). Inputs and
+ * {@code eps} are in [0, 1] pixel units, before any normalisation (the project's networks normalise inside).
+ * FGSM is one step of size eps without random start ({@link #fgsm}).
+ *
+ * @param eps         radius of the L-infinity ball, in [0, 1] units (e.g. 0.1 for Fashion-MNIST, 8/255 for CIFAR)
+ * @param stepSize    step per iteration (e.g. 0.01; 2/255)
+ * @param steps       iterations (e.g. 10-40; more is a stronger attack and proportionally slower training)
+ * @param randomStart start from a uniform random point of the ball (PGD) or from x itself
+ */
+public record Pgd(double eps, double stepSize, int steps, boolean randomStart) implements java.io.Serializable {
+
+    public Pgd {
+        if (!(eps >= 0 && eps <= 1)) {
+            throw new IllegalArgumentException("eps must be in [0, 1] (input units), got " + eps);
+        }
+        if (!(stepSize > 0)) {
+            throw new IllegalArgumentException("step size must be > 0, got " + stepSize);
+        }
+        if (steps < 1) {
+            throw new IllegalArgumentException("steps must be >= 1, got " + steps);
+        }
+    }
+
+    /** The fast gradient sign method: one step of size eps, no random start (Goodfellow et al., ICLR 2015). */
+    public static Pgd fgsm(double eps) {
+        return new Pgd(eps, Math.max(eps, Double.MIN_NORMAL), 1, false);
+    }
+
+    /**
+     * Adversarial versions of {@code x} (a new array; {@code x} is not changed). {@code seed} draws the random start,
+     * so an attack is reproducible.
+     */
+    public INDArray attack(LossGradient model, INDArray x, INDArray labels, long seed) {
+        INDArray lower = Transforms.max(x.sub(eps), 0.0, false);
+        INDArray upper = Transforms.min(x.add(eps), 1.0, false);
+        INDArray adv = x.dup();
+        if (randomStart && eps > 0) {
+            adv.addi(uniformNoise(x, seed));
+            clip(adv, lower, upper);
+        }
+        for (int step = 0; step < steps; step++) {
+            INDArray gradient = model.inputGradient(adv, labels);
+            adv.addi(Transforms.sign(gradient, false).muli(stepSize));
+            clip(adv, lower, upper);
+        }
+        return adv;
+    }
+
+    private INDArray uniformNoise(INDArray like, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        double[] noise = new double[(int) like.length()];
+        for (int i = 0; i < noise.length; i++) {
+            noise[i] = (2 * random.nextDouble() - 1) * eps;
+        }
+        return Nd4j.create(noise, like.shape(), 'c').castTo(like.dataType());
+    }
+
+    /** Projection onto the ball intersected with [0, 1]: elementwise max(lower, min(upper, x)), in place. */
+    private static void clip(INDArray x, INDArray lower, INDArray upper) {
+        x.assign(Transforms.max(Transforms.min(x, upper, true), lower, false));
+    }
+}

@@ -1,0 +1,72 @@
+package ai.synergy.training;
+
+import ai.synergy.adversarial.GraphLossGradient;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.spark.api.TrainingHook;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Executor side: a dl4j-spark {@link TrainingHook} that replaces the first {@code ratio} of each minibatch's examples
+ * with PGD examples made against the worker's local model as it is right before the update (the W-step of
+ * adversarial training, ALGORITHMS.md section 2). The attack's random start is seeded by (seed, minibatch count), so a
+ * worker's attacks are reproducible. The gradient copy of the network is built on the executor, once per task.
+ */
+public final class AdversarialHook implements TrainingHook {
+    private final AdversarialTraining settings;
+    private final long seed;
+    private transient GraphLossGradient gradient;
+    private transient long minibatches;
+
+    public AdversarialHook(AdversarialTraining settings, long seed) {
+        if (!settings.enabled()) {
+            throw new IllegalArgumentException("adversarial hook without an attack");
+        }
+        this.settings = settings;
+        this.seed = seed;
+    }
+
+    @Override
+    public void preUpdate(MultiDataSet minibatch, Model model) {
+        ComputationGraph graph = (ComputationGraph) model;
+        if (gradient == null) {
+            gradient = new GraphLossGradient(graph);
+        } else {
+            gradient.syncFrom(graph);
+        }
+        INDArray x = minibatch.getFeatures(0);
+        long n = x.size(0);
+        long attacked = Math.round(settings.ratio() * n);
+        if (attacked == 0) {
+            return;
+        }
+        INDArray natural = attacked == n ? x : x.get(NDArrayIndex.interval(0, attacked));
+        INDArray labels = attacked == n ? minibatch.getLabels(0)
+                : minibatch.getLabels(0).get(NDArrayIndex.interval(0, attacked));
+        INDArray adversarial = settings.attack().attack(gradient, natural.dup(), labels.dup(),
+                seed * 1_000_003L + minibatches++);
+        if (attacked == n) {
+            minibatch.setFeatures(0, adversarial);
+        } else {
+            INDArray mixed = x.dup();
+            mixed.get(NDArrayIndex.interval(0, attacked)).assign(adversarial);
+            minibatch.setFeatures(0, mixed);
+        }
+    }
+
+    @Override
+    public void postUpdate(MultiDataSet minibatch, Model model) {
+    }
+
+    @Override
+    public void preUpdate(DataSet minibatch, Model model) {
+        throw new UnsupportedOperationException("the project's networks are ComputationGraphs fed MultiDataSets");
+    }
+
+    @Override
+    public void postUpdate(DataSet minibatch, Model model) {
+    }
+}
