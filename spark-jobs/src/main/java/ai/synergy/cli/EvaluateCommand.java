@@ -38,15 +38,8 @@ final class EvaluateCommand implements Callable<Integer> {
             description = "none, pgd (L-infinity, random start) or fgsm (default: ${DEFAULT-VALUE}).")
     String attack;
 
-    @Option(names = "--eps", defaultValue = "0.1",
-            description = "Attack radius in [0, 1] pixel units, before normalisation (default: ${DEFAULT-VALUE}).")
-    double eps;
-
-    @Option(names = "--step", defaultValue = "0.01", description = "PGD step size (default: ${DEFAULT-VALUE}).")
-    double step;
-
-    @Option(names = "--steps", defaultValue = "20", description = "PGD iterations (default: ${DEFAULT-VALUE}).")
-    int steps;
+    @Mixin
+    AttackOptions attackOptions;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed of PGD's random starts (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -57,7 +50,7 @@ final class EvaluateCommand implements Callable<Integer> {
             throw new InvalidInputException("--workers and --batch-size must be >= 1, got " + workers + " and "
                     + batchSize);
         }
-        Pgd pgd = attack();
+        Pgd pgd = attackOptions.attack(attack, "--attack");
         dataOptions.requireWellFormed();
         try (JavaSparkContext jsc = SparkContexts.start("synergy-evaluate", workers)) {
             DataSpec data = dataOptions.resolve(jsc.hadoopConfiguration());
@@ -81,20 +74,5 @@ final class EvaluateCommand implements Callable<Integer> {
             System.out.println(Json.writeLine(line));
         }
         return 0;
-    }
-
-    /** The attack the flags describe, or null for none. */
-    private Pgd attack() {
-        try {
-            return switch (attack) {
-                case "none" -> null;
-                case "pgd" -> new Pgd(eps, step, steps, true);
-                case "fgsm" -> Pgd.fgsm(eps);
-                default -> throw new InvalidInputException("--attack: unknown attack '" + attack
-                        + "'; accepted: none, pgd, fgsm");
-            };
-        } catch (IllegalArgumentException e) {
-            throw new InvalidInputException("--eps/--step/--steps: " + e.getMessage(), e);
-        }
     }
 }

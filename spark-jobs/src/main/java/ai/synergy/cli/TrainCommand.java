@@ -63,16 +63,8 @@ final class TrainCommand implements Callable<Integer> {
                     + "current model before the update (default: ${DEFAULT-VALUE}).")
     String adversarial;
 
-    @Option(names = "--eps", defaultValue = "0.1",
-            description = "Adversarial training: attack radius in [0, 1] pixel units (default: ${DEFAULT-VALUE}).")
-    double eps;
-
-    @Option(names = "--step", defaultValue = "0.01", description = "PGD step size (default: ${DEFAULT-VALUE}).")
-    double step;
-
-    @Option(names = "--steps", defaultValue = "10",
-            description = "PGD iterations; a training step costs about steps + 1 passes (default: ${DEFAULT-VALUE}).")
-    int steps;
+    @Mixin
+    AttackOptions attackOptions;
 
     @Option(names = "--adversarial-ratio", defaultValue = "1",
             description = "Fraction of each minibatch replaced by adversarial examples (default: ${DEFAULT-VALUE}).")
@@ -171,16 +163,11 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The adversarial training the flags describe. */
     private AdversarialTraining adversarialTraining() {
+        Pgd attack = attackOptions.attack(adversarial, "--adversarial");
         try {
-            return switch (adversarial) {
-                case "none" -> AdversarialTraining.none();
-                case "pgd" -> new AdversarialTraining(new Pgd(eps, step, steps, true), adversarialRatio);
-                case "fgsm" -> new AdversarialTraining(Pgd.fgsm(eps), adversarialRatio);
-                default -> throw new InvalidInputException("--adversarial: unknown attack '" + adversarial
-                        + "'; accepted: none, pgd, fgsm");
-            };
+            return attack == null ? AdversarialTraining.none() : new AdversarialTraining(attack, adversarialRatio);
         } catch (IllegalArgumentException e) {
-            throw new InvalidInputException("--eps/--step/--steps/--adversarial-ratio: " + e.getMessage(), e);
+            throw new InvalidInputException("--adversarial-ratio: " + e.getMessage(), e);
         }
     }
 
