@@ -1,5 +1,7 @@
 package ai.synergy.dks;
 
+import ai.synergy.config.InvalidInputException;
+
 import java.util.Locale;
 
 /** How a network's heads are supervised in training ({@code train --supervision}). */
@@ -11,13 +13,13 @@ public enum Supervision {
     /** Deeply-supervised knowledge synergy: DS plus the pairwise synergy term between all heads. */
     DKS;
 
-    /** Parses a flag value ({@code none}, {@code ds}, {@code dks}); null for anything else. */
+    /** Parses the {@code --supervision} value ({@code none}, {@code ds}, {@code dks}). */
     public static Supervision parse(String value) {
         for (Supervision s : values()) {
             if (s.name().toLowerCase(Locale.ROOT).equals(value)) {
                 return s;
             }
         }
-        return null;
+        throw new InvalidInputException("--supervision: unknown mode '" + value + "'; accepted: none, ds, dks");
     }
 }

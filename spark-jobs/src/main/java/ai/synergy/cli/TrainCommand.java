@@ -154,8 +154,7 @@ final class TrainCommand implements Callable<Integer> {
         require(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got " + momentum);
         require(weightDecay >= 0, "--weight-decay must be >= 0, got " + weightDecay);
         require(stopAfterEpoch >= 0, "--stop-after-epoch must be >= 0, got " + stopAfterEpoch);
-        require(Supervision.parse(supervision) != null, "--supervision: unknown mode '" + supervision
-                + "'; accepted: none, ds, dks");
+        Supervision.parse(supervision);
         require(synergyWeight >= 0, "--synergy-weight must be >= 0, got " + synergyWeight);
         require(synergyTemperature > 0, "--synergy-temperature must be > 0, got " + synergyTemperature);
         adversarialTraining();

@@ -18,11 +18,6 @@ public record HeadCounts(List<TopKCounts> perHead, TopKCounts ensemble) implemen
         perHead = List.copyOf(perHead);
     }
 
-    /** Nothing scored, for {@code heads} heads. */
-    public static HeadCounts empty(int heads) {
-        return new HeadCounts(java.util.Collections.nCopies(heads, TopKCounts.EMPTY), TopKCounts.EMPTY);
-    }
-
     /** The model's accuracy: its main head. */
     public TopKCounts main() {
         return perHead.get(0);
