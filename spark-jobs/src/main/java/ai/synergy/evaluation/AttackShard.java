@@ -67,7 +67,6 @@ public final class AttackShard implements FlatMapFunction<Iterator<WorkerShard>,
             throw new IllegalStateException("attacks are evaluated on single-head models (the exported model.zip); "
                     + "this network has " + probabilities.size(1) + " outputs for " + spec.numClasses() + " classes");
         }
-        return TopKCounts.score(probabilities.dup('c').reshape(probabilities.length()).toFloatVector(),
-                spec.numClasses(), labels);
+        return TopKCounts.score(probabilities, spec.numClasses(), labels);
     }
 }

@@ -60,7 +60,7 @@ public final class EvaluateShard implements FlatMapFunction<Iterator<WorkerShard
                     labels[i] = source.label(start + i);
                 }
                 HeadCounts counts = output.size(1) == classes
-                        ? new HeadCounts(List.of(score(output, classes, labels)), TopKCounts.EMPTY)
+                        ? new HeadCounts(List.of(TopKCounts.score(output, classes, labels)), TopKCounts.EMPTY)
                         : scoreHeads(output, classes, labels);
                 total = total == null ? counts : total.plus(counts);
             }
@@ -77,13 +77,8 @@ public final class EvaluateShard implements FlatMapFunction<Iterator<WorkerShard
         INDArray[] probabilities = HeadOutputs.softmaxPerHead(logits, heads, classes);
         List<TopKCounts> perHead = new ArrayList<>(heads);
         for (INDArray p : probabilities) {
-            perHead.add(score(p, classes, labels));
+            perHead.add(TopKCounts.score(p, classes, labels));
         }
-        return new HeadCounts(perHead, score(HeadOutputs.ensemble(logits, heads, classes), classes, labels));
-    }
-
-    private static TopKCounts score(INDArray probabilities, int classes, int[] labels) {
-        return TopKCounts.score(probabilities.dup('c').reshape(probabilities.length()).toFloatVector(), classes,
-                labels);
+        return new HeadCounts(perHead, TopKCounts.score(HeadOutputs.ensemble(logits, heads, classes), classes, labels));
     }
 }

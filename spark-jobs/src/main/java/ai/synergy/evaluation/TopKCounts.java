@@ -36,6 +36,11 @@ public record TopKCounts(long examples, long top1Correct, long top5Correct, doub
         return examples == 0 ? 0 : lossSum / examples;
     }
 
+    /** Scores class probabilities [n, classes] (any ordering) against integer labels. */
+    public static TopKCounts score(org.nd4j.linalg.api.ndarray.INDArray probabilities, int numClasses, int[] labels) {
+        return score(probabilities.dup('c').reshape(probabilities.length()).toFloatVector(), numClasses, labels);
+    }
+
     /** Scores a batch of class probabilities [n, classes] against integer labels. */
     public static TopKCounts score(float[] probabilities, int numClasses, int[] labels) {
         long top1 = 0;
