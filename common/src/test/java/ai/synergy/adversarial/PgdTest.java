@@ -4,6 +4,9 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -14,6 +17,7 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.util.Random;
@@ -118,6 +122,35 @@ class PgdTest {
         INDArray stale = gradient.inputGradient(x, y).dup();
         gradient.syncFrom(graph);
         assertThat(gradient.inputGradient(x, y)).isNotEqualTo(stale);
+    }
+
+    @Test
+    void inputFeedingTwoBranchesWithBatchNormGetsTheSummedGradientWithWorkspacesOn() {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).seed(3)
+                .trainingWorkspaceMode(WorkspaceMode.ENABLED).inferenceWorkspaceMode(WorkspaceMode.ENABLED)
+                .graphBuilder().addInputs("in").setInputTypes(InputType.convolutional(5, 5, 2))
+                .addLayer("a", new ConvolutionLayer.Builder(3, 3).nOut(2).activation(Activation.TANH).build(), "in")
+                .addLayer("b", new ConvolutionLayer.Builder(3, 3).nOut(2).activation(Activation.SIGMOID).build(), "in")
+                .addVertex("sum", new ElementWiseVertex(ElementWiseVertex.Op.Add), "a", "b")
+                .addLayer("bn", new BatchNormalization.Builder().build(), "sum")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                        .activation(Activation.SOFTMAX).build(), "bn")
+                .setOutputs("out").build();
+        ComputationGraph graph = new ComputationGraph(conf);
+        graph.init();
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 4, 2, 5, 5);
+        INDArray y = oneHot(4, 3);
+        GraphLossGradient gradient = new GraphLossGradient(graph);
+        assertMatchesFiniteDifferences(gradient, x, y, () -> {
+            graph.setInputs(x);
+            graph.setLabels(y);
+            graph.computeGradientAndScore();
+            return graph.score();
+        });
+        // a gradient is produced afresh on every call, also for another minibatch size
+        INDArray two = x.get(NDArrayIndex.interval(0, 2)).dup();
+        assertThat(gradient.inputGradient(two, y.get(NDArrayIndex.interval(0, 2)).dup()).shape())
+                .containsExactly(2, 2, 5, 5);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package ai.synergy.training;
 
 import ai.synergy.adversarial.GraphLossGradient;
+import org.apache.spark.TaskContext;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.api.TrainingHook;
@@ -12,8 +13,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * Executor side: a dl4j-spark {@link TrainingHook} that replaces the first {@code ratio} of each minibatch's examples
  * with PGD examples made against the worker's local model as it is right before the update (the W-step of
- * adversarial training, ALGORITHMS.md section 2). The attack's random start is seeded by (seed, minibatch count), so a
- * worker's attacks are reproducible. The gradient copy of the network is built on the executor, once per task.
+ * adversarial training, ALGORITHMS.md section 2). The attack's random start is seeded by (seed, worker, the
+ * minibatch's content, minibatch count), so attacks are reproducible (resume sees the same ones) yet differ between
+ * workers, rounds and epochs. The gradient copy of the network is built on the executor, once per task.
  */
 public final class AdversarialHook implements TrainingHook {
     private final AdversarialTraining settings;
@@ -47,7 +49,7 @@ public final class AdversarialHook implements TrainingHook {
         INDArray labels = attacked == n ? minibatch.getLabels(0)
                 : minibatch.getLabels(0).get(NDArrayIndex.interval(0, attacked));
         INDArray adversarial = settings.attack().attack(gradient, natural.dup(), labels.dup(),
-                seed * 1_000_003L + minibatches++);
+                attackSeed(natural));
         if (attacked == n) {
             minibatch.setFeatures(0, adversarial);
         } else {
@@ -55,6 +57,13 @@ public final class AdversarialHook implements TrainingHook {
             mixed.get(NDArrayIndex.interval(0, attacked)).assign(adversarial);
             minibatch.setFeatures(0, mixed);
         }
+    }
+
+    private long attackSeed(INDArray natural) {
+        TaskContext task = TaskContext.get();
+        long worker = task == null ? 0 : task.partitionId();
+        long content = Double.hashCode(natural.sumNumber().doubleValue());
+        return ((seed * 1_000_003L + worker) * 1_000_033L + content) * 1_000_037L + minibatches++;
     }
 
     @Override
