@@ -18,6 +18,7 @@ import java.util.Map;
  * @param evalSeconds    wall time of the evaluation
  * @param headTop1       deeply supervised training: top-1 of every head ({@code head_main}, {@code head_aux1}, ...)
  *                       and of their ensemble ({@code heads_ensemble}); null for a plain network
+ * @param pruning        pruning runs: the epoch's stage and how sparse the weights are; null otherwise
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EpochMetrics(
@@ -30,5 +31,18 @@ public record EpochMetrics(
         double imagesPerSecond,
         double epochSeconds,
         double evalSeconds,
-        Map<String, Double> headTop1) {
+        Map<String, Double> headTop1,
+        Pruning pruning) {
+
+    /**
+     * The pruning columns of an epoch.
+     *
+     * @param stage        dense, admm or retrain
+     * @param sparsity     fraction of the prunable weights (conv, dense, output) exactly 0 after the epoch
+     * @param admmResidual ADMM stage: ||W - Z|| / ||W|| over the pruned layers (how far the weights still are from
+     *                     their sparse projection; falls as rho grows); null in other stages
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Pruning(String stage, double sparsity, Double admmResidual) {
+    }
 }

@@ -6,7 +6,8 @@ import java.util.List;
  * Everything that defines a network's shape and initialisation: architecture, width, input and classes.
  *
  * @param architecture    the ResNet family and depth
- * @param widthMultiplier channel multiplier of the CIFAR family (1 = 16/32/64 channels); must be 1 for ImageNet
+ * @param widthMultiplier channel multiplier of the CIFAR family (1 = 16/32/64 channels; 0.5 = 8/16/32; channels are
+ *                        rounded, at least 1); must be 1 for ImageNet
  * @param inputChannels   1 (grey) or 3 (RGB)
  * @param inputHeight     input height in pixels
  * @param inputWidth      input width in pixels
@@ -18,7 +19,7 @@ import java.util.List;
  */
 public record ModelSpec(
         ModelArchitecture architecture,
-        int widthMultiplier,
+        double widthMultiplier,
         int inputChannels,
         int inputHeight,
         int inputWidth,
@@ -31,8 +32,8 @@ public record ModelSpec(
         if (architecture == null) {
             throw new IllegalArgumentException("architecture must be set");
         }
-        if (widthMultiplier < 1) {
-            throw new IllegalArgumentException("widthMultiplier must be >= 1, got " + widthMultiplier);
+        if (!(widthMultiplier * 16 >= 1 && widthMultiplier <= 64)) {
+            throw new IllegalArgumentException("widthMultiplier must be in [1/16, 64], got " + widthMultiplier);
         }
         if (architecture.family() == ModelArchitecture.Family.IMAGENET && widthMultiplier != 1) {
             throw new IllegalArgumentException("widthMultiplier applies to the CIFAR family only, got " + widthMultiplier);

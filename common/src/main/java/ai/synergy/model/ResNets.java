@@ -155,11 +155,11 @@ public final class ResNets {
         }
 
         int stemWidth() {
-            return imagenet ? 64 : 16 * spec.widthMultiplier();
+            return imagenet ? 64 : (int) Math.max(1, Math.round(16 * spec.widthMultiplier()));
         }
 
         int stageWidth(int stage) {
-            return imagenet ? 64 << stage : (16 << stage) * spec.widthMultiplier();
+            return imagenet ? 64 << stage : (int) Math.max(1, Math.round((16 << stage) * spec.widthMultiplier()));
         }
 
         int outputChannels(int stage) {

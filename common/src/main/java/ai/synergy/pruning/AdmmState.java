@@ -1,6 +1,9 @@
 package ai.synergy.pruning;
 
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.Serializable;
 import java.util.Arrays;
@@ -15,7 +18,7 @@ import java.util.TreeMap;
  * {@link #update}s it every {@code admmInterval} epochs; executors receive a serialized copy and add
  * {@link #proximalGradient} to each pruned layer's weight gradient every minibatch.
  */
-public final class AdmmState implements Serializable {
+public final class AdmmState implements WeightConstraint, Serializable {
     private static final long serialVersionUID = 1L;
 
     private final double rhoGrowth;
@@ -28,6 +31,8 @@ public final class AdmmState implements Serializable {
         private INDArray z;
         private INDArray u;
         private double rho;
+        /** rho (U - Z) in the weights' data type, built on first use after each update (executors). */
+        private transient INDArray offset;
 
         private Layer(LayerPruning pruning, INDArray z, INDArray u, double rho) {
             this.pruning = pruning;
@@ -70,6 +75,7 @@ public final class AdmmState implements Serializable {
             l.rho *= rhoGrowth;
             l.z = l.pruning.project(w.add(l.u));
             l.u = l.u.add(w).subi(l.z);
+            l.offset = null;
         }
     }
 
@@ -81,6 +87,39 @@ public final class AdmmState implements Serializable {
         Layer l = layer(layer);
         checkShape(layer, w, l);
         return w.sub(l.z.castTo(w.dataType())).addi(l.u.castTo(w.dataType())).muli(l.rho);
+    }
+
+    /**
+     * Adds {@code scale} times the gradient of the layer's ADMM term, rho (W - Z + U), to {@code gradient} in place,
+     * without allocating after the first call (the executor's hot path: once per pruned layer per minibatch).
+     * {@code w} and {@code gradient} must have the layer's shape and one data type.
+     */
+    public void addProximalGradient(String layer, INDArray w, INDArray gradient, double scale) {
+        Layer l = layer(layer);
+        checkShape(layer, w, l);
+        checkShape(layer, gradient, l);
+        INDArray offset = l.offset;
+        if (offset == null || offset.dataType() != w.dataType()) {
+            try (MemoryWorkspace outside = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+                offset = l.u.sub(l.z).muli(l.rho).castTo(w.dataType());
+            }
+            l.offset = offset;
+        }
+        Nd4j.getExecutioner().exec(new Axpy(w, gradient, gradient, scale * l.rho));
+        Nd4j.getExecutioner().exec(new Axpy(offset, gradient, gradient, scale));
+    }
+
+    /** The W-step (rule "W-step"): adds rho (W - Z + U) to every pruned layer's gradient. */
+    @Override
+    public void adjustGradients(Map<String, INDArray> weights, Map<String, INDArray> gradients, long minibatchSize) {
+        for (String layer : layers.keySet()) {
+            addProximalGradient(layer, weight(weights, layer, null), weight(gradients, layer, null), minibatchSize);
+        }
+    }
+
+    /** ADMM leaves the weights free between updates. */
+    @Override
+    public void adjustWeights(Map<String, INDArray> weights) {
     }
 
     /** The ADMM term sum_l rho_l/2 ||W_l - Z_l + U_l||^2 over every pruned layer, for logging. */
@@ -117,6 +156,7 @@ public final class AdmmState implements Serializable {
     }
 
     /** The pruned layers, sorted by name. */
+    @Override
     public Set<String> layers() {
         return Collections.unmodifiableSet(layers.keySet());
     }
@@ -150,6 +190,7 @@ public final class AdmmState implements Serializable {
         checkShape(layer, u, l);
         l.z = z.castTo(l.z.dataType()).dup();
         l.u = u.castTo(l.u.dataType()).dup();
+        l.offset = null;
     }
 
     private Layer layer(String layer) {

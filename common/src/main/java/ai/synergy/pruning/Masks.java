@@ -17,7 +17,7 @@ import java.util.TreeMap;
  * update on the executors and after every averaging round on the driver, because averaged weights that should be 0
  * need not come back bit-identical (ARCHITECTURE.md, "Known traps").
  */
-public final class Masks implements Serializable {
+public final class Masks implements WeightConstraint, Serializable {
     private static final long serialVersionUID = 1L;
 
     private final Map<String, INDArray> masks;
@@ -90,7 +90,20 @@ public final class Masks implements Serializable {
         target.muli(m.castTo(target.dataType())).addi(0.0);
     }
 
+    /** Masked retraining's gradient rule: pruned weights get no gradient. */
+    @Override
+    public void adjustGradients(Map<String, INDArray> weights, Map<String, INDArray> gradients, long minibatchSize) {
+        apply(gradients);
+    }
+
+    /** Pruned weights back to exactly +0 (momentum and weight decay would otherwise move them). */
+    @Override
+    public void adjustWeights(Map<String, INDArray> weights) {
+        apply(weights);
+    }
+
     /** The masked layers, sorted by name. */
+    @Override
     public Set<String> layers() {
         return masks.keySet();
     }

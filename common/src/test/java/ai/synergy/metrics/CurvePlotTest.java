@@ -23,7 +23,7 @@ class CurvePlotTest {
     Path dir;
 
     private static EpochMetrics epoch(int n, double loss, double top1, Double top5) {
-        return new EpochMetrics(n, loss, 0.01 / n, top1, top5, 10_000, 1234.5 * n, 42.0 + n, 3.25, null);
+        return new EpochMetrics(n, loss, 0.01 / n, top1, top5, 10_000, 1234.5 * n, 42.0 + n, 3.25, null, null);
     }
 
     private static BufferedImage readPng(Path png) throws IOException {
@@ -89,8 +89,8 @@ class CurvePlotTest {
 
     @Test
     void metricsLogRoundTrip() {
-        EpochMetrics with = new EpochMetrics(3, 0.4123, 0.005, 0.8512, 0.9934, 10_000, 2500.75, 61.5, 4.25, null);
-        EpochMetrics without = new EpochMetrics(4, 0.3911, 0.0025, 0.8601, null, 10_000, 2488.0, 62.0, 4.5, null);
+        EpochMetrics with = new EpochMetrics(3, 0.4123, 0.005, 0.8512, 0.9934, 10_000, 2500.75, 61.5, 4.25, null, null);
+        EpochMetrics without = new EpochMetrics(4, 0.3911, 0.0025, 0.8601, null, 10_000, 2488.0, 62.0, 4.5, null, null);
 
         String withJson = MetricsLog.toJsonLine(with);
         String withoutJson = MetricsLog.toJsonLine(without);
@@ -104,8 +104,8 @@ class CurvePlotTest {
 
     @Test
     void metricsLogReadAllIgnoresUnknownKeysAndBlankLines() {
-        EpochMetrics a = new EpochMetrics(1, 0.9, 0.01, 0.7, 0.95, 100, 10.0, 5.0, 1.0, null);
-        EpochMetrics b = new EpochMetrics(2, Double.NaN, 0.01, 0.75, null, 100, 11.0, 5.5, 1.0, null);
+        EpochMetrics a = new EpochMetrics(1, 0.9, 0.01, 0.7, 0.95, 100, 10.0, 5.0, 1.0, null, null);
+        EpochMetrics b = new EpochMetrics(2, Double.NaN, 0.01, 0.75, null, 100, 11.0, 5.5, 1.0, null, null);
         String bWithExtra = MetricsLog.toJsonLine(b).replaceFirst("\\{", "{\"addedLater\":{\"x\":[1,2]},");
         String text = MetricsLog.toJsonLine(a) + "\n\n" + bWithExtra + "\n";
         List<EpochMetrics> all = MetricsLog.readAll(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)));
@@ -115,7 +115,7 @@ class CurvePlotTest {
 
     @Test
     void metricsLogBadLinesNameTheLine() {
-        String text = MetricsLog.toJsonLine(new EpochMetrics(1, 0.9, 0.01, 0.7, null, 100, 10.0, 5.0, 1.0, null))
+        String text = MetricsLog.toJsonLine(new EpochMetrics(1, 0.9, 0.01, 0.7, null, 100, 10.0, 5.0, 1.0, null, null))
                 + "\n{\"epoch\":2,\"trainLoss\":0.5\n";
         assertThatThrownBy(() -> MetricsLog.readAll(
                 new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), "out/metrics.jsonl"))

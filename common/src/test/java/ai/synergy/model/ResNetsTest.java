@@ -39,6 +39,22 @@ class ResNetsTest {
     }
 
     @Test
+    void fractionalWidthsRoundEachStagesChannels() {
+        for (double width : new double[]{0.5, 0.3}) {
+            ModelSpec spec = new ModelSpec(ModelArchitecture.parse("resnet8"), width, 1, 28, 28, 10,
+                    java.util.List.of(0.5), java.util.List.of(0.25), 1);
+            ComputationGraph graph = ResNets.create(spec, SGD);
+            long[] expected = {Math.round(16 * width), Math.round(32 * width), Math.round(64 * width)};
+            assertThat(graph.getParam("stem_conv_W").size(0)).isEqualTo(expected[0]);
+            assertThat(graph.getParam("output_W").size(0)).isEqualTo(expected[2]);
+            assertThat(ModelCost.trainableParameters(graph.getConfiguration()))
+                    .isBetween((long) (77754 * width * width * 0.8), (long) (77754 * width * width * 1.25));
+        }
+        assertThatThrownBy(() -> new ModelSpec(ModelArchitecture.parse("resnet8"), 0.05, 1, 28, 28, 10,
+                java.util.List.of(0.5), java.util.List.of(0.25), 1)).hasMessageContaining("widthMultiplier");
+    }
+
+    @Test
     void dl4jCountAddsRunningStatisticsAndMatchesTheAllocatedNetwork() {
         ModelSpec spec = spec("resnet20", 3, 32, 10);
         ComputationGraph graph = ResNets.create(spec, SGD);

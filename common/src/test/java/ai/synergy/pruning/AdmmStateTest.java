@@ -98,6 +98,21 @@ class AdmmStateTest {
     }
 
     @Test
+    void inPlaceProximalGradientEqualsTheAllocatingOneAndFollowsUpdates() {
+        AdmmState s = state(new AdmmConfig(.5, 1.3));
+        s.setVariables(FC, s.z(FC), dense(U));
+        INDArray w = dense(1, 0, 0, 0, 0, 0, 0, 0).dup('f');
+        INDArray base = dense(.01, .02, .03, .04, .05, .06, .07, .08);
+        INDArray gradient = base.dup('f');
+        s.addProximalGradient(FC, w, gradient, 1);
+        assertValues(gradient, 1e-12, base.add(s.proximalGradient(FC, w)).dup('c').data().asDouble());
+        s.update(Map.of(FC, dense(W)));
+        INDArray again = base.dup('c');
+        s.addProximalGradient(FC, w, again, 3);
+        assertValues(again, 1e-12, base.add(s.proximalGradient(FC, w).mul(3)).dup('c').data().asDouble());
+    }
+
+    @Test
     void hardPruneProjectsWInPlace() {
         AdmmState s = state(AdmmConfig.defaults());
         INDArray w = dense(W);

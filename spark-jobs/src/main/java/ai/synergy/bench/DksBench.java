@@ -14,6 +14,7 @@ import ai.synergy.model.OptimizerSpec;
 import ai.synergy.nd4j.Nd4jRuntime;
 import ai.synergy.spark.SparkContexts;
 import ai.synergy.training.DataSpec;
+import ai.synergy.training.PruningConfig;
 import ai.synergy.training.TrainConfig;
 import org.apache.spark.api.java.JavaSparkContext;
 
@@ -57,9 +58,9 @@ public final class DksBench {
                     SupervisionConfig supervision = mode == Supervision.NONE ? SupervisionConfig.none()
                             : new SupervisionConfig(mode, AuxiliaryHeads.paperDefault(architecture), 1, 1);
                     TrainConfig config = new TrainConfig(data, spec, supervision,
-                            AdversarialTraining.none(), new OptimizerSpec(0.2, 0.9, 1e-4),
+                            AdversarialTraining.none(), PruningConfig.none(), new OptimizerSpec(0.2, 0.9, 1e-4),
                             new LearningRateSchedule(LearningRateSchedule.Type.ONECYCLE, 0.2, List.of(), 0.1, 0),
-                            epochs, 2, 64, 5, 256, seed, 1);
+                            epochs, 2, 64, 5, 256, seed, 1, null);
                     Path out = work.resolve(mode.name().toLowerCase() + "-seed" + seed);
                     org.apache.commons.io.FileUtils.deleteDirectory(out.toFile());
                     List<EpochMetrics> metrics = new TrainJob(jsc, config, new TrainJob.RunOptions(out.toString(),

@@ -17,6 +17,7 @@ import ai.synergy.sharding.PrepareOptions;
 import ai.synergy.sharding.ShardManifest;
 import ai.synergy.spark.SparkContexts;
 import ai.synergy.training.DataSpec;
+import ai.synergy.training.PruningConfig;
 import ai.synergy.training.TrainConfig;
 import org.apache.spark.api.java.JavaSparkContext;
 
@@ -89,8 +90,9 @@ public final class ImagenetPathBench {
         LearningRateSchedule schedule = new LearningRateSchedule(LearningRateSchedule.Type.ONECYCLE, 0.2, List.of(),
                 0.1, 0);
         TrainConfig config = new TrainConfig(data, spec, SupervisionConfig.none(), AdversarialTraining.none(),
+                PruningConfig.none(),
                 new OptimizerSpec(0.2, 0.9, 1e-4), schedule, epochs, 2, 64,
-                5, 256, 42, 1);
+                5, 256, 42, 1, null);
         List<EpochMetrics> metrics = new TrainJob(jsc, config, new TrainJob.RunOptions(out.toString(), false, 0),
                 console).run().metrics();
         return metrics.get(metrics.size() - 1);

@@ -19,6 +19,7 @@ import ai.synergy.sharding.RoundBatches;
 import ai.synergy.sharding.WorkerShard;
 import ai.synergy.spark.SparkContexts;
 import ai.synergy.training.DataSpec;
+import ai.synergy.training.PruningConfig;
 import ai.synergy.training.TrainConfig;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.util.SerializableConfiguration;
@@ -144,8 +145,9 @@ public final class TrainThroughputBench {
     /** Images/s of the {@code train} job's second epoch (the first warms up) in Spark local[2]. */
     static double sparkLocal(JavaSparkContext jsc, DataSpec data, ModelSpec spec, OptimizerSpec optimizer,
                              Path out) throws Exception {
-        TrainConfig config = new TrainConfig(data, spec, SupervisionConfig.none(), AdversarialTraining.none(), optimizer, LearningRateSchedule.constant(0.05), 2, WORKERS,
-                BATCH, AVERAGING, 256, 1, 1);
+        TrainConfig config = new TrainConfig(data, spec, SupervisionConfig.none(), AdversarialTraining.none(),
+                PruningConfig.none(), optimizer, LearningRateSchedule.constant(0.05), 2, WORKERS,
+                BATCH, AVERAGING, 256, 1, 1, null);
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
         try {
             TrainJob.Result result = new TrainJob(jsc, config, new TrainJob.RunOptions(out.toString(), false, 0), quiet)

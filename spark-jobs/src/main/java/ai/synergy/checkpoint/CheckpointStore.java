@@ -49,11 +49,23 @@ public final class CheckpointStore {
 
     /** Writes the checkpoint of {@code state.epochsCompleted()} and keeps only the newest {@code keep}. */
     public Path save(ComputationGraph graph, CheckpointState state, int keep) throws IOException {
+        return save(graph, state, keep, java.util.Map.of());
+    }
+
+    /**
+     * {@link #save(ComputationGraph, CheckpointState, int)} with more files in the checkpoint folder (e.g. the
+     * pruning state), by file name; all of them appear together or not at all.
+     */
+    public Path save(ComputationGraph graph, CheckpointState state, int keep, java.util.Map<String, byte[]> extra)
+            throws IOException {
         files.fileSystem().mkdirs(root);
         Path target = new Path(root, String.format("epoch-%04d", state.epochsCompleted()));
         Path tmp = new Path(root, ".tmp-" + target.getName() + "-" + UUID.randomUUID());
         files.fileSystem().mkdirs(tmp);
         files.writeAtomically(new Path(tmp, MODEL), modelBytes(graph));
+        for (java.util.Map.Entry<String, byte[]> e : extra.entrySet()) {
+            files.writeAtomically(new Path(tmp, e.getKey()), e.getValue());
+        }
         files.writeAtomically(new Path(tmp, STATE), Json.write(state));
         files.replace(tmp, target);
         List<Path> all = completeCheckpoints();
@@ -88,6 +100,12 @@ public final class CheckpointStore {
         } catch (IOException | RuntimeException e) {
             throw new InvalidInputException(model + ": not a readable DL4J model (" + e.getMessage() + ")", e);
         }
+    }
+
+    /** A file saved with the checkpoint by name, if there is one. */
+    public Optional<byte[]> readExtra(Checkpoint checkpoint, String name) throws IOException {
+        Path file = new Path(checkpoint.dir(), name);
+        return files.fileSystem().exists(file) ? Optional.of(files.readBytes(file)) : Optional.empty();
     }
 
     /** A network as ModelSerializer zip bytes, with updater state. */

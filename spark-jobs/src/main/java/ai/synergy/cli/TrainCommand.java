@@ -1,6 +1,5 @@
 package ai.synergy.cli;
 
-import ai.synergy.training.AdversarialTraining;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.adversarial.Pgd;
 import ai.synergy.dks.Supervision;
@@ -37,8 +36,10 @@ final class TrainCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     String model;
 
-    @Option(names = "--width", defaultValue = "1", description = "CIFAR-family width multiplier (default: ${DEFAULT-VALUE}).")
-    int width;
+    @Option(names = "--width", defaultValue = "1",
+            description = "CIFAR-family width multiplier: 1 = 16/32/64 channels, 0.5 = 8/16/32, 2 = 32/64/128 "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double width;
 
     @Option(names = "--supervision", defaultValue = "none",
             description = "none (one classifier), ds (deep supervision: cross-entropy on auxiliary heads too) or dks "
@@ -70,7 +71,16 @@ final class TrainCommand implements Callable<Integer> {
             description = "Fraction of each minibatch replaced by adversarial examples (default: ${DEFAULT-VALUE}).")
     double adversarialRatio;
 
-    @Option(names = "--epochs", defaultValue = "10", description = "Passes over the training data (default: ${DEFAULT-VALUE}).")
+    @Mixin
+    PruningOptions pruningOptions;
+
+    @Option(names = "--init-model", paramLabel = "URI",
+            description = "Start from the parameters of this model.zip (same --model), e.g. a dense model to prune.")
+    String initModel;
+
+    @Option(names = "--epochs", defaultValue = "10",
+            description = "Passes over the training data; with --prune, the dense epochs before ADMM (0 allowed with "
+                    + "--init-model) (default: ${DEFAULT-VALUE}).")
     int epochs;
 
     @Option(names = "--workers", defaultValue = "2",
@@ -140,6 +150,9 @@ final class TrainCommand implements Callable<Integer> {
                                 + "metrics: %s/metrics.jsonl%n", last.testTop1(),
                         last.testTop5() == null ? "" : String.format(" (top-5 %.4f)", last.testTop5()),
                         last.epoch(), out, out, out);
+                if (config.pruning().enabled()) {
+                    System.out.printf("sparsity report: %s/sparsity.json%n", out);
+                }
             }
         }
         return 0;
@@ -149,7 +162,7 @@ final class TrainCommand implements Callable<Integer> {
     private void requireFlags() {
         dataOptions.requireWellFormed();
         require(workers >= 1, "--workers must be >= 1, got " + workers);
-        require(width >= 1, "--width must be >= 1, got " + width);
+        require(width * 16 >= 1 && width <= 64, "--width must be in [0.0625, 64], got " + width);
         require(lr > 0, "--lr must be > 0, got " + lr);
         require(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got " + momentum);
         require(weightDecay >= 0, "--weight-decay must be >= 0, got " + weightDecay);
@@ -158,6 +171,7 @@ final class TrainCommand implements Callable<Integer> {
         require(synergyWeight >= 0, "--synergy-weight must be >= 0, got " + synergyWeight);
         require(synergyTemperature > 0, "--synergy-temperature must be > 0, got " + synergyTemperature);
         adversarialTraining();
+        pruningOptions.config();
     }
 
     /** The adversarial training the flags describe. */
@@ -187,8 +201,9 @@ final class TrainCommand implements Callable<Integer> {
             if (supervisionConfig.headCount() > 1) {
                 supervisionConfig.trainingConfiguration(spec, optimizer); // stage numbers checked against the model
             }
-            return new TrainConfig(data, spec, supervisionConfig, adversarialTraining(), optimizer, lrSchedule, epochs, workers, batchSize, averagingFrequency,
-                    evalBatchSize, seed, keepCheckpoints);
+            return new TrainConfig(data, spec, supervisionConfig, adversarialTraining(), pruningOptions.config(),
+                    optimizer, lrSchedule, epochs, workers, batchSize, averagingFrequency, evalBatchSize, seed,
+                    keepCheckpoints, initModel);
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException(e.getMessage(), e);
         }

@@ -4,6 +4,8 @@ import ai.synergy.checkpoint.HadoopFiles;
 import ai.synergy.metrics.CurvePlot;
 import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.metrics.MetricsLog;
+import ai.synergy.config.Json;
+import ai.synergy.pruning.SparsityReport;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
@@ -24,6 +26,9 @@ public final class RunOutputs {
     /** Provenance of the trained network. */
     public static final String MODEL_PROVENANCE = "model.json";
 
+    /** Pruned runs: sparsity per layer, parameters kept and the sparse export's size. */
+    public static final String SPARSITY = "sparsity.json";
+
     private RunOutputs() {
     }
 
@@ -41,6 +46,21 @@ public final class RunOutputs {
             files.writeAtomically(new Path(outDir, CURVES), Files.readAllBytes(png));
         } finally {
             Files.deleteIfExists(png);
+        }
+    }
+
+    /** Writes the sparsity report of a pruned model as JSON. */
+    public static void writeSparsity(HadoopFiles files, Path outDir, SparsityReport report) throws IOException {
+        files.writeAtomically(new Path(outDir, SPARSITY), Json.write(new SparsitySummary(report)));
+    }
+
+    /** The JSON form of a sparsity report: its rows plus the derived totals a reader wants at a glance. */
+    record SparsitySummary(List<SparsityReport.LayerSparsity> layers, double sparsity, long totalParameters,
+                           long keptParameters, long denseExportBytes, long sparseExportBytes,
+                           double compression) {
+        SparsitySummary(SparsityReport r) {
+            this(r.layers(), r.sparsity(), r.totalParameters(), r.keptParameters(), r.denseExportBytes(),
+                    r.sparseExportBytes(), (double) r.denseExportBytes() / r.sparseExportBytes());
         }
     }
 

@@ -17,6 +17,9 @@ import ai.synergy.sharding.RoundBatches;
 import ai.synergy.sharding.ShardedDataset;
 import ai.synergy.spark.SparkErrors;
 import ai.synergy.training.AdversarialHook;
+import ai.synergy.training.PruningStages;
+import ai.synergy.training.TrainingStage;
+import ai.synergy.pruning.SparsityReport;
 import ai.synergy.training.RoundPlan;
 import ai.synergy.training.RoundTrainingMaster;
 import ai.synergy.training.TrainConfig;
@@ -46,6 +49,8 @@ import java.util.Optional;
  */
 public final class TrainJob {
     private static final Logger log = LoggerFactory.getLogger(TrainJob.class);
+    /** The pruning stages' state (ADMM Z, U, rho; masks) in a checkpoint folder. */
+    static final String PRUNING_STATE = "pruning.bin";
 
     /** What a run produced. */
     public record Result(ComputationGraph model, List<EpochMetrics> metrics, boolean finished, String outputDir) {
@@ -107,6 +112,11 @@ public final class TrainJob {
             throw new InvalidInputException("--resume: no checkpoint under " + checkpoints.root());
         }
         TrainConfig saved = latest.get().state().config();
+        if (!saved.pruning().equals(config.pruning()) || saved.epochs() != config.epochs()) {
+            throw new InvalidInputException("--resume: checkpoint " + latest.get().dir() + " was written by a run with "
+                    + saved.epochs() + " dense epochs and pruning " + saved.pruning() + "; this run asks for "
+                    + config.epochs() + " and " + config.pruning() + ": pass the same stage options to resume");
+        }
         if (!saved.model().equals(config.model()) || !saved.supervision().equals(config.supervision())) {
             throw new InvalidInputException("--resume: checkpoint " + latest.get().dir() + " is of model "
                     + saved.model().architecture().canonicalName() + " " + describeShape(saved) + " with "
@@ -114,9 +124,9 @@ public final class TrainJob {
                     + config.model().architecture().canonicalName() + " " + describeShape(config) + " with "
                     + config.supervision().mode() + " supervision");
         }
-        if (latest.get().state().epochsCompleted() >= config.epochs()) {
+        if (latest.get().state().epochsCompleted() >= config.totalEpochs()) {
             throw new InvalidInputException("--resume: checkpoint " + latest.get().dir() + " already completed "
-                    + latest.get().state().epochsCompleted() + " of --epochs " + config.epochs());
+                    + latest.get().state().epochsCompleted() + " of " + config.totalEpochs() + " epochs");
         }
         return latest;
     }
@@ -131,13 +141,21 @@ public final class TrainJob {
         ComputationGraph graph;
         List<EpochMetrics> history = new ArrayList<>();
         int firstEpoch = 0;
+        Optional<PruningStages.Saved> savedPruning = Optional.empty();
         if (start.isPresent()) {
             graph = checkpoints.loadModel(start.get());
             history.addAll(start.get().state().metrics());
             firstEpoch = start.get().state().epochsCompleted();
-            console.printf("resuming from %s (epoch %d of %d done)%n", start.get().dir(), firstEpoch, config.epochs());
+            savedPruning = checkpoints.readExtra(start.get(), PRUNING_STATE).map(TrainJob::readPruningState);
+            console.printf("resuming from %s (epoch %d of %d done)%n", start.get().dir(), firstEpoch,
+                    config.totalEpochs());
         } else {
             graph = config.supervision().createTrainingGraph(config.model(), config.optimizer());
+            if (config.initModel() != null) {
+                InitialModel.copyParameters(HadoopFiles.of(config.initModel(), jsc.hadoopConfiguration()),
+                        config.initModel(), graph);
+                console.printf("starting from the parameters of %s%n", config.initModel());
+            }
         }
         Map<String, Long> helpers = Nd4jRuntime.helperSummary(graph);
         log.info("{}; layer helpers {}", Nd4jRuntime.describe(), helpers);
@@ -152,24 +170,40 @@ public final class TrainJob {
         if (config.adversarial().enabled()) {
             master.addHook(new AdversarialHook(config.adversarial(), config.seed()));
         }
+        PruningStages pruning = new PruningStages(jsc, config, master);
+        savedPruning.ifPresent(pruning::restore);
         SparkComputationGraph sparkGraph = new SparkComputationGraph(jsc, graph, master);
-        int numClasses = config.data().numClasses();
-        BatchSpec batchSpec = config.data().batchSpec();
-        long imagesPerEpoch = (long) plan.batchesPerWorker() * config.batchSizePerWorker() * config.workers();
         console.printf("train %s on %s: %d workers x %d minibatches of %d per epoch, averaging every %d, %d epochs, "
                         + "%d trainable parameters%n", config.model().architecture().canonicalName(),
                 config.data().name(), config.workers(), plan.batchesPerWorker(), config.batchSizePerWorker(),
-                config.averagingFrequency(), config.epochs(),
+                config.averagingFrequency(), config.totalEpochs(),
                 ModelCost.trainableParameters(graph.getConfiguration()));
+        try {
+            return trainEpochs(files, outDir, checkpoints, data, sparkGraph, master, plan, pruning, history, firstEpoch);
+        } finally {
+            pruning.close();
+        }
+    }
 
-        Progress progress = new Progress(console, config.epochs() - firstEpoch, plan.rounds(), imagesPerEpoch);
-        for (int epoch = firstEpoch; epoch < config.epochs(); epoch++) {
+    private Result trainEpochs(HadoopFiles files, Path outDir, CheckpointStore checkpoints, ShardedDataset data,
+                               SparkComputationGraph sparkGraph, RoundTrainingMaster master, RoundPlan plan,
+                               PruningStages pruning, List<EpochMetrics> history, int firstEpoch) throws IOException {
+        int numClasses = config.data().numClasses();
+        BatchSpec batchSpec = config.data().batchSpec();
+        long imagesPerEpoch = (long) plan.batchesPerWorker() * config.batchSizePerWorker() * config.workers();
+
+        Progress progress = new Progress(console, config.totalEpochs() - firstEpoch, plan.rounds(), imagesPerEpoch);
+        for (int epoch = firstEpoch; epoch < config.totalEpochs(); epoch++) {
             long epochStart = System.nanoTime();
             double lossSum = 0;
             double rate = 0;
+            TrainingStage stage = config.stageOf(epoch);
+            pruning.beginEpoch(epoch, sparkGraph.getNetwork(), console);
             for (int round = 0; round < plan.rounds(); round++) {
-                double progressEpochs = epoch + (double) plan.firstBatch(round) / plan.batchesPerWorker();
-                rate = config.schedule().rateAt(progressEpochs, config.epochs());
+                // each stage runs the schedule over its own length (ALGORITHMS.md section 2: ADMM, then retraining)
+                double progressEpochs = epoch - config.stageStart(stage)
+                        + (double) plan.firstBatch(round) / plan.batchesPerWorker();
+                rate = config.schedule().rateAt(progressEpochs, config.stageLength(stage));
                 sparkGraph.getNetwork().setLearningRate(rate);
                 JavaRDD<MultiDataSet> roundData = data.train().mapPartitions(new RoundBatches(config.seed(), epoch,
                         plan.firstBatch(round), plan.batchesIn(round), config.batchSizePerWorker(), batchSpec), true);
@@ -180,9 +214,11 @@ public final class TrainJob {
                             + "checkpoint is " + checkpoints.latest().map(c -> c.dir().toString()).orElse("none")
                             + "; try a lower --lr");
                 }
+                pruning.afterRound(epoch, sparkGraph.getNetwork());
                 lossSum += loss;
                 progress.roundDone(epoch, round, loss, rate);
             }
+            pruning.endEpoch(epoch, sparkGraph.getNetwork());
             double trainSeconds = (System.nanoTime() - epochStart) / 1e9;
             long evalStart = System.nanoTime();
             HeadCounts heads = DistributedEvaluator.evaluate(jsc, sparkGraph.getNetwork(), data.test(),
@@ -191,10 +227,12 @@ public final class TrainJob {
             double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
             EpochMetrics metrics = new EpochMetrics(epoch + 1, lossSum / plan.rounds(), rate, test.top1(),
                     numClasses > 5 ? test.top5() : null, test.examples(), imagesPerEpoch / trainSeconds,
-                    trainSeconds, evalSeconds, headTop1(heads));
+                    trainSeconds, evalSeconds, headTop1(heads), pruning.metrics(epoch, sparkGraph.getNetwork()));
             history.add(metrics);
-            console.printf("epoch %d/%d: loss %.4f, test top-1 %.4f%s on %d images, %.0f images/s, %.1f s "
-                            + "(+%.1f s eval)%n", epoch + 1, config.epochs(), metrics.trainLoss(), metrics.testTop1(),
+            console.printf("epoch %d/%d%s: loss %.4f, test top-1 %.4f%s on %d images, %.0f images/s, %.1f s "
+                            + "(+%.1f s eval)%n", epoch + 1, config.totalEpochs(),
+                    metrics.pruning() == null ? "" : " (" + describe(metrics.pruning()) + ")",
+                    metrics.trainLoss(), metrics.testTop1(),
                     metrics.testTop5() == null ? "" : String.format(", top-5 %.4f", metrics.testTop5()),
                     metrics.testExamples(), metrics.imagesPerSecond(), trainSeconds, evalSeconds);
             if (metrics.headTop1() != null) {
@@ -203,14 +241,16 @@ public final class TrainJob {
 
             CheckpointState state = new CheckpointState(epoch + 1, config, data.fingerprint(), gitRevision(),
                     Instant.now().toString(), history);
-            checkpoints.save(sparkGraph.getNetwork(), state, config.keepCheckpoints());
+            checkpoints.save(sparkGraph.getNetwork(), state, config.keepCheckpoints(),
+                    config.pruning().enabled() ? Map.of(PRUNING_STATE, writePruningState(pruning.saved())) : Map.of());
             RunOutputs.writeMetrics(files, outDir, history, config.model().architecture().canonicalName());
-            if (options.stopAfterEpoch() > 0 && epoch + 1 == options.stopAfterEpoch() && epoch + 1 < config.epochs()) {
+            if (options.stopAfterEpoch() > 0 && epoch + 1 == options.stopAfterEpoch()
+                    && epoch + 1 < config.totalEpochs()) {
                 console.printf("stopped after epoch %d as asked; continue with --resume%n", epoch + 1);
                 return new Result(sparkGraph.getNetwork(), history, false, options.out());
             }
         }
-        CheckpointState finalState = new CheckpointState(config.epochs(), config, data.fingerprint(), gitRevision(),
+        CheckpointState finalState = new CheckpointState(config.totalEpochs(), config, data.fingerprint(), gitRevision(),
                 Instant.now().toString(), history);
         ComputationGraph model = sparkGraph.getNetwork();
         if (config.supervision().headCount() > 1) {
@@ -218,8 +258,49 @@ public final class TrainJob {
             console.printf("exported the main head without the %d auxiliary heads: %d parameters (training graph %d)%n",
                     config.supervision().headCount() - 1, model.numParams(), sparkGraph.getNetwork().numParams());
         }
+        if (config.pruning().enabled()) {
+            SparsityReport report = pruning.report(model);
+            RunOutputs.writeSparsity(files, outDir, report);
+            printSparsity(report);
+        }
         RunOutputs.writeModel(files, outDir, model, Json.write(finalState));
         return new Result(sparkGraph.getNetwork(), history, true, options.out());
+    }
+
+    private void printSparsity(SparsityReport report) {
+        console.printf("sparsity per pruned layer:%n");
+        for (SparsityReport.LayerSparsity layer : report.layers()) {
+            console.printf("  %-24s %9d of %9d kept  sparsity %.4f%n", layer.layer(), layer.kept(), layer.total(),
+                    layer.sparsity());
+        }
+        console.printf("pruned layers %.4f sparse; parameters kept %d of %d; export %d bytes sparse vs %d dense "
+                        + "(%.1fx smaller)%n", report.sparsity(), report.keptParameters(), report.totalParameters(),
+                report.sparseExportBytes(), report.denseExportBytes(),
+                (double) report.denseExportBytes() / report.sparseExportBytes());
+    }
+
+    private static String describe(EpochMetrics.Pruning p) {
+        return p.stage() + ", sparsity " + String.format("%.4f", p.sparsity())
+                + (p.admmResidual() == null ? "" : String.format(", ||W-Z||/||W|| %.4f", p.admmResidual()));
+    }
+
+    private static byte[] writePruningState(PruningStages.Saved saved) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(saved);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static PruningStages.Saved readPruningState(byte[] bytes) {
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes))) {
+            return (PruningStages.Saved) in.readObject();
+        } catch (IOException | ClassNotFoundException | ClassCastException e) {
+            throw new InvalidInputException("--resume: the checkpoint's " + PRUNING_STATE + " is unreadable ("
+                    + e.getMessage() + ")", e);
+        }
     }
 
     /** Top-1 per head and of the ensemble, for a graph with auxiliary heads; null for a plain network. */

@@ -35,6 +35,15 @@ class SynergyCliTest {
             "--supervision ds --aux-stages 2,1|auxiliary head stages must increase, got [2, 1]",
             "--data imagenet:/tmp --augment mixup|--augment: unknown augmentation 'mixup'",
             "--data imagenet:/tmp --eval-crop 1.5|--eval-crop must be in (0, 1], got 1.5",
+            "--prune admm|--prune admm needs exactly one of --ratio and --prune-ratios",
+            "--prune admm --ratio 1.2|--ratio must be in (0, 1), got 1.2",
+            "--prune admm --prune-ratios /no/such/ratios.txt|--prune-ratios: '/no/such/ratios.txt' is neither a ratio",
+            "--prune admm --ratio 0.9 --prune-scheme block|--prune-scheme: unknown scheme 'block'",
+            "--prune admm --ratio 0.9 --retrain-epochs 0|--retrain-epochs must be >= 1 when pruning",
+            "--prune admm --ratio 0.9 --admm-interval 0|--admm-interval must be >= 1, got 0",
+            "--prune admm --ratio 0.9 --admm-rho 0|--admm-rho/--admm-rho-growth: initial rho must be > 0",
+            "--prune lottery|--prune: unknown method 'lottery'",
+            "--ratio 0.9|--ratio/--prune-ratios need --prune admm",
     })
     void badTrainFlags(String flags, String message) {
         StringWriter err = new StringWriter();

@@ -14,6 +14,7 @@ import ai.synergy.model.ResNets;
 import ai.synergy.testing.IdxFixtures;
 import ai.synergy.testing.LocalSparkTest;
 import ai.synergy.training.DataSpec;
+import ai.synergy.training.PruningConfig;
 import ai.synergy.training.TrainConfig;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
@@ -47,8 +48,9 @@ class DksTrainingTest extends LocalSparkTest {
         SupervisionConfig dks = new SupervisionConfig(Supervision.DKS, AuxiliaryHeads.paperDefault(
                 spec.architecture()), 1, 1);
         OptimizerSpec optimizer = new OptimizerSpec(0.05, 0.9, 5e-4);
-        TrainConfig config = new TrainConfig(data, spec, dks, AdversarialTraining.none(), optimizer, LearningRateSchedule.constant(0.05), 2, 2,
-                32, 3, 128, 5, 2);
+        TrainConfig config = new TrainConfig(data, spec, dks, AdversarialTraining.none(), PruningConfig.none(),
+                optimizer, LearningRateSchedule.constant(0.05), 2, 2,
+                32, 3, 128, 5, 2, null);
         Path out = dir.resolve("dks");
         TrainJob.Result result = new TrainJob(jsc, config, new TrainJob.RunOptions(out.toString(), false, 0),
                 new PrintStream(new ByteArrayOutputStream())).run();

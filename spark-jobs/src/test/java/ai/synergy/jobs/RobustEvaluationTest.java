@@ -11,6 +11,7 @@ import ai.synergy.model.ModelSpec;
 import ai.synergy.model.OptimizerSpec;
 import ai.synergy.testing.LocalSparkTest;
 import ai.synergy.training.DataSpec;
+import ai.synergy.training.PruningConfig;
 import ai.synergy.training.TrainConfig;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,19 +25,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RobustEvaluationTest extends LocalSparkTest {
     static DataSpec data;
     static String model;
+    static String robustModel;
 
     @BeforeAll
-    static void trainAModel() throws Exception {
+    static void trainNaturallyAndAdversarially() throws Exception {
         // real Fashion-MNIST (installed by .ci/run): the synthetic fixture's classes are too far apart for eps 0.1
         data = DataSpec.fashionMnist(null, 3072, 256);
         model = train("natural", AdversarialTraining.none());
+        robustModel = train("pgd", new AdversarialTraining(new Pgd(0.1, 0.025, 5, true), 1));
     }
 
     private static String train(String name, AdversarialTraining adversarial) throws Exception {
         ModelSpec spec = new ModelSpec(ModelArchitecture.parse("resnet8"), 1, 1, 28, 28, 10, data.mean(),
                 data.std(), 5);
-        TrainConfig config = new TrainConfig(data, spec, SupervisionConfig.none(), adversarial,
-                new OptimizerSpec(0.05, 0.9, 5e-4), LearningRateSchedule.constant(0.05), 3, 2, 32, 3, 128, 5, 1);
+        TrainConfig config = new TrainConfig(data, spec, SupervisionConfig.none(), adversarial, PruningConfig.none(),
+                new OptimizerSpec(0.05, 0.9, 5e-4), LearningRateSchedule.constant(0.05), 3, 2, 32, 3, 128, 5, 1, null);
         String out = dir.resolve(name).toString();
         new TrainJob(jsc, config, new TrainJob.RunOptions(out, false, 0), new PrintStream(new ByteArrayOutputStream()))
                 .run();
@@ -62,5 +65,16 @@ class RobustEvaluationTest extends LocalSparkTest {
                 .isEqualTo(EvaluateJob.runUnderAttack(jsc, model, data, 2, 64, short2, 3));
         RobustCounts none = EvaluateJob.runUnderAttack(jsc, model, data, 2, 64, new Pgd(0, 0.01, 2, true), 1);
         assertThat(none.adversarial().top1Correct()).isEqualTo(plain.top1Correct());
+    }
+
+    @Test
+    void adversarialTrainingOnTheExecutorsMakesTheModelFarMoreRobust() throws Exception {
+        Pgd pgd10 = new Pgd(0.1, 0.01, 10, true);
+        RobustCounts natural = EvaluateJob.runUnderAttack(jsc, model, data, 2, 64, pgd10, 2);
+        RobustCounts robust = EvaluateJob.runUnderAttack(jsc, robustModel, data, 2, 64, pgd10, 2);
+        double naturalDrop = natural.natural().top1() - natural.adversarial().top1();
+        double robustDrop = robust.natural().top1() - robust.adversarial().top1();
+        assertThat(robust.adversarial().top1()).isGreaterThan(natural.adversarial().top1() + 0.2);
+        assertThat(robustDrop).isLessThan(naturalDrop - 0.2);
     }
 }

@@ -14,6 +14,7 @@ import ai.synergy.model.OptimizerSpec;
 import ai.synergy.testing.IdxFixtures;
 import ai.synergy.testing.LocalSparkTest;
 import ai.synergy.training.DataSpec;
+import ai.synergy.training.PruningConfig;
 import ai.synergy.training.TrainConfig;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
@@ -44,8 +45,8 @@ class TrainJobTest extends LocalSparkTest {
     static TrainConfig config(String model, int epochs) {
         ModelSpec spec = new ModelSpec(ModelArchitecture.parse(model), 1, 1, 28, 28, 10, java.util.List.of(0.5), java.util.List.of(0.5), 5);
         var schedule = new LearningRateSchedule(LearningRateSchedule.Type.COSINE, 0.05, List.of(), 1, 0);
-        return new TrainConfig(data, spec, SupervisionConfig.none(), AdversarialTraining.none(),
-                new OptimizerSpec(0.05, 0.9, 5e-4), schedule, epochs, 2, 32, 3, 128, 5, 2);
+        return new TrainConfig(data, spec, SupervisionConfig.none(), AdversarialTraining.none(), PruningConfig.none(),
+                new OptimizerSpec(0.05, 0.9, 5e-4), schedule, epochs, 2, 32, 3, 128, 5, 2, null);
     }
 
     static TrainJob.Result run(TrainConfig config, Path out, boolean resume, int stopAfter) throws IOException {
@@ -128,8 +129,8 @@ class TrainJobTest extends LocalSparkTest {
         run(config("resnet8", 2), out, false, 1);
         byte[] good = Files.readAllBytes(out.resolve("checkpoints/epoch-0001/model.zip"));
         TrainConfig exploding = new TrainConfig(data, config("resnet8", 2).model(), SupervisionConfig.none(),
-                AdversarialTraining.none(), new OptimizerSpec(1e30, 0.9, 0),
-                LearningRateSchedule.constant(1e30), 2, 2, 32, 3, 128, 5, 2);
+                AdversarialTraining.none(), PruningConfig.none(), new OptimizerSpec(1e30, 0.9, 0),
+                LearningRateSchedule.constant(1e30), 2, 2, 32, 3, 128, 5, 2, null);
         assertThatThrownBy(() -> run(exploding, out, true, 0))
                 .isInstanceOf(ai.synergy.training.TrainingDivergedException.class)
                 .hasMessageContaining("epoch 2").hasMessageContaining("epoch-0001");
@@ -155,8 +156,8 @@ class TrainJobTest extends LocalSparkTest {
         byte[] whole = Files.readAllBytes(images);
         Files.write(images, java.util.Arrays.copyOf(whole, whole.length / 2));
         TrainConfig config = new TrainConfig(truncated, config("resnet8", 1).model(), SupervisionConfig.none(),
-                AdversarialTraining.none(), config("resnet8", 1).optimizer(),
-                config("resnet8", 1).schedule(), 1, 2, 16, 1, 64, 1, 1);
+                AdversarialTraining.none(), PruningConfig.none(), config("resnet8", 1).optimizer(),
+                config("resnet8", 1).schedule(), 1, 2, 16, 1, 64, 1, 1, null);
         assertThatThrownBy(() -> run(config, dir.resolve("out-truncated"), false, 0))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("train-images-idx3-ubyte.gz");
@@ -165,8 +166,8 @@ class TrainJobTest extends LocalSparkTest {
         DataSpec mismatch = IdxFixtures.dataSpec(mismatched, 64, 64, 3);
         IdxFixtures.writeLabels(mismatched.resolve("t10k-labels-idx1-ubyte.gz"), new byte[63]);
         TrainConfig config2 = new TrainConfig(mismatch, config.model(), config.supervision(),
-                config.adversarial(), config.optimizer(), config.schedule(),
-                1, 2, 16, 1, 64, 1, 1);
+                config.adversarial(), PruningConfig.none(), config.optimizer(), config.schedule(),
+                1, 2, 16, 1, 64, 1, 1, null);
         assertThatThrownBy(() -> run(config2, dir.resolve("out-mismatch"), false, 0))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("t10k-labels-idx1-ubyte.gz").hasMessageContaining("63");
@@ -191,7 +192,7 @@ class TrainJobTest extends LocalSparkTest {
         TrainConfig config = config("resnet20", 4);
         assertThat(Json.read(Json.write(config), TrainConfig.class, "test")).isEqualTo(config);
         CheckpointState state = new CheckpointState(2, config, "train:0,test:1", "abc", "2026-11-29T00:00:00Z",
-                List.of(new EpochMetrics(1, 0.5, 0.1, 0.8, 0.99, 100, 300, 10, 1, null)));
+                List.of(new EpochMetrics(1, 0.5, 0.1, 0.8, 0.99, 100, 300, 10, 1, null, new EpochMetrics.Pruning("admm", .25, .5))));
         assertThat(Json.read(Json.write(state), CheckpointState.class, "test")).isEqualTo(state);
     }
 }

@@ -129,8 +129,9 @@ class JpegShardTrainingTest extends LocalSparkTest {
         ModelSpec spec = new ModelSpec(ModelArchitecture.parse("resnet8"), 1, 3, SIZE, SIZE, data.numClasses(),
                 data.mean(), data.std(), 3);
         TrainConfig config = new TrainConfig(data, spec, SupervisionConfig.none(), AdversarialTraining.none(),
+                PruningConfig.none(),
                 new OptimizerSpec(0.05, 0.9, 5e-4),
-                LearningRateSchedule.constant(0.05), 4, WORKERS, 8, 2, 16, 3, 1);
+                LearningRateSchedule.constant(0.05), 4, WORKERS, 8, 2, 16, 3, 1, null);
         Path out = dir.resolve("run");
         TrainJob.Result result = new TrainJob(jsc, config, new TrainJob.RunOptions(out.toString(), false, 0),
                 new PrintStream(new ByteArrayOutputStream())).run();

@@ -1,0 +1,188 @@
+package ai.synergy.training;
+
+import ai.synergy.metrics.EpochMetrics;
+import ai.synergy.pruning.AdmmState;
+import ai.synergy.pruning.LayerPruning;
+import ai.synergy.pruning.Masks;
+import ai.synergy.pruning.PrunableLayers;
+import ai.synergy.pruning.SparsityReport;
+import ai.synergy.pruning.WeightConstraint;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.PrintStream;
+import java.io.Serializable;
+import java.util.Map;
+
+/**
+ * Driver side of pruning (ALGORITHMS.md section 2): owns the ADMM state (Z, U, rho per layer) and the hard-pruning
+ * masks, moves the run through its stages and hands the executors the constraint of the current stage through a
+ * {@link PruningHook} on the training master.
+ *
+ * <ul>
+ *   <li>ADMM stage start: Z = Proj_S(W), U = 0, rho = rho0 from the current averaged weights;</li>
+ *   <li>after every {@code admmInterval}-th ADMM epoch: rho, Z and U updated from the averaged weights and
+ *       broadcast again;</li>
+ *   <li>retrain stage start: hard pruning W = Proj_S(W) of the averaged weights, masks = nonzero pattern;</li>
+ *   <li>after every averaging round of the retrain stage: masks re-imposed on the averaged weights.</li>
+ * </ul>
+ */
+public final class PruningStages {
+    private final JavaSparkContext jsc;
+    private final TrainConfig config;
+    private final RoundTrainingMaster master;
+    private AdmmState admm;
+    private Masks masks;
+    private PruningHook hook;
+    private WeightConstraint installed;
+
+    /** What a checkpoint keeps of the pruning stages (Java-serialized beside the model). */
+    public record Saved(AdmmState admm, Masks masks) implements Serializable {
+    }
+
+    public PruningStages(JavaSparkContext jsc, TrainConfig config, RoundTrainingMaster master) {
+        this.jsc = jsc;
+        this.config = config;
+        this.master = master;
+    }
+
+    /** Restores the state a checkpoint saved (resume). */
+    public void restore(Saved saved) {
+        this.admm = saved.admm();
+        this.masks = saved.masks();
+    }
+
+    /** The state to checkpoint. */
+    public Saved saved() {
+        return new Saved(admm, masks);
+    }
+
+    /** The masks after hard pruning; null before. */
+    public Masks masks() {
+        return masks;
+    }
+
+    /**
+     * Prepares 0-based {@code epoch}: creates the ADMM state or hard-prunes {@code graph} when a stage starts, and
+     * installs the stage's constraint on the executors.
+     */
+    public void beginEpoch(int epoch, ComputationGraph graph, PrintStream console) {
+        TrainingStage stage = config.stageOf(epoch);
+        if (stage == TrainingStage.DENSE) {
+            return;
+        }
+        Map<String, INDArray> weights = PrunableLayers.weights(graph);
+        if (stage == TrainingStage.ADMM && admm == null) {
+            Map<String, LayerPruning> plan = plan(weights);
+            admm = AdmmState.init(weights, plan, config.pruning().admm());
+            console.printf("ADMM: %d layers, %s pruning, rho %.2g growing x%.2f every %d epochs%n", plan.size(),
+                    config.pruning().scheme().name().toLowerCase(java.util.Locale.ROOT),
+                    config.pruning().admm().initialRho(), config.pruning().admm().rhoGrowth(),
+                    config.pruning().admmInterval());
+        }
+        if (stage == TrainingStage.RETRAIN && masks == null) {
+            masks = admm != null ? admm.hardPrune(weights) : Masks.hardPrune(weights, plan(weights));
+            SparsityReport report = report(graph);
+            console.printf("hard pruning: %d of %d weights kept in %d layers (sparsity %.4f)%n",
+                    report.prunableKept(), report.prunableTotal(), report.layers().size(), report.sparsity());
+        }
+        WeightConstraint wanted = stage == TrainingStage.RETRAIN ? masks : admm;
+        if (wanted != installed) {
+            install(wanted);
+        }
+    }
+
+    /** After every averaging round: re-imposes the masks on the averaged weights (retrain stage). */
+    public void afterRound(int epoch, ComputationGraph graph) {
+        if (config.stageOf(epoch) == TrainingStage.RETRAIN) {
+            masks.adjustWeights(PrunableLayers.weights(graph));
+        }
+    }
+
+    /** After 0-based {@code epoch}: the ADMM update every {@code admmInterval} ADMM epochs. */
+    public void endEpoch(int epoch, ComputationGraph graph) {
+        if (config.stageOf(epoch) != TrainingStage.ADMM) {
+            return;
+        }
+        int inStage = epoch - config.stageStart(TrainingStage.ADMM) + 1;
+        if (inStage % config.pruning().admmInterval() == 0) {
+            admm.update(PrunableLayers.weights(graph));
+            install(admm);
+        }
+    }
+
+    /** The pruning columns of an epoch's metrics; null when the run does not prune. */
+    public EpochMetrics.Pruning metrics(int epoch, ComputationGraph graph) {
+        if (!config.pruning().enabled()) {
+            return null;
+        }
+        Map<String, INDArray> weights = PrunableLayers.weights(graph);
+        long zeros = 0;
+        long total = 0;
+        for (INDArray w : weights.values()) {
+            zeros += w.length() - w.neq(0).castTo(org.nd4j.linalg.api.buffer.DataType.INT64).sumNumber().longValue();
+            total += w.length();
+        }
+        Double residual = null;
+        if (admm != null && config.stageOf(epoch) == TrainingStage.ADMM) {
+            double squared = 0;
+            double norm = 0;
+            for (Map.Entry<String, Double> e : admm.primalResiduals(weights).entrySet()) {
+                squared += e.getValue() * e.getValue();
+                double n = weights.get(e.getKey()).norm2Number().doubleValue();
+                norm += n * n;
+            }
+            residual = Math.sqrt(squared / Math.max(norm, Double.MIN_NORMAL));
+        }
+        return new EpochMetrics.Pruning(config.stageOf(epoch).label(), (double) zeros / total, residual);
+    }
+
+    /**
+     * Sparsity of {@code graph}'s prunable weights as they are: exact zeros per pruned layer (every prunable layer
+     * before any plan exists), and the size of a sparse export.
+     */
+    public static SparsityReport report(ComputationGraph graph, Iterable<String> layers) {
+        Map<String, INDArray> weights = PrunableLayers.weights(graph);
+        java.util.List<SparsityReport.LayerSparsity> rows = new java.util.ArrayList<>();
+        long inRows = 0;
+        for (String layer : layers) {
+            INDArray w = weights.get(layer);
+            long kept = w.neq(0).castTo(org.nd4j.linalg.api.buffer.DataType.INT64).sumNumber().longValue();
+            rows.add(new SparsityReport.LayerSparsity(layer, w.length(), kept));
+            inRows += w.length();
+        }
+        return new SparsityReport(rows, graph.numParams() - inRows);
+    }
+
+    /** {@link #report(ComputationGraph, Iterable)} over the layers this run prunes. */
+    public SparsityReport report(ComputationGraph graph) {
+        return report(graph, plan(PrunableLayers.weights(graph)).keySet());
+    }
+
+    private Map<String, LayerPruning> plan(Map<String, INDArray> weights) {
+        return LayerPruning.plan(weights, config.pruning().scheme(), config.pruning().ratios());
+    }
+
+    private void install(WeightConstraint constraint) {
+        if (hook != null) {
+            master.removeHook(hook);
+            hook.broadcast().destroy();
+        }
+        Broadcast<WeightConstraint> broadcast = jsc.broadcast(constraint);
+        hook = new PruningHook(broadcast);
+        master.addHook(hook);
+        installed = constraint;
+    }
+
+    /** Removes the hook and frees its broadcast (end of the run). */
+    public void close() {
+        if (hook != null) {
+            master.removeHook(hook);
+            hook.broadcast().destroy();
+            hook = null;
+            installed = null;
+        }
+    }
+}
