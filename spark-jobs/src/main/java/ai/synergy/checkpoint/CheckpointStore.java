@@ -18,24 +18,38 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * Driver side: epoch checkpoints under {@code <out>/checkpoints/epoch-NNNN/} on any Hadoop file system, each holding
- * {@code model.zip} (DL4J ModelSerializer, with updater state) and {@code state.json} ({@link CheckpointState}).
- * A checkpoint is written into a temporary folder and renamed into place only when complete, so a killed driver
- * never leaves a half-written one; folders that are not complete checkpoints are ignored when resuming.
+ * Driver side: numbered checkpoints under {@code <out>/checkpoints/<kind>-NNNN/} (e.g. {@code epoch-0003} of a training
+ * run, {@code round-0002} of a quantization run) on any Hadoop file system, each holding {@code model.zip} (DL4J
+ * ModelSerializer, with updater state) and {@code state.json} (the job's state record {@code S}, as JSON). A
+ * checkpoint is written into a temporary folder and renamed into place only when complete, so a killed driver never
+ * leaves a half-written one; folders that are not complete checkpoints are ignored when resuming.
+ *
+ * @param <S> the state record saved beside the model
  */
-public final class CheckpointStore {
+public final class CheckpointStore<S> {
     /** The model file inside a checkpoint. */
     public static final String MODEL = "model.zip";
     /** The provenance file inside a checkpoint. */
     public static final String STATE = "state.json";
-    private static final Pattern NAME = Pattern.compile("epoch-\\d{4,}");
 
     private final HadoopFiles files;
     private final Path root;
+    private final String kind;
+    private final Pattern name;
+    private final Class<S> stateType;
 
-    public CheckpointStore(HadoopFiles files, Path outputDir) {
+    /** Checkpoints named {@code <kind>-NNNN} holding a {@code stateType} record. */
+    public CheckpointStore(HadoopFiles files, Path outputDir, String kind, Class<S> stateType) {
         this.files = files;
         this.root = new Path(outputDir, "checkpoints");
+        this.kind = kind;
+        this.name = Pattern.compile(Pattern.quote(kind) + "-\\d{4,}");
+        this.stateType = stateType;
+    }
+
+    /** The epoch checkpoints of a training run. */
+    public static CheckpointStore<CheckpointState> ofEpochs(HadoopFiles files, Path outputDir) {
+        return new CheckpointStore<>(files, outputDir, "epoch", CheckpointState.class);
     }
 
     /** The folder that holds the checkpoints. */
@@ -44,22 +58,17 @@ public final class CheckpointStore {
     }
 
     /** A checkpoint on disk. */
-    public record Checkpoint(Path dir, CheckpointState state) {
-    }
-
-    /** Writes the checkpoint of {@code state.epochsCompleted()} and keeps only the newest {@code keep}. */
-    public Path save(ComputationGraph graph, CheckpointState state, int keep) throws IOException {
-        return save(graph, state, keep, java.util.Map.of());
+    public record Checkpoint<S>(Path dir, S state) {
     }
 
     /**
-     * {@link #save(ComputationGraph, CheckpointState, int)} with more files in the checkpoint folder (e.g. the
-     * pruning state), by file name; all of them appear together or not at all.
+     * Writes checkpoint number {@code index} (e.g. epochs completed) and keeps only the newest {@code keep}; the
+     * {@code extra} files (e.g. the pruning state), by file name, appear together with the model or not at all.
      */
-    public Path save(ComputationGraph graph, CheckpointState state, int keep, java.util.Map<String, byte[]> extra)
+    public Path save(ComputationGraph graph, S state, int index, int keep, java.util.Map<String, byte[]> extra)
             throws IOException {
         files.fileSystem().mkdirs(root);
-        Path target = new Path(root, String.format("epoch-%04d", state.epochsCompleted()));
+        Path target = new Path(root, String.format("%s-%04d", kind, index));
         Path tmp = new Path(root, ".tmp-" + target.getName() + "-" + UUID.randomUUID());
         files.fileSystem().mkdirs(tmp);
         files.writeAtomically(new Path(tmp, MODEL), modelBytes(graph));
@@ -81,19 +90,19 @@ public final class CheckpointStore {
     }
 
     /** The newest complete checkpoint, if any. */
-    public Optional<Checkpoint> latest() throws IOException {
+    public Optional<Checkpoint<S>> latest() throws IOException {
         List<Path> all = completeCheckpoints();
         if (all.isEmpty()) {
             return Optional.empty();
         }
         Path dir = all.get(all.size() - 1);
         Path statePath = new Path(dir, STATE);
-        return Optional.of(new Checkpoint(dir, Json.read(files.readString(statePath), CheckpointState.class,
+        return Optional.of(new Checkpoint<>(dir, Json.read(files.readString(statePath), stateType,
                 statePath.toString())));
     }
 
     /** Loads a checkpoint's network with its updater state. */
-    public ComputationGraph loadModel(Checkpoint checkpoint) throws IOException {
+    public ComputationGraph loadModel(Checkpoint<S> checkpoint) throws IOException {
         Path model = new Path(checkpoint.dir(), MODEL);
         try {
             return ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(files.readBytes(model)), true);
@@ -103,7 +112,7 @@ public final class CheckpointStore {
     }
 
     /** A file saved with the checkpoint by name, if there is one. */
-    public Optional<byte[]> readExtra(Checkpoint checkpoint, String name) throws IOException {
+    public Optional<byte[]> readExtra(Checkpoint<S> checkpoint, String name) throws IOException {
         Path file = new Path(checkpoint.dir(), name);
         return files.fileSystem().exists(file) ? Optional.of(files.readBytes(file)) : Optional.empty();
     }
@@ -123,7 +132,7 @@ public final class CheckpointStore {
         return Arrays.stream(statuses)
                 .filter(FileStatus::isDirectory)
                 .map(FileStatus::getPath)
-                .filter(p -> NAME.matcher(p.getName()).matches())
+                .filter(p -> name.matcher(p.getName()).matches())
                 .filter(p -> exists(new Path(p, MODEL)) && exists(new Path(p, STATE)))
                 .sorted(Comparator.comparing(Path::getName))
                 .toList();

@@ -12,24 +12,22 @@ import ai.synergy.evaluation.TopKCounts;
 import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.model.ModelCost;
 import ai.synergy.nd4j.Nd4jRuntime;
+import ai.synergy.pruning.SparsityReport;
 import ai.synergy.sharding.BatchSpec;
-import ai.synergy.sharding.RoundBatches;
 import ai.synergy.sharding.ShardedDataset;
 import ai.synergy.spark.SparkErrors;
 import ai.synergy.training.AdversarialHook;
+import ai.synergy.training.EpochTrainer;
 import ai.synergy.training.PruningStages;
-import ai.synergy.training.TrainingStage;
-import ai.synergy.pruning.SparsityReport;
 import ai.synergy.training.RoundPlan;
 import ai.synergy.training.RoundTrainingMaster;
 import ai.synergy.training.TrainConfig;
 import ai.synergy.training.TrainingDivergedException;
+import ai.synergy.training.TrainingStage;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
-import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,8 +81,8 @@ public final class TrainJob {
         HadoopFiles files = HadoopFiles.of(options.out(), jsc.hadoopConfiguration());
         Path outDir = HadoopFiles.path(options.out());
         files.requireWritableDirectory(outDir, "--out");
-        CheckpointStore checkpoints = new CheckpointStore(files, outDir);
-        Optional<CheckpointStore.Checkpoint> start = startingPoint(files, outDir, checkpoints);
+        CheckpointStore<CheckpointState> checkpoints = CheckpointStore.ofEpochs(files, outDir);
+        Optional<CheckpointStore.Checkpoint<CheckpointState>> start = startingPoint(files, outDir, checkpoints);
 
         ShardedDataset data = ShardedDataset.load(jsc, config.data(), config.workers());
         try {
@@ -98,8 +96,8 @@ public final class TrainJob {
         }
     }
 
-    private Optional<CheckpointStore.Checkpoint> startingPoint(HadoopFiles files, Path outDir,
-                                                               CheckpointStore checkpoints) throws IOException {
+    private Optional<CheckpointStore.Checkpoint<CheckpointState>> startingPoint(HadoopFiles files, Path outDir,
+                                                               CheckpointStore<CheckpointState> checkpoints) throws IOException {
         if (!options.resume()) {
             if (checkpoints.hasAny() || files.fileSystem().exists(new Path(outDir, "model.zip"))) {
                 throw new InvalidInputException("--out: " + outDir + " already holds a run; pass --resume to continue "
@@ -107,7 +105,7 @@ public final class TrainJob {
             }
             return Optional.empty();
         }
-        Optional<CheckpointStore.Checkpoint> latest = checkpoints.latest();
+        Optional<CheckpointStore.Checkpoint<CheckpointState>> latest = checkpoints.latest();
         if (latest.isEmpty()) {
             throw new InvalidInputException("--resume: no checkpoint under " + checkpoints.root());
         }
@@ -136,8 +134,8 @@ public final class TrainJob {
                 + c.model().inputHeight() + "x" + c.model().inputWidth() + ", " + c.model().numClasses() + " classes)";
     }
 
-    private Result train(HadoopFiles files, Path outDir, CheckpointStore checkpoints,
-                         Optional<CheckpointStore.Checkpoint> start, ShardedDataset data) throws IOException {
+    private Result train(HadoopFiles files, Path outDir, CheckpointStore<CheckpointState> checkpoints,
+                         Optional<CheckpointStore.Checkpoint<CheckpointState>> start, ShardedDataset data) throws IOException {
         ComputationGraph graph;
         List<EpochMetrics> history = new ArrayList<>();
         int firstEpoch = 0;
@@ -185,39 +183,30 @@ public final class TrainJob {
         }
     }
 
-    private Result trainEpochs(HadoopFiles files, Path outDir, CheckpointStore checkpoints, ShardedDataset data,
+    private Result trainEpochs(HadoopFiles files, Path outDir, CheckpointStore<CheckpointState> checkpoints, ShardedDataset data,
                                SparkComputationGraph sparkGraph, RoundTrainingMaster master, RoundPlan plan,
                                PruningStages pruning, List<EpochMetrics> history, int firstEpoch) throws IOException {
         int numClasses = config.data().numClasses();
         BatchSpec batchSpec = config.data().batchSpec();
         long imagesPerEpoch = (long) plan.batchesPerWorker() * config.batchSizePerWorker() * config.workers();
 
-        Progress progress = new Progress(console, config.totalEpochs() - firstEpoch, plan.rounds(), imagesPerEpoch);
+        EpochTrainer trainer = new EpochTrainer(data, sparkGraph, master, plan, config.seed(),
+                config.batchSizePerWorker(), batchSpec);
+        ConsoleProgress progress = new ConsoleProgress(console, "epoch", config.totalEpochs() - firstEpoch,
+                plan.rounds(), imagesPerEpoch);
         for (int epoch = firstEpoch; epoch < config.totalEpochs(); epoch++) {
             long epochStart = System.nanoTime();
-            double lossSum = 0;
-            double rate = 0;
+            int e = epoch;
             TrainingStage stage = config.stageOf(epoch);
             pruning.beginEpoch(epoch, sparkGraph.getNetwork(), console);
-            for (int round = 0; round < plan.rounds(); round++) {
-                // each stage runs the schedule over its own length (ALGORITHMS.md section 2: ADMM, then retraining)
-                double progressEpochs = epoch - config.stageStart(stage)
-                        + (double) plan.firstBatch(round) / plan.batchesPerWorker();
-                rate = config.schedule().rateAt(progressEpochs, config.stageLength(stage));
-                sparkGraph.getNetwork().setLearningRate(rate);
-                JavaRDD<MultiDataSet> roundData = data.train().mapPartitions(new RoundBatches(config.seed(), epoch,
-                        plan.firstBatch(round), plan.batchesIn(round), config.batchSizePerWorker(), batchSpec), true);
-                double loss = master.trainRound(sparkGraph, roundData, round + 1, plan.rounds());
-                if (!Double.isFinite(loss)) {
-                    throw new TrainingDivergedException("training loss became " + loss + " in epoch " + (epoch + 1)
-                            + ", round " + (round + 1) + " (learning rate " + rate + "); stopped. The last good "
-                            + "checkpoint is " + checkpoints.latest().map(c -> c.dir().toString()).orElse("none")
-                            + "; try a lower --lr");
-                }
-                pruning.afterRound(epoch, sparkGraph.getNetwork());
-                lossSum += loss;
-                progress.roundDone(epoch, round, loss, rate);
-            }
+            // each stage runs the schedule over its own length (ALGORITHMS.md section 2: ADMM, then retraining)
+            double inStage = epoch - config.stageStart(stage);
+            double loss = trainer.train(epoch,
+                    fraction -> config.schedule().rateAt(inStage + fraction, config.stageLength(stage)),
+                    network -> pruning.afterRound(e, network),
+                    (round, roundLoss, rate) -> progress.roundDone(e, round, roundLoss, rate),
+                    "epoch " + (epoch + 1), () -> lastCheckpoint(checkpoints));
+            double rate = trainer.lastRate();
             pruning.endEpoch(epoch, sparkGraph.getNetwork());
             double trainSeconds = (System.nanoTime() - epochStart) / 1e9;
             long evalStart = System.nanoTime();
@@ -225,7 +214,7 @@ public final class TrainJob {
                     config.evalBatchSize(), batchSpec);
             TopKCounts test = heads.main();
             double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
-            EpochMetrics metrics = new EpochMetrics(epoch + 1, lossSum / plan.rounds(), rate, test.top1(),
+            EpochMetrics metrics = new EpochMetrics(epoch + 1, loss, rate, test.top1(),
                     numClasses > 5 ? test.top5() : null, test.examples(), imagesPerEpoch / trainSeconds,
                     trainSeconds, evalSeconds, headTop1(heads), pruning.metrics(epoch, sparkGraph.getNetwork()));
             history.add(metrics);
@@ -241,7 +230,7 @@ public final class TrainJob {
 
             CheckpointState state = new CheckpointState(epoch + 1, config, data.fingerprint(), gitRevision(),
                     Instant.now().toString(), history);
-            checkpoints.save(sparkGraph.getNetwork(), state, config.keepCheckpoints(),
+            checkpoints.save(sparkGraph.getNetwork(), state, epoch + 1, config.keepCheckpoints(),
                     config.pruning().enabled() ? Map.of(PRUNING_STATE, writePruningState(pruning.saved())) : Map.of());
             RunOutputs.writeMetrics(files, outDir, history, config.model().architecture().canonicalName());
             if (options.stopAfterEpoch() > 0 && epoch + 1 == options.stopAfterEpoch()
@@ -317,46 +306,16 @@ public final class TrainJob {
         return top1;
     }
 
+    private static String lastCheckpoint(CheckpointStore<CheckpointState> checkpoints) {
+        try {
+            return checkpoints.latest().map(c -> c.dir().toString()).orElse("none");
+        } catch (IOException e) {
+            return "unknown (" + e.getMessage() + ")";
+        }
+    }
+
     /** The source revision, passed by bin/synergy as {@code -Dsynergy.git.revision}. */
     static String gitRevision() {
         return System.getProperty("synergy.git.revision", "unknown");
-    }
-
-    /** Driver side: the console progress line, at most every 10 seconds and at each epoch's end. */
-    private static final class Progress {
-        private final PrintStream console;
-        private final int epochsToRun;
-        private final int rounds;
-        private final long imagesPerEpoch;
-        private final long start = System.nanoTime();
-        private long lastPrint = System.nanoTime();
-        private int roundsDone;
-
-        Progress(PrintStream console, int epochsToRun, int rounds, long imagesPerEpoch) {
-            this.console = console;
-            this.epochsToRun = epochsToRun;
-            this.rounds = rounds;
-            this.imagesPerEpoch = imagesPerEpoch;
-        }
-
-        void roundDone(int epoch, int round, double loss, double rate) {
-            roundsDone++;
-            long now = System.nanoTime();
-            if (now - lastPrint < 10_000_000_000L && round + 1 < rounds) {
-                return;
-            }
-            lastPrint = now;
-            double seconds = (now - start) / 1e9;
-            double images = (double) roundsDone / rounds * imagesPerEpoch;
-            long total = (long) epochsToRun * rounds;
-            double eta = seconds / roundsDone * (total - roundsDone);
-            console.printf("  epoch %d round %d/%d  loss %.4f  lr %.5f  %.0f images/s  ETA %s%n", epoch + 1,
-                    round + 1, rounds, loss, rate, images / seconds, formatDuration(eta));
-        }
-
-        private static String formatDuration(double seconds) {
-            long s = Math.round(seconds);
-            return String.format("%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
-        }
     }
 }

@@ -19,7 +19,7 @@ import java.util.Map;
 /**
  * Driver side of pruning (ALGORITHMS.md section 2): owns the ADMM state (Z, U, rho per layer) and the hard-pruning
  * masks, moves the run through its stages and hands the executors the constraint of the current stage through a
- * {@link PruningHook} on the training master.
+ * {@link WeightConstraintHook} on the training master.
  *
  * <ul>
  *   <li>ADMM stage start: Z = Proj_S(W), U = 0, rho = rho0 from the current averaged weights;</li>
@@ -35,7 +35,7 @@ public final class PruningStages {
     private final RoundTrainingMaster master;
     private AdmmState admm;
     private Masks masks;
-    private PruningHook hook;
+    private WeightConstraintHook hook;
     private WeightConstraint installed;
 
     /** What a checkpoint keeps of the pruning stages (Java-serialized beside the model). */
@@ -171,7 +171,7 @@ public final class PruningStages {
             hook.broadcast().destroy();
         }
         Broadcast<WeightConstraint> broadcast = jsc.broadcast(constraint);
-        hook = new PruningHook(broadcast);
+        hook = new WeightConstraintHook(broadcast);
         master.addHook(hook);
         installed = constraint;
     }

@@ -11,19 +11,19 @@ import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
- * Executor side: applies the driver's current pruning constraint (ADMM's proximal term, or hard pruning's masks) to
- * every minibatch step of a worker. The constraint travels as a Spark broadcast, fetched once per executor and
+ * Executor side: applies the driver's current weight constraint (ADMM's proximal term, hard pruning's masks, or
+ * quantization's frozen weights) to every minibatch step of a worker. The constraint travels as a Spark broadcast, fetched once per executor and
  * replaced by the driver only when it changes (every ADMM update, and at hard pruning). A listener on the worker's
  * network adjusts the weight gradients after the backward pass and before the updater (DL4J calls
  * {@code onGradientCalculation} in between); after each update the weights are adjusted again (masks: pruned weights
- * back to exactly 0, whatever momentum and weight decay did).
+ * back to exactly 0; frozen weights back to their codebook values, whatever momentum and weight decay did).
  */
-public final class PruningHook implements TrainingHook {
+public final class WeightConstraintHook implements TrainingHook {
     private final Broadcast<? extends WeightConstraint> constraint;
     private transient ComputationGraph attachedTo;
 
     /** A hook applying {@code constraint}'s value. */
-    public PruningHook(Broadcast<? extends WeightConstraint> constraint) {
+    public WeightConstraintHook(Broadcast<? extends WeightConstraint> constraint) {
         this.constraint = constraint;
     }
 

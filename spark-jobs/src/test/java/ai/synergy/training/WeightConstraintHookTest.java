@@ -27,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 /** The executor-side pruning hook on one worker's network, as dl4j-spark's worker calls it around each fit. */
-class PruningHookTest extends LocalSparkTest {
+class WeightConstraintHookTest extends LocalSparkTest {
     private static final double LR = 0.1;
 
     /** A small ResNet with plain SGD (no momentum, no weight decay), so one step is W - lr * gradient exactly. */
@@ -51,7 +51,7 @@ class PruningHookTest extends LocalSparkTest {
         return new MultiDataSet(x, y);
     }
 
-    private static void fitWith(PruningHook hook, ComputationGraph graph, MultiDataSet batch) {
+    private static void fitWith(WeightConstraintHook hook, ComputationGraph graph, MultiDataSet batch) {
         hook.preUpdate(batch, graph);
         graph.fit(batch);
         hook.postUpdate(batch, graph);
@@ -70,7 +70,7 @@ class PruningHookTest extends LocalSparkTest {
 
         MultiDataSet batch = minibatch();
         plain.fit(batch);
-        fitWith(new PruningHook(jsc.broadcast(state)), admm, batch);
+        fitWith(new WeightConstraintHook(jsc.broadcast(state)), admm, batch);
 
         Map<String, INDArray> before = PrunableLayers.weights(plain);
         Map<String, INDArray> after = PrunableLayers.weights(admm);
@@ -91,7 +91,7 @@ class PruningHookTest extends LocalSparkTest {
         Map<String, INDArray> weights = PrunableLayers.weights(graph);
         Masks masks = Masks.hardPrune(weights,
                 LayerPruning.plan(weights, PruningScheme.IRREGULAR, PruningRatios.uniform(.75)));
-        PruningHook hook = new PruningHook(jsc.broadcast(masks));
+        WeightConstraintHook hook = new WeightConstraintHook(jsc.broadcast(masks));
         for (int step = 0; step < 3; step++) {
             fitWith(hook, graph, batch);
         }
