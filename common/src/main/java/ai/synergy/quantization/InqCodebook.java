@@ -79,9 +79,9 @@ public record InqCodebook(int bits, double maxAbs) implements Serializable {
 
     /**
      * Eq. 4: w -&gt; beta sgn(w) when (alpha + beta)/2 &lt;= |w| &lt; 3 beta/2, alpha and beta adjacent in
-     * {0, 2^n2, ..., 2^n1}; |w| &lt; 2^(n2-1) -&gt; +0. Exact ties round up (.375 -&gt; .5 at n1 = -1); the official Caffe
-     * code rounds them down, ALGORITHMS.md follows the paper. A |w| of 1.5 * 2^n1 or more (a free weight that grew
-     * while retraining; the layer's own s is always below it) saturates at the nearest value, 2^n1 sgn(w).
+     * {0, 2^n2, ..., 2^n1}; |w| &lt; 2^(n2-1) -&gt; +0. Exact ties round up (.375 -&gt; .5 at n1 = -1); the official
+     * Caffe code rounds them down, ALGORITHMS.md follows the paper. A |w| of 1.5 * 2^n1 or more (a free weight that
+     * grew while retraining; the layer's own s is always below it) saturates at the nearest value, 2^n1 sgn(w).
      *
      * @throws IllegalArgumentException for NaN
      */

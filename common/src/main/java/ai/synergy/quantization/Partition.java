@@ -30,7 +30,8 @@ public final class Partition {
      * (C order) is frozen first; never a percentile threshold, which can take an extra tied weight.
      *
      * @param alreadyFrozen      0/1, frozen by earlier rounds; null for none
-     * @param pruned             0/1, 1 = pruned by an earlier pruning stage (the weight must be exactly 0); null for none
+     * @param pruned             0/1, 1 = pruned by an earlier pruning stage (each such weight exactly 0); null for
+     *                           none
      * @param accumulatedPortion q in [0, 1]
      */
     public static INDArray magnitude(INDArray weights, INDArray alreadyFrozen, INDArray pruned,

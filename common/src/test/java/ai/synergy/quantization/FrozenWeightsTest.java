@@ -150,8 +150,8 @@ class FrozenWeightsTest {
         FrozenWeights frozen = FrozenWeights.capture(w, masks());
         INDArray asDouble = w.get("conv").castTo(DataType.DOUBLE).addi(1);
         frozen.restore("conv", asDouble);
-        assertThat(flat(asDouble)).containsExactly(.5, (double) .1f + 1, -.25, (double) -.3f + 1, 1, (double) .001f, .125,
-                (double) .7f + 1);
+        assertThat(flat(asDouble)).containsExactly(.5, (double) .1f + 1, -.25, (double) -.3f + 1, 1, (double) .001f,
+                .125, (double) .7f + 1);
     }
 
     @Test
