@@ -16,12 +16,12 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The quantized (frozen) weights of every quantized layer and their values, kept exact while the free weights
- * retrain (INQ: Zhou et al., arXiv:1702.03044, Eq. 5-7, gradients of frozen weights are masked; SLQ/MLQ: Xu et al.,
- * arXiv:1803.03289; ALGORITHMS.md sections 3-4). It has the methods of {@code ai.synergy.pruning.WeightConstraint}:
- * {@link #adjustGradients} zeroes the frozen weights' gradients before the update, {@link #adjustWeights} writes the
- * frozen values back after the update and after every parameter average (momentum, weight decay and averaging of
- * equal float32 values can all move a frozen weight).
+ * The quantized (frozen) weights of every quantized layer and their values, kept exact while the free weights retrain
+ * (INQ: Zhou et al., arXiv:1702.03044, whose re-training updates only the not-yet-quantized weights; SLQ/MLQ: Xu et
+ * al., arXiv:1803.03289; ALGORITHMS.md sections 3-4). It has the methods of
+ * {@code ai.synergy.pruning.WeightConstraint}: {@link #adjustGradients} zeroes the frozen weights' gradients before the
+ * update, {@link #adjustWeights} writes the frozen values back after the update and after every parameter average
+ * (momentum, weight decay and averaging of equal float32 values can all move a frozen weight).
  *
  * <p>Exactness. Each layer keeps one overlay array in the captured weights' data type: the frozen value where frozen,
  * NaN elsewhere. Re-imposing runs ND4J's pairwise {@code CompareAndSet} in place, z[i] = (y[i] &lt; +inf) ? y[i] :

@@ -4,12 +4,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * MLQ's ternary codebook {-a, 0, +a} of one layer (Xu et al., AAAI 2018, arXiv:1803.03289, section "Multiple-Level
- * Quantization"; ALGORITHMS.md section 4), as three clusters: c0 = 0, c1 = +a, c2 = -a. The paper gives no rule for
- * a; we use Ternary Weight Networks' (Li et al., arXiv:1605.04711, Eq. 9-10), computed once from the full-precision
- * weights like INQ's codebook: threshold delta = 0.7 * mean|w|, a = mean of |w| over |w| &gt; delta (the non-pruned
- * weights only). A weight joins +a when w &gt; delta, -a when w &lt; -delta, 0 otherwise; delta and a stay fixed while
- * free weights retrain, so {@link #reassign} only re-applies that rule. An all-zero layer gets delta = a = 0 and
- * quantizes to 0 everywhere.
+ * Quantization"; ALGORITHMS.md section 4), as three clusters: c0 = 0, c1 = +a, c2 = -a. ALGORITHMS.md fixes no rule for
+ * a; we use Ternary Weight Networks' approximate solution (Li et al., arXiv:1605.04711), computed once from the
+ * full-precision weights like INQ's codebook: threshold delta = 0.7 * mean|w|, a = mean of |w| over |w| &gt; delta (the
+ * non-pruned weights only). A weight joins +a when w &gt; delta, -a when w &lt; -delta, 0 otherwise; delta and a stay
+ * fixed while free weights retrain, so {@link #reassign} only re-applies that rule. An all-zero layer gets
+ * delta = a = 0 and quantizes to 0 everywhere.
  */
 public final class TernaryLayer extends ClusteredLayer {
     private static final long serialVersionUID = 1L;

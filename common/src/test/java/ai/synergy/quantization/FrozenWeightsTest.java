@@ -61,6 +61,8 @@ class FrozenWeightsTest {
         assertThat(frozen.mask("conv").dataType()).isEqualTo(DataType.FLOAT);
         assertThat(flat(frozen.values("conv"))).containsExactly(.5, 0, -.25, 0, 0, (float) .001, .125, 0);
         assertThat(flat(frozen.values("fc"))).containsExactly(0, -.0625, 0, 0, -.5, .4);
+        FrozenWeights fromBooleans = FrozenWeights.capture(weights(), Map.of("fc", masks().get("fc").eq(1)));
+        assertThat(ones(fromBooleans.mask("fc"))).containsExactly(1, 4, 5);
     }
 
     @Test
