@@ -1,5 +1,6 @@
 package ai.synergy.quantization;
 
+import ai.synergy.pruning.WeightConstraint;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -31,7 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Serializable for Spark executors; the data-type casts and the gradient overlay are rebuilt lazily there.
  */
-public final class FrozenWeights implements Serializable {
+public final class FrozenWeights implements WeightConstraint, Serializable {
     private static final long serialVersionUID = 1L;
 
     /** Frozen value where frozen, NaN where free; C order. */
@@ -84,6 +85,7 @@ public final class FrozenWeights implements Serializable {
     }
 
     /** The layers with frozen weights, sorted by name (a layer may have none frozen yet). */
+    @Override
     public Set<String> layers() {
         return overlays.keySet();
     }
@@ -92,6 +94,7 @@ public final class FrozenWeights implements Serializable {
      * Zeroes, in place, the gradients of the frozen weights of every layer (minibatch size and weights are not
      * needed). Every layer must have a gradient; other entries are left alone.
      */
+    @Override
     public void adjustGradients(Map<String, INDArray> weights, Map<String, INDArray> gradients, long minibatchSize) {
         for (String layer : overlays.keySet()) {
             INDArray g = gradients.get(layer);
@@ -103,6 +106,7 @@ public final class FrozenWeights implements Serializable {
     }
 
     /** Writes the frozen values back, in place, into every layer's weight; other entries are left alone. */
+    @Override
     public void adjustWeights(Map<String, INDArray> weights) {
         for (String layer : overlays.keySet()) {
             INDArray w = weights.get(layer);

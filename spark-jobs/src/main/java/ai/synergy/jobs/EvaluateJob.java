@@ -63,7 +63,7 @@ public final class EvaluateJob {
     }
 
     /** Loads a model and checks that it classifies {@code data}'s classes. */
-    private static ComputationGraph loadFor(JavaSparkContext jsc, String modelUri, DataSpec data) throws IOException {
+    static ComputationGraph loadFor(JavaSparkContext jsc, String modelUri, DataSpec data) throws IOException {
         ComputationGraph graph = load(jsc, modelUri);
         String output = graph.getConfiguration().getNetworkOutputs().get(0);
         var outputLayer = ((LayerVertex) graph.getConfiguration().getVertices().get(output)).getLayerConf().getLayer();

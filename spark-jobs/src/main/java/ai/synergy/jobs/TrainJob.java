@@ -306,7 +306,7 @@ public final class TrainJob {
         return top1;
     }
 
-    private static String lastCheckpoint(CheckpointStore<CheckpointState> checkpoints) {
+    static <S> String lastCheckpoint(CheckpointStore<S> checkpoints) {
         try {
             return checkpoints.latest().map(c -> c.dir().toString()).orElse("none");
         } catch (IOException e) {

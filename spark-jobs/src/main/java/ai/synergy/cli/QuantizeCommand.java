@@ -1,0 +1,140 @@
+package ai.synergy.cli;
+
+import ai.synergy.config.InvalidInputException;
+import ai.synergy.jobs.QuantizeJob;
+import ai.synergy.model.LearningRateSchedule;
+import ai.synergy.quantization.PortionSchedule;
+import ai.synergy.spark.SparkContexts;
+import ai.synergy.training.DataSpec;
+import ai.synergy.training.QuantizationMethod;
+import ai.synergy.training.QuantizeConfig;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code synergy quantize}: options -> {@link QuantizeConfig} -> {@link QuantizeJob}. */
+@Command(name = "quantize", mixinStandardHelpOptions = true,
+        description = "Quantize a trained model in rounds: the driver partitions and quantizes the weights, the "
+                + "executors retrain the rest (INQ, SLQ or MLQ).")
+final class QuantizeCommand implements Callable<Integer> {
+    @Mixin
+    DataOptions dataOptions;
+
+    @Option(names = "--model", required = true, description = "The trained model.zip (train's export or a checkpoint).")
+    String model;
+
+    @Option(names = "--method", defaultValue = "inq",
+            description = "inq (power-of-two codebook), slq (k-means codebook) or mlq (ternary, layer by layer) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String method;
+
+    @Option(names = "--bits", defaultValue = "5",
+            description = "Bit-width b: 2^(b-1)+1 values per layer (mlq is ternary) (default: ${DEFAULT-VALUE}).")
+    int bits;
+
+    @Option(names = "--portions", split = ",",
+            description = "Accumulated portion quantized after each round, ending at 1 (default per bit-width: 5 bits "
+                    + ".5,.75,.875,1; 4 bits .3,.5,.8,.9,.95,1; 2 bits .2,.4,.6,.7,.8,.85,.9,.95,.975,1).")
+    List<Double> portions;
+
+    @Option(names = "--partition", defaultValue = "magnitude",
+            description = "inq: magnitude (largest |w| first) or random (the ablation) (default: ${DEFAULT-VALUE}).")
+    String partition;
+
+    @Option(names = "--mlq-stages", defaultValue = "4",
+            description = "mlq: layer stages, in network order (default: ${DEFAULT-VALUE}).")
+    int mlqStages;
+
+    @Option(names = "--skip-layers", split = ",", description = "Layers kept in float, e.g. stem_conv,output.")
+    List<String> skipLayers = List.of();
+
+    @Option(names = "--epochs-per-round", defaultValue = "2",
+            description = "Retraining epochs after each round's partition (default: ${DEFAULT-VALUE}).")
+    int epochsPerRound;
+
+    @Option(names = "--lr", defaultValue = "0.01",
+            description = "Retraining learning rate, cosine-annealed over each round (default: ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--workers", defaultValue = "2", description = "Data-parallel workers (default: ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--batch-size", defaultValue = "64", description = "Minibatch per worker (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--averaging-frequency", defaultValue = "5",
+            description = "Minibatches per worker between averages (default: ${DEFAULT-VALUE}).")
+    int averagingFrequency;
+
+    @Option(names = "--eval-batch-size", defaultValue = "256", description = "Evaluation minibatch (default: ${DEFAULT-VALUE}).")
+    int evalBatchSize;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of shuffles and of the random partition (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--out", required = true, description = "Output folder URI.")
+    String out;
+
+    @Option(names = "--resume", description = "Continue the run in --out from its last finished round.")
+    boolean resume;
+
+    @Option(names = "--stop-after-round", defaultValue = "0",
+            description = "End this run after round N's checkpoint (continue with --resume); 0 = run to the end.")
+    int stopAfterRound;
+
+    @Override
+    public Integer call() throws Exception {
+        requireFlags();
+        try (JavaSparkContext jsc = SparkContexts.start("synergy-quantize", workers)) {
+            QuantizeConfig config = config(jsc.hadoopConfiguration());
+            QuantizeJob.Result result = new QuantizeJob(jsc, config, new QuantizeJob.RunOptions(out, resume,
+                    stopAfterRound), System.out).run();
+            if (result.finished()) {
+                var last = result.rounds().get(result.rounds().size() - 1);
+                System.out.printf("test top-1 %.4f after %d rounds; %.1fx smaller than float32; rounds: %s/%s, "
+                                + "report: %s/%s%n", last.testTop1(), last.round(), result.compact().compression(),
+                        out, QuantizeJob.ROUNDS, out, QuantizeJob.REPORT);
+            }
+        }
+        return 0;
+    }
+
+    private void requireFlags() {
+        dataOptions.requireWellFormed();
+        QuantizationMethod.parse(method);
+        if (!partition.equals("magnitude") && !partition.equals("random")) {
+            throw new InvalidInputException("--partition: unknown partition '" + partition
+                    + "'; accepted: magnitude, random");
+        }
+        if (!(lr > 0)) {
+            throw new InvalidInputException("--lr must be > 0, got " + lr);
+        }
+        if (stopAfterRound < 0) {
+            throw new InvalidInputException("--stop-after-round must be >= 0, got " + stopAfterRound);
+        }
+        schedule();
+    }
+
+    private PortionSchedule schedule() {
+        try {
+            return portions == null || portions.isEmpty() ? PortionSchedule.defaultFor(bits)
+                    : new PortionSchedule(portions);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException((portions == null ? "--bits: " : "--portions: ") + e.getMessage(), e);
+        }
+    }
+
+    QuantizeConfig config(Configuration hadoopConf) {
+        requireFlags();
+        DataSpec data = dataOptions.resolve(hadoopConf);
+        return new QuantizeConfig(data, model, QuantizationMethod.parse(method), bits, schedule(),
+                partition.equals("random"), mlqStages, epochsPerRound,
+                new LearningRateSchedule(LearningRateSchedule.Type.COSINE, lr, List.of(), 0.1, 0), workers, batchSize,
+                averagingFrequency, evalBatchSize, seed, skipLayers);
+    }
+}

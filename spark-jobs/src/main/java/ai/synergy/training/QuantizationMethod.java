@@ -1,0 +1,24 @@
+package ai.synergy.training;
+
+import ai.synergy.config.InvalidInputException;
+
+import java.util.Locale;
+
+/** Which incremental quantization a {@code quantize} run performs (ALGORITHMS.md sections 3 and 4). */
+public enum QuantizationMethod {
+    /** INQ: power-of-two codebook, weight partition by magnitude (or at random), Zhou et al. 2017. */
+    INQ,
+    /** SLQ: k-means codebook per layer with c0 = 0, cluster partition, Xu et al. 2018. */
+    SLQ,
+    /** MLQ: ternary codebook per layer, layers quantized stage by stage while the others compensate. */
+    MLQ;
+
+    /** Parses a {@code --method} value; errors name the flag. */
+    public static QuantizationMethod parse(String value) {
+        try {
+            return valueOf(value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException("--method: unknown method '" + value + "'; accepted: inq, slq, mlq");
+        }
+    }
+}
