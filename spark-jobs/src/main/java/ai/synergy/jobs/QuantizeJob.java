@@ -90,14 +90,15 @@ public final class QuantizeJob {
 
     /** Runs the job; bad input surfaces as {@link InvalidInputException} before anything is written. */
     public Result run() throws IOException {
+        // the model is read first: a bad --model leaves --out untouched (not even created)
+        ComputationGraph model = options.resume() ? null : EvaluateJob.loadFor(jsc, config.model(), config.data());
         HadoopFiles files = HadoopFiles.of(options.out(), jsc.hadoopConfiguration());
         Path outDir = HadoopFiles.path(options.out());
         files.requireWritableDirectory(outDir, "--out");
         CheckpointStore<QuantizeState> checkpoints = new CheckpointStore<>(files, outDir, "round",
                 QuantizeState.class);
         Optional<CheckpointStore.Checkpoint<QuantizeState>> start = startingPoint(files, outDir, checkpoints);
-        ComputationGraph source = start.isPresent() ? checkpoints.loadModel(start.get())
-                : EvaluateJob.loadFor(jsc, config.model(), config.data());
+        ComputationGraph source = start.isPresent() ? checkpoints.loadModel(start.get()) : model;
         ShardedDataset data = ShardedDataset.load(jsc, config.data(), config.workers());
         try {
             return quantize(files, outDir, checkpoints, start, source, data);

@@ -84,7 +84,26 @@ class SynergyCliTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"train", "evaluate", "prepare", "convert"})
+    @CsvSource(delimiter = '|', value = {
+            "--model /tmp/never-read.zip --method xq|--method: unknown method 'xq'",
+            "--model /tmp/never-read.zip --partition lottery|--partition: unknown partition 'lottery'",
+            "--model /tmp/never-read.zip --bits 9|--bits",
+            "--model /tmp/never-read.zip --portions .5,.4,1|--portions:",
+            "--model /tmp/never-read.zip --lr 0|--lr must be > 0, got 0.0",
+            "--model /tmp/never-read.zip --method slq --partition random|--partition random applies to --method inq",
+            "--model /no/such/model.zip|/no/such/model.zip does not exist",
+    })
+    void badQuantizeFlags(String flags, String message) {
+        StringWriter err = new StringWriter();
+        String[] args = ("quantize --out /tmp/never-written-quantized " + flags).split(" ");
+        int code = SynergyCli.execute(new PrintWriter(new StringWriter()), new PrintWriter(err, true), args);
+        assertThat(code).isEqualTo(SynergyCli.BAD_INPUT);
+        assertThat(err.toString().lines().findFirst().orElse("")).startsWith("synergy: error: ").contains(message);
+        assertThat(new java.io.File("/tmp/never-written-quantized")).doesNotExist();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"train", "evaluate", "prepare", "convert", "quantize"})
     void missingRequiredOptionIsNamed(String command) {
         StringWriter err = new StringWriter();
         int code = SynergyCli.execute(new PrintWriter(new StringWriter()), new PrintWriter(err, true), command);
