@@ -61,18 +61,8 @@ final class QuantizeCommand implements Callable<Integer> {
             description = "Retraining learning rate, cosine-annealed over each round (default: ${DEFAULT-VALUE}).")
     double lr;
 
-    @Option(names = "--workers", defaultValue = "2", description = "Data-parallel workers (default: ${DEFAULT-VALUE}).")
-    int workers;
-
-    @Option(names = "--batch-size", defaultValue = "64", description = "Minibatch per worker (default: ${DEFAULT-VALUE}).")
-    int batchSize;
-
-    @Option(names = "--averaging-frequency", defaultValue = "5",
-            description = "Minibatches per worker between averages (default: ${DEFAULT-VALUE}).")
-    int averagingFrequency;
-
-    @Option(names = "--eval-batch-size", defaultValue = "256", description = "Evaluation minibatch (default: ${DEFAULT-VALUE}).")
-    int evalBatchSize;
+    @Mixin
+    AveragingOptions averaging;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed of shuffles and of the random partition (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -90,7 +80,7 @@ final class QuantizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         requireFlags();
-        try (JavaSparkContext jsc = SparkContexts.start("synergy-quantize", workers)) {
+        try (JavaSparkContext jsc = SparkContexts.start("synergy-quantize", averaging.workers)) {
             QuantizeConfig config = config(jsc.hadoopConfiguration());
             QuantizeJob.Result result = new QuantizeJob(jsc, config, new QuantizeJob.RunOptions(out, resume,
                     stopAfterRound), System.out).run();
@@ -134,7 +124,7 @@ final class QuantizeCommand implements Callable<Integer> {
         DataSpec data = dataOptions.resolve(hadoopConf);
         return new QuantizeConfig(data, model, QuantizationMethod.parse(method), bits, schedule(),
                 partition.equals("random"), mlqStages, epochsPerRound,
-                new LearningRateSchedule(LearningRateSchedule.Type.COSINE, lr, List.of(), 0.1, 0), workers, batchSize,
-                averagingFrequency, evalBatchSize, seed, skipLayers);
+                new LearningRateSchedule(LearningRateSchedule.Type.COSINE, lr, List.of(), 0.1, 0), averaging.workers,
+                averaging.batchSize, averaging.averagingFrequency, averaging.evalBatchSize, seed, skipLayers);
     }
 }

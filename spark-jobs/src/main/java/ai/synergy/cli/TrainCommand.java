@@ -83,18 +83,8 @@ final class TrainCommand implements Callable<Integer> {
                     + "--init-model) (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--workers", defaultValue = "2",
-            description = "Data-parallel workers = shards = partitions; local mode uses local[workers] (default: ${DEFAULT-VALUE}).")
-    int workers;
-
-    @Option(names = "--batch-size", defaultValue = "64",
-            description = "Minibatch size per worker (default: ${DEFAULT-VALUE}).")
-    int batchSize;
-
-    @Option(names = "--averaging-frequency", defaultValue = "5",
-            description = "Minibatches per worker between parameter averages; lower = more traffic, higher = more "
-                    + "drift between workers (default: ${DEFAULT-VALUE}).")
-    int averagingFrequency;
+    @Mixin
+    AveragingOptions averaging;
 
     @Option(names = "--lr", defaultValue = "0.2", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
@@ -121,9 +111,6 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of initialisation and shuffles (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--eval-batch-size", defaultValue = "256", description = "Evaluation minibatch (default: ${DEFAULT-VALUE}).")
-    int evalBatchSize;
-
     @Option(names = "--keep-checkpoints", defaultValue = "2", description = "Epoch checkpoints to keep (default: ${DEFAULT-VALUE}).")
     int keepCheckpoints;
 
@@ -140,7 +127,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         requireFlags();
-        try (JavaSparkContext jsc = SparkContexts.start("synergy-train", workers)) {
+        try (JavaSparkContext jsc = SparkContexts.start("synergy-train", averaging.workers)) {
             TrainConfig config = config(jsc.hadoopConfiguration());
             TrainJob.Result result = new TrainJob(jsc, config,
                     new TrainJob.RunOptions(out, resume, stopAfterEpoch), System.out).run();
@@ -161,7 +148,7 @@ final class TrainCommand implements Callable<Integer> {
     /** Checks the flags that need no file system, before Spark starts. */
     private void requireFlags() {
         dataOptions.requireWellFormed();
-        require(workers >= 1, "--workers must be >= 1, got " + workers);
+        require(averaging.workers >= 1, "--workers must be >= 1, got " + averaging.workers);
         require(width * 16 >= 1 && width <= 64, "--width must be in [0.0625, 64], got " + width);
         require(lr > 0, "--lr must be > 0, got " + lr);
         require(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got " + momentum);
@@ -202,7 +189,8 @@ final class TrainCommand implements Callable<Integer> {
                 supervisionConfig.trainingConfiguration(spec, optimizer); // stage numbers checked against the model
             }
             return new TrainConfig(data, spec, supervisionConfig, adversarialTraining(), pruningOptions.config(),
-                    optimizer, lrSchedule, epochs, workers, batchSize, averagingFrequency, evalBatchSize, seed,
+                    optimizer, lrSchedule, epochs, averaging.workers, averaging.batchSize, averaging.averagingFrequency,
+                    averaging.evalBatchSize, seed,
                     keepCheckpoints, initModel);
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException(e.getMessage(), e);

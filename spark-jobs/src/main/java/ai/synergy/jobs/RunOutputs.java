@@ -32,6 +32,17 @@ public final class RunOutputs {
     private RunOutputs() {
     }
 
+    /**
+     * Refuses to start a fresh run in a folder that already holds one (checkpoints or a final model), so nothing
+     * there is overwritten.
+     */
+    static void refuseExistingRun(HadoopFiles files, Path outDir, boolean hasCheckpoints) throws IOException {
+        if (hasCheckpoints || files.fileSystem().exists(new Path(outDir, MODEL))) {
+            throw new ai.synergy.config.InvalidInputException("--out: " + outDir + " already holds a run; pass "
+                    + "--resume to continue it, or choose another --out (nothing was changed)");
+        }
+    }
+
     /** Rewrites {@code metrics.jsonl} and {@code curves.png} with every epoch so far. */
     public static void writeMetrics(HadoopFiles files, Path outDir, List<EpochMetrics> history, String title)
             throws IOException {

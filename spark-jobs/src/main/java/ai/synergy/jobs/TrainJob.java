@@ -3,6 +3,7 @@ package ai.synergy.jobs;
 import ai.synergy.checkpoint.CheckpointState;
 import ai.synergy.checkpoint.CheckpointStore;
 import ai.synergy.checkpoint.HadoopFiles;
+import ai.synergy.checkpoint.JavaState;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
 import ai.synergy.dks.LeanExport;
@@ -99,10 +100,7 @@ public final class TrainJob {
     private Optional<CheckpointStore.Checkpoint<CheckpointState>> startingPoint(HadoopFiles files, Path outDir,
                                                                CheckpointStore<CheckpointState> checkpoints) throws IOException {
         if (!options.resume()) {
-            if (checkpoints.hasAny() || files.fileSystem().exists(new Path(outDir, "model.zip"))) {
-                throw new InvalidInputException("--out: " + outDir + " already holds a run; pass --resume to continue "
-                        + "it, or choose another --out (nothing was changed)");
-            }
+            RunOutputs.refuseExistingRun(files, outDir, checkpoints.hasAny());
             return Optional.empty();
         }
         Optional<CheckpointStore.Checkpoint<CheckpointState>> latest = checkpoints.latest();
@@ -144,7 +142,8 @@ public final class TrainJob {
             graph = checkpoints.loadModel(start.get());
             history.addAll(start.get().state().metrics());
             firstEpoch = start.get().state().epochsCompleted();
-            savedPruning = checkpoints.readExtra(start.get(), PRUNING_STATE).map(TrainJob::readPruningState);
+            savedPruning = checkpoints.readExtra(start.get(), PRUNING_STATE).map(bytes -> JavaState.read(bytes,
+                    PruningStages.Saved.class, PRUNING_STATE));
             console.printf("resuming from %s (epoch %d of %d done)%n", start.get().dir(), firstEpoch,
                     config.totalEpochs());
         } else {
@@ -231,7 +230,7 @@ public final class TrainJob {
             CheckpointState state = new CheckpointState(epoch + 1, config, data.fingerprint(), gitRevision(),
                     Instant.now().toString(), history);
             checkpoints.save(sparkGraph.getNetwork(), state, epoch + 1, config.keepCheckpoints(),
-                    config.pruning().enabled() ? Map.of(PRUNING_STATE, writePruningState(pruning.saved())) : Map.of());
+                    config.pruning().enabled() ? Map.of(PRUNING_STATE, JavaState.bytes(pruning.saved())) : Map.of());
             RunOutputs.writeMetrics(files, outDir, history, config.model().architecture().canonicalName());
             if (options.stopAfterEpoch() > 0 && epoch + 1 == options.stopAfterEpoch()
                     && epoch + 1 < config.totalEpochs()) {
@@ -271,25 +270,6 @@ public final class TrainJob {
     private static String describe(EpochMetrics.Pruning p) {
         return p.stage() + ", sparsity " + String.format("%.4f", p.sparsity())
                 + (p.admmResidual() == null ? "" : String.format(", ||W-Z||/||W|| %.4f", p.admmResidual()));
-    }
-
-    private static byte[] writePruningState(PruningStages.Saved saved) {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
-            out.writeObject(saved);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    private static PruningStages.Saved readPruningState(byte[] bytes) {
-        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes))) {
-            return (PruningStages.Saved) in.readObject();
-        } catch (IOException | ClassNotFoundException | ClassCastException e) {
-            throw new InvalidInputException("--resume: the checkpoint's " + PRUNING_STATE + " is unreadable ("
-                    + e.getMessage() + ")", e);
-        }
     }
 
     /** Top-1 per head and of the ensemble, for a graph with auxiliary heads; null for a plain network. */
