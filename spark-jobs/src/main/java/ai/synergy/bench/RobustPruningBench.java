@@ -1,6 +1,7 @@
 package ai.synergy.bench;
 
 import ai.synergy.adversarial.Pgd;
+import ai.synergy.checkpoint.CheckpointState;
 import ai.synergy.config.Json;
 import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.evaluation.RobustCounts;
@@ -45,7 +46,9 @@ import java.util.Map;
  * natural one (ideal: attack steps + 1). Writes {@code robust-pruning.{json,md}}.
  *
  * <p>Usage: {@code bench/robust-pruning.sh [train images] [test images] [dense epochs] [admm epochs]
- * [retrain epochs] [training PGD steps]}.
+ * [retrain epochs] [training PGD steps]}. With {@code -Dsynergy.bench.reuse=true} (a long run that was cut short)
+ * rows whose model is already in the work folder are evaluated again without retraining; their training times come
+ * from the run's saved metrics.
  */
 public final class RobustPruningBench {
     private static final double EPS = 0.1;
@@ -69,7 +72,10 @@ public final class RobustPruningBench {
         Path outDir = Path.of(args.length > 6 ? args[6] : "bench/results");
         Path work = Path.of(args.length > 7 ? args[7] : "/tmp/synergy-robust-pruning-bench");
         Nd4jRuntime.enableLayerHelpers();
-        org.apache.commons.io.FileUtils.deleteDirectory(work.toFile());
+        boolean fresh = !Boolean.getBoolean("synergy.bench.reuse");
+        if (fresh) {
+            org.apache.commons.io.FileUtils.deleteDirectory(work.toFile());
+        }
 
         DataSpec data = DataSpec.fashionMnist(null, trainImages, testImages);
         // Madry et al.'s step: about 2.5 eps / steps, so the attack can cross the ball
@@ -170,19 +176,29 @@ public final class RobustPruningBench {
                     new LearningRateSchedule(LearningRateSchedule.Type.COSINE, 0.1, List.of(), 0.1, 0), epochs, 2,
                     64, 5, 250, 7, 1, initModel);
             Path out = work.resolve(name);
-            long start = System.nanoTime();
-            TrainJob.Result result = new TrainJob(jsc, config, new TrainJob.RunOptions(out.toString(), false, 0),
-                    new PrintStream(new ByteArrayOutputStream())).run();
-            double seconds = (System.nanoTime() - start) / 1e9;
-            double epochSeconds = result.metrics().stream().mapToDouble(EpochMetrics::epochSeconds).average()
-                    .orElse(Double.NaN);
             String model = out.resolve(RunOutputs.MODEL).toString();
+            List<EpochMetrics> metrics;
+            double seconds;
+            if (java.nio.file.Files.exists(out.resolve(RunOutputs.MODEL_PROVENANCE))) {
+                metrics = Json.read(java.nio.file.Files.readString(out.resolve(RunOutputs.MODEL_PROVENANCE)),
+                        CheckpointState.class, RunOutputs.MODEL_PROVENANCE).metrics();
+                seconds = metrics.stream().mapToDouble(m -> m.epochSeconds() + m.evalSeconds()).sum();
+                System.out.printf("%s: reusing the model trained earlier in %s%n", name, out);
+            } else {
+                org.apache.commons.io.FileUtils.deleteDirectory(out.toFile());
+                long start = System.nanoTime();
+                metrics = new TrainJob(jsc, config, new TrainJob.RunOptions(out.toString(), false, 0),
+                        new PrintStream(new ByteArrayOutputStream())).run().metrics();
+                seconds = (System.nanoTime() - start) / 1e9;
+            }
+            double epochSeconds = metrics.stream().mapToDouble(EpochMetrics::epochSeconds).average()
+                    .orElse(Double.NaN);
             RobustCounts counts = EvaluateJob.runUnderAttack(jsc, model, data, 2, 100, evalAttack, 1);
             ComputationGraph graph = EvaluateJob.load(jsc, model);
             SparsityReport sparsity = PruningStages.report(graph, PrunableLayers.weights(graph).keySet());
             Row row = new Row(name, description, counts.natural().top1(), counts.adversarial().top1(),
                     sparsity.totalParameters(), sparsity.keptParameters(), sparsity.sparseExportBytes(),
-                    sparsity.denseExportBytes(), seconds, epochSeconds, result.metrics().size());
+                    sparsity.denseExportBytes(), seconds, epochSeconds, metrics.size());
             System.out.printf("%s %s: natural %.4f, PGD-20 %.4f, %d of %d parameters nonzero, %.0f s%n", name,
                     description, row.naturalTop1(), row.adversarialTop1(), row.nonzeroParameters(),
                     row.parameters(), seconds);

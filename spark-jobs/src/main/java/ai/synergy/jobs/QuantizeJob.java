@@ -2,6 +2,7 @@ package ai.synergy.jobs;
 
 import ai.synergy.checkpoint.CheckpointStore;
 import ai.synergy.checkpoint.HadoopFiles;
+import ai.synergy.checkpoint.JavaState;
 import ai.synergy.checkpoint.QuantizeState;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
@@ -27,13 +28,9 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -114,10 +111,7 @@ public final class QuantizeJob {
     private Optional<CheckpointStore.Checkpoint<QuantizeState>> startingPoint(
             HadoopFiles files, Path outDir, CheckpointStore<QuantizeState> checkpoints) throws IOException {
         if (!options.resume()) {
-            if (checkpoints.hasAny() || files.fileSystem().exists(new Path(outDir, RunOutputs.MODEL))) {
-                throw new InvalidInputException("--out: " + outDir + " already holds a run; pass --resume to continue "
-                        + "it, or choose another --out (nothing was changed)");
-            }
+            RunOutputs.refuseExistingRun(files, outDir, checkpoints.hasAny());
             return Optional.empty();
         }
         Optional<CheckpointStore.Checkpoint<QuantizeState>> latest = checkpoints.latest();
@@ -145,8 +139,9 @@ public final class QuantizeJob {
         if (start.isPresent()) {
             history.addAll(start.get().state().rounds());
             firstRound = start.get().state().roundsCompleted();
-            rounds = readRounds(checkpoints.readExtra(start.get(), ROUNDS_STATE).orElseThrow(
-                    () -> new InvalidInputException("--resume: " + start.get().dir() + " has no " + ROUNDS_STATE)));
+            rounds = JavaState.read(checkpoints.readExtra(start.get(), ROUNDS_STATE).orElseThrow(
+                    () -> new InvalidInputException("--resume: " + start.get().dir() + " has no " + ROUNDS_STATE)),
+                    QuantizationRounds.class, ROUNDS_STATE);
             console.printf("resuming from %s (round %d of %d done)%n", start.get().dir(), firstRound,
                     rounds.rounds());
         } else {
@@ -210,7 +205,7 @@ public final class QuantizeJob {
                 QuantizeState state = new QuantizeState(round + 1, config, data.fingerprint(), TrainJob.gitRevision(),
                         Instant.now().toString(), history);
                 checkpoints.save(sparkGraph.getNetwork(), state, round + 1, 2,
-                        Map.of(ROUNDS_STATE, writeRounds(rounds)));
+                        Map.of(ROUNDS_STATE, JavaState.bytes(rounds)));
                 writeRoundsLog(files, outDir, history);
                 if (options.stopAfterRound() > 0 && round + 1 == options.stopAfterRound()
                         && round + 1 < rounds.rounds()) {
@@ -274,24 +269,5 @@ public final class QuantizeJob {
             lines.append(Json.writeLine(m)).append('\n');
         }
         files.writeAtomically(new Path(outDir, ROUNDS), lines.toString());
-    }
-
-    private static byte[] writeRounds(QuantizationRounds rounds) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-            out.writeObject(rounds);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    private static QuantizationRounds readRounds(byte[] bytes) {
-        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
-            return (QuantizationRounds) in.readObject();
-        } catch (IOException | ClassNotFoundException | ClassCastException e) {
-            throw new InvalidInputException("--resume: the checkpoint's " + ROUNDS_STATE + " is unreadable ("
-                    + e.getMessage() + ")", e);
-        }
     }
 }
