@@ -4,7 +4,10 @@ import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.pruning.AdmmState;
 import ai.synergy.pruning.LayerPruning;
 import ai.synergy.pruning.Masks;
+import ai.synergy.model.ResNets;
 import ai.synergy.pruning.PrunableLayers;
+import ai.synergy.pruning.PruningRatios;
+import ai.synergy.pruning.PruningScheme;
 import ai.synergy.pruning.SparsityReport;
 import ai.synergy.pruning.WeightConstraint;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -161,8 +164,19 @@ public final class PruningStages {
         return report(graph, plan(PrunableLayers.weights(graph)).keySet());
     }
 
+    /**
+     * The layers pruned and how. Filter pruning leaves the output layer dense unless the ratios name it: its
+     * "filters" are the classes, and removing them removes classes.
+     */
     private Map<String, LayerPruning> plan(Map<String, INDArray> weights) {
-        return LayerPruning.plan(weights, config.pruning().scheme(), config.pruning().ratios());
+        PruningRatios ratios = config.pruning().ratios();
+        if (config.pruning().scheme() == PruningScheme.FILTER && !ratios.perLayer().containsKey(ResNets.OUTPUT)
+                && weights.containsKey(ResNets.OUTPUT)) {
+            Map<String, Double> perLayer = new java.util.TreeMap<>(ratios.perLayer());
+            perLayer.put(ResNets.OUTPUT, 0.0);
+            ratios = new PruningRatios(perLayer, ratios.defaultRatio());
+        }
+        return LayerPruning.plan(weights, config.pruning().scheme(), ratios);
     }
 
     private void install(WeightConstraint constraint) {
