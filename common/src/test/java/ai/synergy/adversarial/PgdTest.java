@@ -96,6 +96,14 @@ class PgdTest {
         }
     }
 
+    /** The minibatch-mean training loss of {@code graph} (batch norm in training mode, as during an attack). */
+    private static double trainingScore(ComputationGraph graph, INDArray x, INDArray y) {
+        graph.setInputs(x);
+        graph.setLabels(y);
+        graph.computeGradientAndScore();
+        return graph.score();
+    }
+
     @Test
     void computationGraphInputGradientMatchesFiniteDifferencesAndLeavesTheNetworkAlone() {
         ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).seed(1)
@@ -110,12 +118,7 @@ class PgdTest {
         INDArray x = Nd4j.rand(DataType.DOUBLE, 3, 2, 5, 5);
         INDArray y = oneHot(3, 4);
         GraphLossGradient gradient = new GraphLossGradient(graph);
-        assertMatchesFiniteDifferences(gradient, x, y, () -> {
-            graph.setInputs(x);
-            graph.setLabels(y);
-            graph.computeGradientAndScore();
-            return graph.score();
-        });
+        assertMatchesFiniteDifferences(gradient, x, y, () -> trainingScore(graph, x, y));
         assertThat(graph.params()).isEqualTo(before);
         // the copy follows the source after syncFrom
         graph.params().muli(1.5);
@@ -141,12 +144,7 @@ class PgdTest {
         INDArray x = Nd4j.rand(DataType.DOUBLE, 4, 2, 5, 5);
         INDArray y = oneHot(4, 3);
         GraphLossGradient gradient = new GraphLossGradient(graph);
-        assertMatchesFiniteDifferences(gradient, x, y, () -> {
-            graph.setInputs(x);
-            graph.setLabels(y);
-            graph.computeGradientAndScore();
-            return graph.score();
-        });
+        assertMatchesFiniteDifferences(gradient, x, y, () -> trainingScore(graph, x, y));
         // a gradient is produced afresh on every call, also for another minibatch size
         INDArray two = x.get(NDArrayIndex.interval(0, 2)).dup();
         assertThat(gradient.inputGradient(two, y.get(NDArrayIndex.interval(0, 2)).dup()).shape())
