@@ -12,9 +12,12 @@ import ai.synergy.metrics.RoundMetrics;
 import ai.synergy.pruning.PrunableLayers;
 import ai.synergy.quantization.CompactModel;
 import ai.synergy.quantization.FrozenWeights;
+import ai.synergy.sharding.RoundBatches;
 import ai.synergy.sharding.ShardedDataset;
 import ai.synergy.spark.SparkErrors;
 import ai.synergy.training.EpochTrainer;
+import ai.synergy.training.LossEffectScores;
+import ai.synergy.training.QuantizationMethod;
 import ai.synergy.training.QuantizationRounds;
 import ai.synergy.training.QuantizeConfig;
 import ai.synergy.training.RoundPlan;
@@ -27,6 +30,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -161,12 +165,14 @@ public final class QuantizeJob {
         ConsoleProgress progress = new ConsoleProgress(console, "round epoch",
                 (rounds.rounds() - firstRound) * Math.max(1, config.epochsPerRound()), plan.rounds(),
                 trainer.imagesPerEpoch(config.workers()));
+        MultiDataSet probe = probe(data);
         WeightConstraintHook hook = null;
         try {
             for (int round = firstRound; round < rounds.rounds(); round++) {
                 ComputationGraph network = sparkGraph.getNetwork();
                 long partitionStart = System.nanoTime();
-                FrozenWeights frozen = rounds.quantizeRound(round, PrunableLayers.weights(network));
+                FrozenWeights frozen = rounds.quantizeRound(round, PrunableLayers.weights(network),
+                        new LossEffectScores(network, probe));
                 double partitionSeconds = (System.nanoTime() - partitionStart) / 1e9;
                 hook = install(master, hook, frozen);
                 restartOptimizer(network);
@@ -242,6 +248,20 @@ public final class QuantizeJob {
                         + "(%.1fx smaller)%n", options.out(), RunOutputs.MODEL, options.out(), COMPACT_MODEL,
                 report.compactBytes(), report.denseBytes(), report.compression());
         return new Result(model, history, true, report);
+    }
+
+    /**
+     * SLQ: a fixed minibatch of up to 256 training examples for the loss-effect scores, built on the executors from
+     * their shards (shuffle index -1, never a training epoch's); null for the other methods.
+     */
+    private MultiDataSet probe(ShardedDataset data) {
+        if (config.method() != QuantizationMethod.SLQ) {
+            return null;
+        }
+        int perWorker = Math.max(1, Math.min(data.minTrainShardSize(), 256 / config.workers()));
+        List<MultiDataSet> batches = data.train().mapPartitions(new RoundBatches(config.seed(), -1, 0, 1, perWorker,
+                config.data().batchSpec()), true).collect();
+        return org.nd4j.linalg.dataset.MultiDataSet.merge(batches);
     }
 
     private WeightConstraintHook install(RoundTrainingMaster master, WeightConstraintHook old, FrozenWeights frozen) {

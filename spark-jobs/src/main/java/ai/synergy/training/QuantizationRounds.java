@@ -26,8 +26,8 @@ import java.util.TreeMap;
  *   <li>INQ: each layer's power-of-two codebook from its full-precision weights (once); round r freezes the
  *       accumulated portion p_r of the weights, largest |w| first (or at random), at their codebook values.</li>
  *   <li>SLQ: each layer k-means clustered into 2^(b-1)+1 clusters (c0 = 0 fixed); round r re-clusters the free
- *       weights and quantizes the clusters of lowest score until a portion p_r of the clusters is quantized (score:
- *       the squared error quantizing the cluster would make, a stand-in for the paper's loss effect).</li>
+ *       weights and quantizes the clusters of lowest loss effect ({@link LossEffectScores}) until a portion p_r of
+ *       the clusters is quantized.</li>
  *   <li>MLQ: the layers split into stages in network order; stage r makes its layers ternary ({-a, 0, a}, threshold
  *       from the layer's weights at that point) and freezes them while the later layers retrain.</li>
  * </ul>
@@ -113,11 +113,12 @@ public final class QuantizationRounds implements Serializable {
     /**
      * Round {@code round} on the driver: partitions the still-free weights, sets the chosen ones to their codebook
      * value in {@code weights} (the averaged network's live views) and returns every frozen weight so far.
+     * {@code lossEffect} ranks SLQ's clusters (scored against the same network); the other methods ignore it.
      */
-    public FrozenWeights quantizeRound(int round, Map<String, INDArray> weights) {
+    public FrozenWeights quantizeRound(int round, Map<String, INDArray> weights, LossEffectScores lossEffect) {
         switch (method) {
             case INQ -> inqRound(round, weights);
-            case SLQ -> slqRound(round, weights);
+            case SLQ -> slqRound(round, weights, lossEffect);
             case MLQ -> mlqRound(round, weights);
         }
         return frozenWeights(weights);
@@ -162,7 +163,7 @@ public final class QuantizationRounds implements Serializable {
         }
     }
 
-    private void slqRound(int round, Map<String, INDArray> weights) {
+    private void slqRound(int round, Map<String, INDArray> weights, LossEffectScores lossEffect) {
         double portion = portions.portion(round);
         for (String layer : layers) {
             INDArray w = weights.get(layer);
@@ -172,7 +173,9 @@ public final class QuantizationRounds implements Serializable {
             }
             int target = (int) Math.round(portion * clusters.clusterCount());
             int count = Math.max(0, target - clusters.quantizedCount());
-            clusters.quantize(w, clusters.select(clusters.squaredErrors(w), count));
+            if (count > 0) {
+                clusters.quantize(w, clusters.select(lossEffect.scores(clusters, w), count));
+            }
             frozen.put(layer, clusters.frozenMask());
         }
     }
