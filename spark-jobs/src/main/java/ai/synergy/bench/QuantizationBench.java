@@ -38,7 +38,9 @@ import java.util.Map;
  * compression against float32, and the driver's partition + quantize time against a round's retraining. Writes
  * {@code quantization.{json,md}}.
  *
- * <p>Usage: {@code bench/quantization.sh [train images] [test images] [float epochs] [epochs per round]}.
+ * <p>Usage: {@code bench/quantization.sh [train images] [test images] [float epochs] [epochs per round]}. With
+ * {@code -Dsynergy.bench.rows=slq} only the rows whose name starts with that (case-insensitive) run, and the results
+ * go to {@code quantization-slq.{json,md}} (the float32 model is deterministic, so the rows compare with a full run).
  */
 public final class QuantizationBench {
     private QuantizationBench() {
@@ -76,16 +78,24 @@ public final class QuantizationBench {
             Path model = trained.resolve(RunOutputs.MODEL);
             floatBytes = Files.size(model);
             System.out.printf("float32: test top-1 %.4f%n", floatTop1);
+            String only = System.getProperty("synergy.bench.rows", "").toLowerCase(java.util.Locale.ROOT);
+            List<Object[]> plan = new ArrayList<>();
             for (int bits : new int[]{5, 4, 3, 2}) {
-                rows.add(run(jsc, data, model, work, "INQ " + bits + "-bit", QuantizationMethod.INQ, bits, false,
-                        epochsPerRound));
+                plan.add(new Object[]{"INQ " + bits + "-bit", QuantizationMethod.INQ, bits, false});
             }
-            rows.add(run(jsc, data, model, work, "INQ 5-bit, random partition", QuantizationMethod.INQ, 5, true,
-                    epochsPerRound));
-            rows.add(run(jsc, data, model, work, "SLQ 5-bit", QuantizationMethod.SLQ, 5, false, epochsPerRound));
-            rows.add(run(jsc, data, model, work, "MLQ ternary (4 layer stages)", QuantizationMethod.MLQ, 2, false,
-                    epochsPerRound));
+            plan.add(new Object[]{"INQ 5-bit, random partition", QuantizationMethod.INQ, 5, true});
+            plan.add(new Object[]{"SLQ 5-bit", QuantizationMethod.SLQ, 5, false});
+            plan.add(new Object[]{"MLQ ternary (4 layer stages)", QuantizationMethod.MLQ, 2, false});
+            for (Object[] row : plan) {
+                String name = (String) row[0];
+                if (name.toLowerCase(java.util.Locale.ROOT).startsWith(only)) {
+                    rows.add(run(jsc, data, model, work, name, (QuantizationMethod) row[1], (int) row[2],
+                            (boolean) row[3], epochsPerRound));
+                }
+            }
         }
+        String file = System.getProperty("synergy.bench.rows", "").isEmpty() ? "quantization"
+                : "quantization-" + System.getProperty("synergy.bench.rows").toLowerCase(java.util.Locale.ROOT);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("model", "CIFAR-family resnet14 (1x28x28, 10 classes)");
         result.put("data", "fashion-mnist, first " + trainImages + " training and " + testImages + " test images");
@@ -95,8 +105,8 @@ public final class QuantizationBench {
         result.put("float32ModelZipBytes", floatBytes);
         result.put("rows", rows);
         String md = markdown(result, rows, floatTop1);
-        BenchResults.write(outDir.resolve("quantization.json"), Json.write(result));
-        BenchResults.write(outDir.resolve("quantization.md"), md);
+        BenchResults.write(outDir.resolve(file + ".json"), Json.write(result));
+        BenchResults.write(outDir.resolve(file + ".md"), md);
         System.out.println(md);
     }
 
