@@ -4,6 +4,7 @@ import ai.synergy.checkpoint.HadoopFiles;
 import ai.synergy.metrics.CurvePlot;
 import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.metrics.MetricsLog;
+import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
 import ai.synergy.pruning.SparsityReport;
 import org.apache.hadoop.fs.Path;
@@ -38,7 +39,7 @@ public final class RunOutputs {
      */
     static void refuseExistingRun(HadoopFiles files, Path outDir, boolean hasCheckpoints) throws IOException {
         if (hasCheckpoints || files.fileSystem().exists(new Path(outDir, MODEL))) {
-            throw new ai.synergy.config.InvalidInputException("--out: " + outDir + " already holds a run; pass "
+            throw new InvalidInputException("--out: " + outDir + " already holds a run; pass "
                     + "--resume to continue it, or choose another --out (nothing was changed)");
         }
     }

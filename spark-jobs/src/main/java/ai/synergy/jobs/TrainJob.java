@@ -187,10 +187,10 @@ public final class TrainJob {
                                PruningStages pruning, List<EpochMetrics> history, int firstEpoch) throws IOException {
         int numClasses = config.data().numClasses();
         BatchSpec batchSpec = config.data().batchSpec();
-        long imagesPerEpoch = (long) plan.batchesPerWorker() * config.batchSizePerWorker() * config.workers();
 
         EpochTrainer trainer = new EpochTrainer(data, sparkGraph, master, plan, config.seed(),
                 config.batchSizePerWorker(), batchSpec);
+        long imagesPerEpoch = trainer.imagesPerEpoch(config.workers());
         ConsoleProgress progress = new ConsoleProgress(console, "epoch", config.totalEpochs() - firstEpoch,
                 plan.rounds(), imagesPerEpoch);
         for (int epoch = firstEpoch; epoch < config.totalEpochs(); epoch++) {

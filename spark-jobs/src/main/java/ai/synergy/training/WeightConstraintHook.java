@@ -7,8 +7,11 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.spark.api.TrainingHook;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+import java.util.Map;
 
 /**
  * Executor side: applies the driver's current weight constraint (ADMM's proximal term, hard pruning's masks, or
@@ -21,6 +24,8 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 public final class WeightConstraintHook implements TrainingHook {
     private final Broadcast<? extends WeightConstraint> constraint;
     private transient ComputationGraph attachedTo;
+    /** The attached network's prunable weight views (live; looked up once per network, not per minibatch). */
+    private transient Map<String, INDArray> weights;
 
     /** A hook applying {@code constraint}'s value. */
     public WeightConstraintHook(Broadcast<? extends WeightConstraint> constraint) {
@@ -37,21 +42,22 @@ public final class WeightConstraintHook implements TrainingHook {
         ComputationGraph graph = (ComputationGraph) model;
         if (attachedTo != graph) {
             WeightConstraint value = constraint.value();
+            Map<String, INDArray> views = PrunableLayers.weights(graph);
             graph.addListeners(new BaseTrainingListener() {
                 @Override
                 public void onGradientCalculation(Model m) {
                     ComputationGraph g = (ComputationGraph) m;
-                    value.adjustGradients(PrunableLayers.weights(g), PrunableLayers.gradients(g, value.layers()),
-                            g.batchSize());
+                    value.adjustGradients(views, PrunableLayers.gradients(g, value.layers()), g.batchSize());
                 }
             });
             attachedTo = graph;
+            weights = views;
         }
     }
 
     @Override
     public void postUpdate(MultiDataSet minibatch, Model model) {
-        constraint.value().adjustWeights(PrunableLayers.weights((ComputationGraph) model));
+        constraint.value().adjustWeights(weights);
     }
 
     @Override
