@@ -57,6 +57,30 @@ public final class Nd4jRuntime {
         }
     }
 
+    /**
+     * Makes the calling thread run on CUDA device {@code device} (as numbered inside this process). A no-op on the
+     * CPU backend. When the process sees exactly one device (a YARN or Kubernetes container that isolates the GPU it
+     * was given), that device is used whatever number the cluster gave it.
+     *
+     * @return the device the thread now uses, or -1 on the CPU backend
+     * @throws IllegalStateException when the device is not visible to ND4J
+     */
+    public static int useDevice(int device) {
+        if (Nd4j.getEnvironment().isCPU()) {
+            return -1;
+        }
+        int visible = Nd4j.getAffinityManager().getNumberOfDevices();
+        int chosen = visible == 1 ? 0 : device;
+        if (chosen < 0 || chosen >= visible) {
+            throw new IllegalStateException("GPU " + device + " was assigned to this task but ND4J sees " + visible
+                    + " CUDA device(s); check CUDA_VISIBLE_DEVICES and the cluster's GPU discovery script");
+        }
+        if (Nd4j.getAffinityManager().getDeviceForCurrentThread() != chosen) {
+            Nd4j.getAffinityManager().unsafeSetDevice(chosen);
+        }
+        return chosen;
+    }
+
     /** Threads last set by {@link #configureThreads}, or -1. */
     public static int configuredThreads() {
         return configuredThreads;

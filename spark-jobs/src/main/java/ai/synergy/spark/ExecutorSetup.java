@@ -2,13 +2,20 @@ package ai.synergy.spark;
 
 import ai.synergy.nd4j.Nd4jRuntime;
 import org.apache.spark.TaskContext;
+import org.apache.spark.resource.ResourceInformation;
+
+import java.util.OptionalInt;
 
 /**
- * Executor side: what every task does before touching ND4J. Turns DL4J's layer helpers on and gives ND4J as many
+ * Executor side: what every task does before touching ND4J. Turns DL4J's layer helpers on, gives ND4J as many
  * native threads as the task has cores ({@code spark.task.cpus}), so {@code local[N]} and multi-core executors never
- * oversubscribe.
+ * oversubscribe, and on the CUDA backend puts the task's thread on the GPU Spark assigned to the task
+ * ({@code spark.task.resource.gpu.amount}), so tasks sharing a multi-GPU executor never share a GPU.
  */
 public final class ExecutorSetup {
+    /** Spark's resource name for GPUs. */
+    public static final String GPU = "gpu";
+
     private ExecutorSetup() {
     }
 
@@ -18,5 +25,24 @@ public final class ExecutorSetup {
         TaskContext task = TaskContext.get();
         int cores = task != null ? task.cpus() : Runtime.getRuntime().availableProcessors();
         Nd4jRuntime.configureThreads(Math.max(1, cores));
+        assignedGpu(task).ifPresent(Nd4jRuntime::useDevice);
+    }
+
+    /** The first GPU address Spark gave the task (its {@code gpu} resource), if the task has one. */
+    public static OptionalInt assignedGpu(TaskContext task) {
+        if (task == null) {
+            return OptionalInt.empty();
+        }
+        scala.Option<ResourceInformation> gpu = task.resources().get(GPU);
+        if (gpu.isEmpty() || gpu.get().addresses().length == 0) {
+            return OptionalInt.empty();
+        }
+        String address = gpu.get().addresses()[0];
+        try {
+            return OptionalInt.of(Integer.parseInt(address.trim()));
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException("GPU address '" + address + "' from Spark's resource discovery is not a "
+                    + "device number; the discovery script must print CUDA device indexes", e);
+        }
     }
 }

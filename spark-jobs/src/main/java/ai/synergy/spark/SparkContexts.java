@@ -15,7 +15,15 @@ public final class SparkContexts {
 
     /** The Spark configuration a job runs with: spark-submit's settings, plus defaults for what they leave unset. */
     public static SparkConf configuration(String appName, int localThreads) {
-        SparkConf conf = new SparkConf().setAppName(appName);
+        return withDefaults(new SparkConf().setAppName(appName), localThreads);
+    }
+
+    /**
+     * {@code conf} plus the project's defaults where it is silent: {@code local[localThreads]} on 127.0.0.1 when no
+     * master is set, DL4J's layer helpers on in the executors, Kryo with the project's registrator and every class
+     * registered ({@code spark.kryo.registrationRequired}).
+     */
+    public static SparkConf withDefaults(SparkConf conf, int localThreads) {
         if (!conf.contains("spark.master")) {
             conf.setMaster("local[" + localThreads + "]");
             conf.setIfMissing("spark.driver.host", "127.0.0.1");
@@ -29,12 +37,21 @@ public final class SparkContexts {
             conf.set("spark.executor.extraJavaOptions", (executorOpts + " " + helpers).trim());
         }
         conf.setIfMissing("spark.driver.maxResultSize", "2g");
+        conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
+        conf.setIfMissing("spark.kryo.registrator", SynergyKryoRegistrator.class.getName());
+        conf.setIfMissing("spark.kryo.registrationRequired", "true");
+        conf.setIfMissing("spark.kryoserializer.buffer.max", "512m");
         return conf;
     }
 
     /** Starts a context for a job (stop it in {@code finally}). */
     public static JavaSparkContext start(String appName, int localThreads) {
+        return start(configuration(appName, localThreads));
+    }
+
+    /** Starts a context for a configuration made by {@link #withDefaults} (stop it in {@code finally}). */
+    public static JavaSparkContext start(SparkConf conf) {
         Nd4jRuntime.enableLayerHelpers();
-        return new JavaSparkContext(configuration(appName, localThreads));
+        return new JavaSparkContext(conf);
     }
 }

@@ -1,0 +1,210 @@
+package ai.synergy.bench;
+
+import ai.synergy.cluster.LoopbackCluster;
+import ai.synergy.config.Json;
+import ai.synergy.dks.SupervisionConfig;
+import ai.synergy.jobs.TrainJob;
+import ai.synergy.metrics.EpochMetrics;
+import ai.synergy.model.LearningRateSchedule;
+import ai.synergy.model.ModelArchitecture;
+import ai.synergy.model.ModelSpec;
+import ai.synergy.model.OptimizerSpec;
+import ai.synergy.spark.SparkContexts;
+import ai.synergy.training.AdversarialTraining;
+import ai.synergy.training.DataSpec;
+import ai.synergy.training.PruningConfig;
+import ai.synergy.training.TrainConfig;
+import org.apache.spark.api.java.JavaSparkContext;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Benchmark (not a test) of executor memory over a long run: a small ResNet trained for many epochs on a loopback
+ * cluster (2 workers, one executor JVM each), the resident set size (VmRSS, heap + ND4J off-heap + native) of every
+ * executor sampled each second and recorded at the end of every epoch. ND4J memory "levels off" when the second half
+ * of the run peaks no higher than the first half (ratio reported) and the per-epoch slope over the last half is near
+ * zero. Writes {@code executor-memory.{json,md}}.
+ *
+ * <p>Usage: {@code bench/executor-memory.sh [epochs=20] [train images=6000]}.
+ */
+public final class ExecutorMemoryBench {
+    private static final Pattern VM_RSS = Pattern.compile("VmRSS:\\s+(\\d+) kB");
+
+    private ExecutorMemoryBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int epochs = args.length > 0 ? Integer.parseInt(args[0]) : 20;
+        int trainImages = args.length > 1 ? Integer.parseInt(args[1]) : 6000;
+        Path outDir = Path.of(args.length > 2 ? args[2] : "bench/results");
+        Path work = Path.of(args.length > 3 ? args[3] : "/tmp/synergy-memory-bench");
+        org.apache.commons.io.FileUtils.deleteDirectory(work.toFile());
+        DataSpec data = DataSpec.fashionMnist(null, trainImages, 2000);
+        ModelSpec spec = new ModelSpec(ModelArchitecture.parse("resnet8"), 1, 1, 28, 28, 10, data.mean(), data.std(),
+                7);
+        TrainConfig config = new TrainConfig(data, spec, SupervisionConfig.none(), AdversarialTraining.none(),
+                PruningConfig.none(), new OptimizerSpec(0.1, 0.9, 1e-4),
+                new LearningRateSchedule(LearningRateSchedule.Type.COSINE, 0.1, List.of(), 0.1, 0), epochs, 2, 64, 5,
+                256, 7, 2, null);
+        String executorHeap = "1g";
+        String executorOffHeap = "2g";
+        Path out = work.resolve("run");
+        Map<Integer, Map<Long, Long>> rssAtEpochEnd = new ConcurrentHashMap<>();
+        Map<Long, Long> peak = new ConcurrentHashMap<>();
+        List<EpochMetrics> metrics;
+        try (LoopbackCluster cluster = LoopbackCluster.start(new LoopbackCluster.Options(2, 2, "2g",
+                work.resolve("cluster"), LoopbackCluster.currentClasspath(), Map.of(), Duration.ofSeconds(120)))) {
+            JavaSparkContext jsc = SparkContexts.start(SparkContexts.withDefaults(
+                    cluster.applicationConf("executor-memory-bench", executorHeap, executorOffHeap), 2));
+            Thread sampler = new Thread(() -> sample(cluster, out, epochs, rssAtEpochEnd, peak), "rss-sampler");
+            sampler.setDaemon(true);
+            sampler.start();
+            try {
+                metrics = new TrainJob(jsc, config, new TrainJob.RunOptions(out.toString(), false, 0),
+                        new PrintStream(new ByteArrayOutputStream())).run().metrics();
+            } finally {
+                sampler.interrupt();
+                jsc.stop();
+            }
+        }
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (int epoch = 1; epoch <= epochs; epoch++) {
+            Map<Long, Long> byPid = rssAtEpochEnd.getOrDefault(epoch, Map.of());
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("epoch", epoch);
+            row.put("executorRssMiB", byPid.values().stream().map(kb -> kb / 1024).toList());
+            row.put("testTop1", metrics.get(epoch - 1).testTop1());
+            rows.add(row);
+        }
+        double firstHalf = maxRss(rssAtEpochEnd, 1, epochs / 2);
+        double secondHalf = maxRss(rssAtEpochEnd, epochs / 2 + 1, epochs);
+        double slope = slopeMiBPerEpoch(rssAtEpochEnd, epochs / 2 + 1, epochs);
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("model", "resnet8 (1x28x28), fashion-mnist first " + trainImages + " training images");
+        result.put("cluster", "loopback standalone: 2 workers x 2 cores, executor heap " + executorHeap
+                + ", ND4J maxbytes " + executorOffHeap);
+        result.put("epochs", epochs);
+        result.put("perEpoch", rows);
+        result.put("peakRssMiBPerExecutor", peak.values().stream().map(kb -> kb / 1024).toList());
+        result.put("maxRssFirstHalfMiB", firstHalf);
+        result.put("maxRssSecondHalfMiB", secondHalf);
+        result.put("secondOverFirstHalf", secondHalf / firstHalf);
+        result.put("slopeSecondHalfMiBPerEpoch", slope);
+        BenchResults.write(outDir.resolve("executor-memory.json"), Json.write(result));
+        String md = markdown(result, rows);
+        BenchResults.write(outDir.resolve("executor-memory.md"), md);
+        System.out.println(md);
+    }
+
+    /** Samples every second; when checkpoint epoch-N appears, records each executor's RSS as epoch N's. */
+    private static void sample(LoopbackCluster cluster, Path out, int epochs, Map<Integer, Map<Long, Long>> atEnd,
+                               Map<Long, Long> peak) {
+        int recorded = 0;
+        while (!Thread.currentThread().isInterrupted() && recorded < epochs) {
+            Map<Long, Long> now = new LinkedHashMap<>();
+            for (ProcessHandle executor : cluster.executors()) {
+                long kb = rssKb(executor.pid());
+                if (kb > 0) {
+                    now.put(executor.pid(), kb);
+                    peak.merge(executor.pid(), kb, Math::max);
+                }
+            }
+            int done = newestCheckpoint(out);
+            while (recorded < done) {
+                recorded++;
+                atEnd.put(recorded, now);
+            }
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private static int newestCheckpoint(Path out) {
+        Path checkpoints = out.resolve("checkpoints");
+        if (!Files.isDirectory(checkpoints)) {
+            return 0;
+        }
+        try (Stream<Path> entries = Files.list(checkpoints)) {
+            return entries.map(p -> p.getFileName().toString()).filter(n -> n.matches("epoch-\\d+"))
+                    .mapToInt(n -> Integer.parseInt(n.substring(6))).max().orElse(0);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static long rssKb(long pid) {
+        try {
+            Matcher m = VM_RSS.matcher(Files.readString(Path.of("/proc", Long.toString(pid), "status")));
+            return m.find() ? Long.parseLong(m.group(1)) : -1;
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private static double maxRss(Map<Integer, Map<Long, Long>> atEnd, int from, int to) {
+        double max = 0;
+        for (int e = from; e <= to; e++) {
+            for (long kb : atEnd.getOrDefault(e, Map.of()).values()) {
+                max = Math.max(max, kb / 1024.0);
+            }
+        }
+        return max;
+    }
+
+    /** Least-squares slope of the executors' mean RSS against the epoch, over epochs from..to. */
+    private static double slopeMiBPerEpoch(Map<Integer, Map<Long, Long>> atEnd, int from, int to) {
+        List<double[]> points = new ArrayList<>();
+        for (int e = from; e <= to; e++) {
+            Map<Long, Long> byPid = atEnd.get(e);
+            if (byPid != null && !byPid.isEmpty()) {
+                points.add(new double[]{e, byPid.values().stream().mapToLong(Long::longValue).average().orElse(0)
+                        / 1024.0});
+            }
+        }
+        double mx = points.stream().mapToDouble(p -> p[0]).average().orElse(0);
+        double my = points.stream().mapToDouble(p -> p[1]).average().orElse(0);
+        double sxy = points.stream().mapToDouble(p -> (p[0] - mx) * (p[1] - my)).sum();
+        double sxx = points.stream().mapToDouble(p -> (p[0] - mx) * (p[0] - mx)).sum();
+        return sxx == 0 ? Double.NaN : sxy / sxx;
+    }
+
+    private static String markdown(Map<String, Object> r, List<Map<String, Object>> rows) {
+        StringBuilder table = new StringBuilder();
+        for (Map<String, Object> row : rows) {
+            table.append(String.format("| %s | %s | %.4f |%n", row.get("epoch"), row.get("executorRssMiB"),
+                    (Double) row.get("testTop1")));
+        }
+        return String.format("""
+                # Executor memory over %s epochs
+
+                %s; %s. Resident set size (heap + ND4J off-heap + native) of each executor JVM at the end of every
+                epoch, sampled from /proc once a second.
+
+                - max RSS, epochs 1-%d: %.0f MiB; epochs %d-%d: %.0f MiB; ratio **%.3f**
+                - slope of mean RSS over the second half: **%.1f MiB/epoch**
+                - peak RSS per executor: %s MiB
+
+                | epoch | executor RSS (MiB) | test top-1 |
+                | --- | --- | --- |
+                %s""", r.get("epochs"), r.get("model"), r.get("cluster"), (int) r.get("epochs") / 2,
+                (Double) r.get("maxRssFirstHalfMiB"), (int) r.get("epochs") / 2 + 1, r.get("epochs"),
+                (Double) r.get("maxRssSecondHalfMiB"), (Double) r.get("secondOverFirstHalf"),
+                (Double) r.get("slopeSecondHalfMiBPerEpoch"), r.get("peakRssMiBPerExecutor"), table);
+    }
+}
