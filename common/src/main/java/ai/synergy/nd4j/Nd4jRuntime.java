@@ -19,6 +19,7 @@ public final class Nd4jRuntime {
     public static final String HELPERS_DISABLE_PROPERTY = "org.eclipse.deeplearning4j.helpers.disable";
 
     private static volatile int configuredThreads = -1;
+    private static final java.util.concurrent.atomic.AtomicLong LAST_GC_NANOS = new java.util.concurrent.atomic.AtomicLong();
     /** OpenMP's thread count is a per-thread setting: Spark runs each task on a pool thread of its own. */
     private static final ThreadLocal<Integer> THREAD_OMP = ThreadLocal.withInitial(() -> -1);
 
@@ -79,6 +80,29 @@ public final class Nd4jRuntime {
             Nd4j.getAffinityManager().unsafeSetDevice(chosen);
         }
         return chosen;
+    }
+
+    /**
+     * Runs {@code System.gc()} if the last one this method ran is at least {@code windowMillis} ago (0 = never), and
+     * says whether it did. ND4J's arrays outside workspaces are freed only when the JVM collects their Java objects; on
+     * an executor the heap fills slowly (the data lives off-heap), so without a collection now and then the native
+     * memory of every averaging round's network copy lingers and resident memory keeps growing. Called at the start of
+     * every task: at most one collection per window per JVM.
+     */
+    public static boolean collectGarbageIfDue(long windowMillis) {
+        if (windowMillis <= 0) {
+            return false;
+        }
+        long now = System.nanoTime();
+        long last = LAST_GC_NANOS.get();
+        if (last != 0 && now - last < windowMillis * 1_000_000L) {
+            return false;
+        }
+        if (!LAST_GC_NANOS.compareAndSet(last, now)) {
+            return false;
+        }
+        System.gc();
+        return true;
     }
 
     /** Threads last set by {@link #configureThreads}, or -1. */

@@ -38,7 +38,8 @@ import java.util.stream.Stream;
  * of the run peaks no higher than the first half (ratio reported) and the per-epoch slope over the last half is near
  * zero. Writes {@code executor-memory.{json,md}}.
  *
- * <p>Usage: {@code bench/executor-memory.sh [epochs=20] [train images=6000]}.
+ * <p>Usage: {@code bench/executor-memory.sh [epochs=20] [train images=6000]}; {@code -Dsynergy.bench.mallocArenaMax=N}
+ * (in SYNERGY_JAVA_OPTS) caps glibc malloc arenas in the executors and writes {@code executor-memory-arenasN.*}.
  */
 public final class ExecutorMemoryBench {
     private static final Pattern VM_RSS = Pattern.compile("VmRSS:\\s+(\\d+) kB");
@@ -60,16 +61,20 @@ public final class ExecutorMemoryBench {
                 new LearningRateSchedule(LearningRateSchedule.Type.COSINE, 0.1, List.of(), 0.1, 0), epochs, 2, 64, 5,
                 256, 7, 2, null);
         String executorHeap = "1g";
+        String arenas = System.getProperty("synergy.bench.mallocArenaMax", "");
         String executorOffHeap = "2g";
         Path out = work.resolve("run");
         Map<Integer, Map<Long, Long>> rssAtEpochEnd = new ConcurrentHashMap<>();
         Map<Long, Long> peak = new ConcurrentHashMap<>();
+        Map<Integer, Map<String, long[]>> offHeapAtEpochEnd = new ConcurrentHashMap<>();
         List<EpochMetrics> metrics;
-        try (LoopbackCluster cluster = LoopbackCluster.start(new LoopbackCluster.Options(2, 2, "2g",
+        try (LoopbackCluster cluster = LoopbackCluster.start(new LoopbackCluster.Options(2, 1, "2g",
                 work.resolve("cluster"), LoopbackCluster.currentClasspath(), Map.of(), Duration.ofSeconds(120)))) {
+            // one core per executor, so one training task per executor JVM
             JavaSparkContext jsc = SparkContexts.start(SparkContexts.withDefaults(
-                    cluster.applicationConf("executor-memory-bench", executorHeap, executorOffHeap), 2));
-            Thread sampler = new Thread(() -> sample(cluster, out, epochs, rssAtEpochEnd, peak), "rss-sampler");
+                    benchConf(cluster, executorHeap, executorOffHeap, arenas), 2));
+            Thread sampler = new Thread(() -> sample(jsc, cluster, out, epochs, rssAtEpochEnd, offHeapAtEpochEnd,
+                    peak), "rss-sampler");
             sampler.setDaemon(true);
             sampler.start();
             try {
@@ -86,6 +91,9 @@ public final class ExecutorMemoryBench {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("epoch", epoch);
             row.put("executorRssMiB", byPid.values().stream().map(kb -> kb / 1024).toList());
+            Map<String, long[]> probes = offHeapAtEpochEnd.getOrDefault(epoch, Map.of());
+            row.put("heapUsedMiB", probes.values().stream().map(p -> p[0] >> 20).toList());
+            row.put("heapCommittedMiB", probes.values().stream().map(p -> p[1] >> 20).toList());
             row.put("testTop1", metrics.get(epoch - 1).testTop1());
             rows.add(row);
         }
@@ -94,25 +102,51 @@ public final class ExecutorMemoryBench {
         double slope = slopeMiBPerEpoch(rssAtEpochEnd, epochs / 2 + 1, epochs);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("model", "resnet8 (1x28x28), fashion-mnist first " + trainImages + " training images");
-        result.put("cluster", "loopback standalone: 2 workers x 2 cores, executor heap " + executorHeap
+        result.put("cluster", "loopback standalone: 2 workers x 1 core, executor heap " + executorHeap
                 + ", ND4J maxbytes " + executorOffHeap);
         result.put("epochs", epochs);
+        result.put("gcWindow", System.getProperty("synergy.bench.gcWindowMs",
+                ai.synergy.spark.ExecutorSetup.DEFAULT_GC_WINDOW_MS + "") + " ms");
+        result.put("mallocArenaMax", arenas.isEmpty() ? "glibc default (8 x cores)" : "MALLOC_ARENA_MAX=" + arenas);
         result.put("perEpoch", rows);
         result.put("peakRssMiBPerExecutor", peak.values().stream().map(kb -> kb / 1024).toList());
         result.put("maxRssFirstHalfMiB", firstHalf);
         result.put("maxRssSecondHalfMiB", secondHalf);
         result.put("secondOverFirstHalf", secondHalf / firstHalf);
         result.put("slopeSecondHalfMiBPerEpoch", slope);
-        BenchResults.write(outDir.resolve("executor-memory.json"), Json.write(result));
+        String name = "executor-memory" + (arenas.isEmpty() ? "" : "-arenas" + arenas)
+                + (System.getProperty("synergy.bench.gcWindowMs") == null ? ""
+                : "-gc" + System.getProperty("synergy.bench.gcWindowMs"));
+        BenchResults.write(outDir.resolve(name + ".json"), Json.write(result));
         String md = markdown(result, rows);
-        BenchResults.write(outDir.resolve("executor-memory.md"), md);
+        BenchResults.write(outDir.resolve(name + ".md"), md);
         System.out.println(md);
     }
 
-    /** Samples every second; when checkpoint epoch-N appears, records each executor's RSS as epoch N's. */
-    private static void sample(LoopbackCluster cluster, Path out, int epochs, Map<Integer, Map<Long, Long>> atEnd,
+    /** The application's settings: the cluster's, plus the arena cap and GC window asked for by system property. */
+    private static org.apache.spark.SparkConf benchConf(LoopbackCluster cluster, String heap, String offHeap,
+                                                        String arenas) {
+        org.apache.spark.SparkConf conf = cluster.applicationConf("executor-memory-bench", heap, offHeap);
+        if (!arenas.isEmpty()) {
+            conf.setExecutorEnv("MALLOC_ARENA_MAX", arenas);
+        }
+        String window = System.getProperty("synergy.bench.gcWindowMs");
+        if (window != null) {
+            conf.set(ai.synergy.spark.ExecutorSetup.GC_WINDOW_KEY, window);
+        }
+        return conf;
+    }
+
+    /**
+     * Samples every second; when checkpoint epoch-N appears, records each executor's RSS (the last sample taken
+     * while the executors were up) and, from a small Spark job on the executors, ND4J's off-heap bytes (JavaCPP's
+     * {@code Pointer.totalBytes()}) and the used Java heap, as epoch N's.
+     */
+    private static void sample(JavaSparkContext jsc, LoopbackCluster cluster, Path out, int epochs,
+                               Map<Integer, Map<Long, Long>> atEnd, Map<Integer, Map<String, long[]>> offHeap,
                                Map<Long, Long> peak) {
         int recorded = 0;
+        Map<Long, Long> last = Map.of();
         while (!Thread.currentThread().isInterrupted() && recorded < epochs) {
             Map<Long, Long> now = new LinkedHashMap<>();
             for (ProcessHandle executor : cluster.executors()) {
@@ -122,16 +156,42 @@ public final class ExecutorMemoryBench {
                     peak.merge(executor.pid(), kb, Math::max);
                 }
             }
+            if (!now.isEmpty()) {
+                last = now;
+            }
             int done = newestCheckpoint(out);
-            while (recorded < done) {
-                recorded++;
-                atEnd.put(recorded, now);
+            if (recorded < done) {
+                Map<String, long[]> probe = probe(jsc);
+                while (recorded < done) {
+                    recorded++;
+                    atEnd.put(recorded, last);
+                    offHeap.put(recorded, probe);
+                }
             }
             try {
                 Thread.sleep(1000);
             } catch (InterruptedException e) {
                 return;
             }
+        }
+    }
+
+    /** ND4J off-heap bytes and used heap bytes of every executor, by executor id (empty if the job fails). */
+    private static Map<String, long[]> probe(JavaSparkContext jsc) {
+        try {
+            Map<String, long[]> byExecutor = new java.util.TreeMap<>();
+            jsc.parallelize(java.util.stream.IntStream.range(0, 8).boxed().toList(), 8)
+                    .mapPartitions(ignored -> {
+                        Runtime runtime = Runtime.getRuntime();
+                        long executor = Long.parseLong(org.apache.spark.SparkEnv.get().executorId());
+                        return List.of(new long[]{executor, runtime.totalMemory() - runtime.freeMemory(),
+                                runtime.totalMemory()}).iterator();
+                    })
+                    .collect()
+                    .forEach(p -> byExecutor.put(Long.toString(p[0]), new long[]{p[1], p[2]}));
+            return byExecutor;
+        } catch (RuntimeException e) {
+            return Map.of();
         }
     }
 
@@ -187,22 +247,26 @@ public final class ExecutorMemoryBench {
     private static String markdown(Map<String, Object> r, List<Map<String, Object>> rows) {
         StringBuilder table = new StringBuilder();
         for (Map<String, Object> row : rows) {
-            table.append(String.format("| %s | %s | %.4f |%n", row.get("epoch"), row.get("executorRssMiB"),
+            table.append(String.format("| %s | %s | %s | %s | %.4f |%n", row.get("epoch"),
+                    row.get("executorRssMiB"), row.get("heapUsedMiB"), row.get("heapCommittedMiB"),
                     (Double) row.get("testTop1")));
         }
         return String.format("""
                 # Executor memory over %s epochs
 
                 %s; %s. Resident set size (heap + ND4J off-heap + native) of each executor JVM at the end of every
-                epoch, sampled from /proc once a second.
+                epoch, sampled from /proc once a second, and the Java heap of each executor from a small Spark job run
+                after each epoch (ND4J's CPU allocations are not visible to its own tracker or to JavaCPP's counters, so
+                RSS minus committed heap is the off-heap). glibc malloc arenas: %s; executor GC window: %s.
 
                 - max RSS, epochs 1-%d: %.0f MiB; epochs %d-%d: %.0f MiB; ratio **%.3f**
                 - slope of mean RSS over the second half: **%.1f MiB/epoch**
                 - peak RSS per executor: %s MiB
 
-                | epoch | executor RSS (MiB) | test top-1 |
-                | --- | --- | --- |
-                %s""", r.get("epochs"), r.get("model"), r.get("cluster"), (int) r.get("epochs") / 2,
+                | epoch | executor RSS (MiB) | heap used (MiB) | heap committed (MiB) | test top-1 |
+                | --- | --- | --- | --- | --- |
+                %s""", r.get("epochs"), r.get("model"), r.get("cluster"), r.get("mallocArenaMax"), r.get("gcWindow"),
+                (int) r.get("epochs") / 2,
                 (Double) r.get("maxRssFirstHalfMiB"), (int) r.get("epochs") / 2 + 1, r.get("epochs"),
                 (Double) r.get("maxRssSecondHalfMiB"), (Double) r.get("secondOverFirstHalf"),
                 (Double) r.get("slopeSecondHalfMiBPerEpoch"), r.get("peakRssMiBPerExecutor"), table);

@@ -10,9 +10,16 @@ import java.util.OptionalInt;
  * Executor side: what every task does before touching ND4J. Turns DL4J's layer helpers on, gives ND4J as many
  * native threads as the task has cores ({@code spark.task.cpus}), so {@code local[N]} and multi-core executors never
  * oversubscribe, and on the CUDA backend puts the task's thread on the GPU Spark assigned to the task
- * ({@code spark.task.resource.gpu.amount}), so tasks sharing a multi-GPU executor never share a GPU.
+ * ({@code spark.task.resource.gpu.amount}), so tasks sharing a multi-GPU executor never share a GPU. It also runs a
+ * garbage collection at most every {@value #GC_WINDOW_KEY} ms (default 10 s), which frees the native memory of
+ * ND4J arrays the heap no longer references and keeps executors' resident memory bounded.
  */
 public final class ExecutorSetup {
+    /** Spark setting: a task starting this many ms after an executor's last collection runs a GC first (0 = off). */
+    public static final String GC_WINDOW_KEY = "spark.synergy.executor.gcWindowMs";
+    /** Default of {@link #GC_WINDOW_KEY}. */
+    public static final long DEFAULT_GC_WINDOW_MS = 10_000;
+
     /** Spark's resource name for GPUs. */
     public static final String GPU = "gpu";
 
@@ -25,6 +32,9 @@ public final class ExecutorSetup {
         TaskContext task = TaskContext.get();
         int cores = task != null ? task.cpus() : Runtime.getRuntime().availableProcessors();
         Nd4jRuntime.configureThreads(Math.max(1, cores));
+        org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+        Nd4jRuntime.collectGarbageIfDue(env == null ? DEFAULT_GC_WINDOW_MS
+                : env.conf().getLong(GC_WINDOW_KEY, DEFAULT_GC_WINDOW_MS));
         assignedGpu(task).ifPresent(Nd4jRuntime::useDevice);
     }
 
