@@ -25,7 +25,8 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * Draws training curves (training loss, test accuracy per epoch) side by side into one PNG with XChart.
+ * Draws a run's curves into one PNG with XChart: training loss and test accuracy per epoch side by side, or, for a
+ * quantization run, test accuracy and the quantized fraction of the weights per round.
  */
 public final class CurvePlot {
 
@@ -51,7 +52,23 @@ public final class CurvePlot {
         if (epochs == null || epochs.isEmpty()) {
             throw new IllegalArgumentException("no epochs to plot into " + png);
         }
-        BufferedImage image = render(epochs, title == null ? "" : title);
+        writeImage(render(epochs, title == null ? "" : title), png, "training curves");
+    }
+
+    /** Writes a quantization run's per-round curves to {@code png} (same atomic replace as {@link #writePng}). */
+    public static void writeRoundsPng(List<RoundMetrics> rounds, String title, Path png) {
+        if (rounds == null || rounds.isEmpty()) {
+            throw new IllegalArgumentException("no rounds to plot into " + png);
+        }
+        XYChart accuracy = chart("Test accuracy after each round", "accuracy", "round");
+        addSeries(accuracy, "top-1", rounds, RoundMetrics::round, RoundMetrics::testTop1);
+        addSeries(accuracy, "top-5", rounds, RoundMetrics::round, RoundMetrics::testTop5);
+        XYChart frozen = chart("Weights quantized", "fraction", "round");
+        addSeries(frozen, "quantized fraction", rounds, RoundMetrics::round, RoundMetrics::frozenFraction);
+        writeImage(sideBySide(accuracy, frozen, title == null ? "" : title), png, "quantization curves");
+    }
+
+    private static void writeImage(BufferedImage image, Path png, String what) {
         Path absolute = png.toAbsolutePath();
         Path dir = absolute.getParent();
         Path tmp = null;
@@ -68,7 +85,7 @@ public final class CurvePlot {
             }
             tmp = null;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write training curves to " + png + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + what + " to " + png + ": " + e.getMessage(), e);
         } finally {
             if (tmp != null) {
                 try {
@@ -82,15 +99,19 @@ public final class CurvePlot {
 
     /** The whole picture: a title strip above the loss chart and the accuracy chart. */
     static BufferedImage render(List<EpochMetrics> epochs, String title) {
-        XYChart loss = chart("Training loss", "loss");
-        addSeries(loss, "train loss", epochs, EpochMetrics::trainLoss);
+        XYChart loss = chart("Training loss", "loss", "epoch");
+        addSeries(loss, "train loss", epochs, EpochMetrics::epoch, EpochMetrics::trainLoss);
 
-        XYChart accuracy = chart("Test accuracy", "accuracy");
-        addSeries(accuracy, "top-1", epochs, EpochMetrics::testTop1);
-        addSeries(accuracy, "top-5", epochs, EpochMetrics::testTop5);
+        XYChart accuracy = chart("Test accuracy", "accuracy", "epoch");
+        addSeries(accuracy, "top-1", epochs, EpochMetrics::epoch, EpochMetrics::testTop1);
+        addSeries(accuracy, "top-5", epochs, EpochMetrics::epoch, EpochMetrics::testTop5);
+        return sideBySide(loss, accuracy, title);
+    }
 
-        BufferedImage left = BitmapEncoder.getBufferedImage(loss);
-        BufferedImage right = BitmapEncoder.getBufferedImage(accuracy);
+    /** A title strip above two charts side by side. */
+    private static BufferedImage sideBySide(XYChart leftChart, XYChart rightChart, String title) {
+        BufferedImage left = BitmapEncoder.getBufferedImage(leftChart);
+        BufferedImage right = BitmapEncoder.getBufferedImage(rightChart);
         BufferedImage out = new BufferedImage(left.getWidth() + right.getWidth(),
                 TITLE_HEIGHT + Math.max(left.getHeight(), right.getHeight()), BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
@@ -112,9 +133,9 @@ public final class CurvePlot {
         return out;
     }
 
-    private static XYChart chart(String title, String yTitle) {
+    private static XYChart chart(String title, String yTitle, String xTitle) {
         XYChart chart = new XYChartBuilder().width(CHART_WIDTH).height(CHART_HEIGHT)
-                .title(title).xAxisTitle("epoch").yAxisTitle(yTitle).build();
+                .title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
@@ -122,14 +143,14 @@ public final class CurvePlot {
     }
 
     /** Adds the finite values of one metric as a line with markers; adds nothing when there are none. */
-    private static void addSeries(XYChart chart, String name, List<EpochMetrics> epochs,
-                                  Function<EpochMetrics, ? extends Number> metric) {
+    private static <T> void addSeries(XYChart chart, String name, List<T> points, Function<T, Integer> x,
+                                      Function<T, ? extends Number> metric) {
         List<Integer> xs = new ArrayList<>();
         List<Double> ys = new ArrayList<>();
-        for (EpochMetrics m : epochs) {
+        for (T m : points) {
             Number v = metric.apply(m);
             if (v != null && Double.isFinite(v.doubleValue())) {
-                xs.add(m.epoch());
+                xs.add(x.apply(m));
                 ys.add(v.doubleValue());
             }
         }

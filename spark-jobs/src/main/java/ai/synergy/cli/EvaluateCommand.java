@@ -44,6 +44,10 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of PGD's random starts (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--result", paramLabel = "URI",
+            description = "Also write the result line (JSON) to this file, atomically (e.g. for notebooks and scripts).")
+    String result;
+
     @Override
     public Integer call() throws Exception {
         if (workers < 1 || batchSize < 1) {
@@ -52,7 +56,8 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         Pgd pgd = attackOptions.attack(attack, "--attack");
         dataOptions.requireWellFormed();
-        try (JavaSparkContext jsc = SparkContexts.start("synergy-evaluate", workers)) {
+        try (SparkContexts.JobContext context = SparkContexts.open("synergy-evaluate", workers)) {
+            JavaSparkContext jsc = context.jsc();
             DataSpec data = dataOptions.resolve(jsc.hadoopConfiguration());
             Map<String, Object> line = new LinkedHashMap<>();
             line.put("model", model);
@@ -71,7 +76,12 @@ final class EvaluateCommand implements Callable<Integer> {
                 line.put("naturalTop1", counts.natural().top1());
                 line.put("adversarialTop1", counts.adversarial().top1());
             }
-            System.out.println(Json.writeLine(line));
+            String json = Json.writeLine(line);
+            if (result != null) {
+                ai.synergy.checkpoint.HadoopFiles.of(result, jsc.hadoopConfiguration())
+                        .writeAtomically(ai.synergy.checkpoint.HadoopFiles.path(result), json + "\n");
+            }
+            System.out.println(json);
         }
         return 0;
     }

@@ -61,7 +61,8 @@ final class PrepareCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         int local = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        try (JavaSparkContext jsc = SparkContexts.start("synergy-prepare", local)) {
+        try (SparkContexts.JobContext context = SparkContexts.open("synergy-prepare", local)) {
+            JavaSparkContext jsc = context.jsc();
             int shardCount = shards > 0 ? shards : jsc.defaultParallelism();
             PrepareOptions options = new PrepareOptions(input, output, shardCount, shortSide, quality, seed, splits,
                     synsets, valLabels, valSynsetOrder);

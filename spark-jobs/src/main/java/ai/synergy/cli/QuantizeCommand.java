@@ -80,15 +80,17 @@ final class QuantizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         requireFlags();
-        try (JavaSparkContext jsc = SparkContexts.start("synergy-quantize", averaging.workers)) {
+        try (SparkContexts.JobContext context = SparkContexts.open("synergy-quantize", averaging.workers)) {
+            JavaSparkContext jsc = context.jsc();
             QuantizeConfig config = config(jsc.hadoopConfiguration());
             QuantizeJob.Result result = new QuantizeJob(jsc, config, new QuantizeJob.RunOptions(out, resume,
                     stopAfterRound), System.out).run();
             if (result.finished()) {
                 var last = result.rounds().get(result.rounds().size() - 1);
-                System.out.printf("test top-1 %.4f after %d rounds; %.1fx smaller than float32; rounds: %s/%s, "
-                                + "report: %s/%s%n", last.testTop1(), last.round(), result.compact().compression(),
-                        out, QuantizeJob.ROUNDS, out, QuantizeJob.REPORT);
+                System.out.printf("test top-1 %.4f after %d rounds; %.1fx smaller than float32; report: %s/%s, "
+                                + "rounds: %s/%s, per layer: %s/%s%n", last.testTop1(), last.round(),
+                        result.compact().compression(), out, ai.synergy.jobs.RunReport.REPORT, out,
+                        QuantizeJob.ROUNDS, out, QuantizeJob.REPORT);
             }
         }
         return 0;

@@ -127,16 +127,17 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         requireFlags();
-        try (JavaSparkContext jsc = SparkContexts.start("synergy-train", averaging.workers)) {
+        try (SparkContexts.JobContext context = SparkContexts.open("synergy-train", averaging.workers)) {
+            JavaSparkContext jsc = context.jsc();
             TrainConfig config = config(jsc.hadoopConfiguration());
             TrainJob.Result result = new TrainJob(jsc, config,
                     new TrainJob.RunOptions(out, resume, stopAfterEpoch), System.out).run();
             if (result.finished() && !result.metrics().isEmpty()) {
                 var last = result.metrics().get(result.metrics().size() - 1);
-                System.out.printf("test top-1 %.4f%s after %d epochs; model: %s/model.zip, curves: %s/curves.png, "
-                                + "metrics: %s/metrics.jsonl%n", last.testTop1(),
+                System.out.printf("test top-1 %.4f%s after %d epochs; model: %s/model.zip, report: %s/report.md, "
+                                + "curves: %s/curves.png, metrics: %s/metrics.jsonl%n", last.testTop1(),
                         last.testTop5() == null ? "" : String.format(" (top-5 %.4f)", last.testTop5()),
-                        last.epoch(), out, out, out);
+                        last.epoch(), out, out, out, out);
                 if (config.pruning().enabled()) {
                     System.out.printf("sparsity report: %s/sparsity.json%n", out);
                 }

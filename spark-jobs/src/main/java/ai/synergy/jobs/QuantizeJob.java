@@ -213,6 +213,7 @@ public final class QuantizeJob {
                 checkpoints.save(sparkGraph.getNetwork(), state, round + 1, 2,
                         Map.of(ROUNDS_STATE, JavaState.bytes(rounds)));
                 writeRoundsLog(files, outDir, history);
+                RunReport.write(files, outDir, true);
                 if (options.stopAfterRound() > 0 && round + 1 == options.stopAfterRound()
                         && round + 1 < rounds.rounds()) {
                     console.printf("stopped after round %d as asked; continue with --resume%n", round + 1);
@@ -244,6 +245,7 @@ public final class QuantizeJob {
         QuantizeState state = new QuantizeState(rounds.rounds(), config, fingerprint, TrainJob.gitRevision(),
                 Instant.now().toString(), history);
         RunOutputs.writeModel(files, outDir, model, Json.write(state));
+        RunReport.write(files, outDir, false);
         console.printf("quantized model: %s/%s; compact export %s/%s: %d bytes of parameters against %d as float32 "
                         + "(%.1fx smaller)%n", options.out(), RunOutputs.MODEL, options.out(), COMPACT_MODEL,
                 report.compactBytes(), report.denseBytes(), report.compression());

@@ -232,6 +232,7 @@ public final class TrainJob {
             checkpoints.save(sparkGraph.getNetwork(), state, epoch + 1, config.keepCheckpoints(),
                     config.pruning().enabled() ? Map.of(PRUNING_STATE, JavaState.bytes(pruning.saved())) : Map.of());
             RunOutputs.writeMetrics(files, outDir, history, config.model().architecture().canonicalName());
+            RunReport.write(files, outDir, false);
             if (options.stopAfterEpoch() > 0 && epoch + 1 == options.stopAfterEpoch()
                     && epoch + 1 < config.totalEpochs()) {
                 console.printf("stopped after epoch %d as asked; continue with --resume%n", epoch + 1);
@@ -252,6 +253,7 @@ public final class TrainJob {
             printSparsity(report);
         }
         RunOutputs.writeModel(files, outDir, model, Json.write(finalState));
+        RunReport.write(files, outDir, false);
         return new Result(sparkGraph.getNetwork(), history, true, options.out());
     }
 

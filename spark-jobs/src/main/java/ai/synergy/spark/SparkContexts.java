@@ -49,6 +49,58 @@ public final class SparkContexts {
         return start(configuration(appName, localThreads));
     }
 
+    /** A context a command runs its job on; closing it stops the context only if {@link #open} started it. */
+    public static final class JobContext implements AutoCloseable {
+        private final JavaSparkContext jsc;
+        private final boolean owned;
+
+        private JobContext(JavaSparkContext jsc, boolean owned) {
+            this.jsc = jsc;
+            this.owned = owned;
+        }
+
+        /** The context. */
+        public JavaSparkContext jsc() {
+            return jsc;
+        }
+
+        @Override
+        public void close() {
+            if (owned) {
+                jsc.stop();
+            }
+        }
+    }
+
+    private static final ThreadLocal<JavaSparkContext> SHARED = new ThreadLocal<>();
+
+    /**
+     * The context for a command: the caller's own (a notebook's {@code sc}, see {@link #runOn}) if this thread has one,
+     * otherwise a new one from {@link #start(String, int)}.
+     */
+    public static JobContext open(String appName, int localThreads) {
+        JavaSparkContext shared = SHARED.get();
+        if (shared != null) {
+            return new JobContext(shared, false);
+        }
+        return new JobContext(start(appName, localThreads), true);
+    }
+
+    /** Runs {@code body} with commands on this thread using {@code jsc} instead of starting (and stopping) their own. */
+    public static <T> T runOn(JavaSparkContext jsc, java.util.function.Supplier<T> body) {
+        JavaSparkContext before = SHARED.get();
+        SHARED.set(jsc);
+        try {
+            return body.get();
+        } finally {
+            if (before == null) {
+                SHARED.remove();
+            } else {
+                SHARED.set(before);
+            }
+        }
+    }
+
     /** Starts a context for a configuration made by {@link #withDefaults} (stop it in {@code finally}). */
     public static JavaSparkContext start(SparkConf conf) {
         Nd4jRuntime.enableLayerHelpers();

@@ -102,12 +102,37 @@ class SynergyCliTest {
         assertThat(new java.io.File("/tmp/never-written-quantized")).doesNotExist();
     }
 
+    @org.junit.jupiter.api.Test
+    void reportOfSomethingThatIsNotARunIsRefusedWithoutWriting(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        StringWriter err = new StringWriter();
+        String missing = dir.resolve("nope").toString();
+        assertThat(SynergyCli.execute(new PrintWriter(new StringWriter()), new PrintWriter(err, true), "report",
+                missing)).isEqualTo(SynergyCli.BAD_INPUT);
+        assertThat(err.toString()).startsWith("synergy: error: report: " + missing + " does not exist");
+
+        java.nio.file.Path empty = java.nio.file.Files.createDirectories(dir.resolve("empty"));
+        err = new StringWriter();
+        assertThat(SynergyCli.execute(new PrintWriter(new StringWriter()), new PrintWriter(err, true), "report",
+                empty.toString())).isEqualTo(SynergyCli.BAD_INPUT);
+        assertThat(err.toString()).contains("empty").contains("no metrics.jsonl or rounds.jsonl");
+        assertThat(empty).isEmptyDirectory();
+
+        java.nio.file.Path broken = java.nio.file.Files.createDirectories(dir.resolve("broken"));
+        java.nio.file.Files.writeString(broken.resolve("metrics.jsonl"), "{\"epoch\": oops}\n");
+        err = new StringWriter();
+        assertThat(SynergyCli.execute(new PrintWriter(new StringWriter()), new PrintWriter(err, true), "report",
+                broken.toString())).isEqualTo(SynergyCli.BAD_INPUT);
+        assertThat(err.toString()).contains("metrics.jsonl");
+        assertThat(broken.resolve("report.md")).doesNotExist();
+    }
+
     @ParameterizedTest
-    @CsvSource({"train", "evaluate", "prepare", "convert", "quantize"})
+    @CsvSource({"train", "evaluate", "prepare", "convert", "quantize", "report"})
     void missingRequiredOptionIsNamed(String command) {
         StringWriter err = new StringWriter();
         int code = SynergyCli.execute(new PrintWriter(new StringWriter()), new PrintWriter(err, true), command);
         assertThat(code).isEqualTo(SynergyCli.BAD_INPUT);
-        assertThat(err.toString()).contains("Missing required option");
+        assertThat(err.toString()).containsAnyOf("Missing required option", "Missing required parameter");
     }
 }

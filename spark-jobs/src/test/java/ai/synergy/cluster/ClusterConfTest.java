@@ -50,7 +50,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 /** Checks cluster-conf/ against Spark 3.5's configuration registry and with the tools that read its files. */
-class ClusterConfTest {
+public class ClusterConfTest {
     private static final Path ROOT = checkoutRoot();
     private static final Path CONF = ROOT.resolve("cluster-conf");
     private static final String REGISTRATOR = "ai.synergy.spark.SynergyKryoRegistrator";
@@ -95,8 +95,9 @@ class ClusterConfTest {
             "spark\\.(driver|executor|task)\\.resource\\..+|spark\\.yarn\\.resourceGpuDeviceName"
                     + "|spark\\.kubernetes\\.container\\.image|spark\\.kubernetes\\.(driver|executor)\\.podTemplateFile");
 
+    /** Loads the Scala objects that register Spark's configuration entries (core, YARN, Kubernetes). */
     @BeforeAll
-    static void registerSparkConfigEntries() throws ClassNotFoundException {
+    public static void registerSparkConfigEntries() throws ClassNotFoundException {
         ClassLoader loader = ClusterConfTest.class.getClassLoader();
         for (String name : CONFIG_OBJECTS) {
             Class.forName(name, true, loader);
@@ -360,7 +361,7 @@ class ClusterConfTest {
     }
 
     /** Problems with a set of settings: keys Spark does not know, values its typed entries cannot parse. */
-    static List<String> problems(Map<String, String> settings) {
+    public static List<String> problems(Map<String, String> settings) {
         SparkConf conf = new SparkConf(false);
         settings.forEach(conf::set);
         List<String> problems = new ArrayList<>();

@@ -138,6 +138,11 @@ class QuantizeJobTest extends LocalSparkTest {
         assertThat(bitsWhere(compact.params(), compact.params().ulike().assign(1)))
                 .isEqualTo(bitsWhere(quantized.params(), quantized.params().ulike().assign(1)));
         assertThat(full.compact().compression()).isGreaterThan(4);
+        String report = Files.readString(straight.resolve("report.md"));
+        assertThat(report).contains("# Quantization run: inq 5-bit", "Finished: 3 rounds", "](rounds.png)",
+                "100.00%", String.format("%.1fx smaller", full.compact().compression()));
+        assertThat(report.lines().filter(l -> l.matches("\\| [123] \\| .*"))).hasSize(3);
+        assertThat(Files.size(straight.resolve("rounds.png"))).isGreaterThan(1000);
         assertThat(Files.readString(straight.resolve(QuantizeJob.REPORT))).contains("\"bits\" : 5");
 
         assertThatThrownBy(() -> run(config, straight, false, 0)).hasMessageContaining("--resume");

@@ -63,6 +63,8 @@ class TrainJobTest extends LocalSparkTest {
         Path interrupted = dir.resolve("interrupted");
         TrainJob.Result first = run(config("resnet8", 3), interrupted, false, 1);
         assertThat(first.finished()).isFalse();
+        assertThat(Files.readString(interrupted.resolve("report.md"))).contains("Not finished: epoch 1 of 3",
+                "--resume");
         assertThat(interrupted.resolve("model.zip")).doesNotExist();
         TrainJob.Result resumed = run(config("resnet8", 3), interrupted, true, 0);
 
@@ -90,6 +92,19 @@ class TrainJobTest extends LocalSparkTest {
         try (Stream<Path> kept = Files.list(straight.resolve("checkpoints"))) {
             assertThat(kept.map(p -> p.getFileName().toString())).containsExactly("epoch-0002", "epoch-0003");
         }
+
+        // report.md: status, chart, final metrics, one row per epoch, provenance; `synergy report` rebuilds it
+        String report = Files.readString(straight.resolve("report.md"));
+        assertThat(report).contains("# Training run: resnet8 on idx:", "Finished: 3 epochs", "](curves.png)",
+                String.format("| %.2f%% |", 100 * lines.get(2).testTop1()), provenance.dataFingerprint(),
+                "\"epochs\" : 3");
+        assertThat(report.lines().filter(l -> l.matches("\\| [123] \\| .*"))).hasSize(3);
+        assertThat(Files.readString(interrupted.resolve("report.md"))).contains("Finished: 3 epochs");
+        Files.delete(straight.resolve("report.md"));
+        Files.delete(straight.resolve("curves.png"));
+        assertThat(ai.synergy.cli.SynergyCli.execute("report", straight.toString())).isZero();
+        assertThat(Files.readString(straight.resolve("report.md"))).isEqualTo(report);
+        assertThat(Files.size(straight.resolve("curves.png"))).isGreaterThan(1000);
     }
 
     @Test
