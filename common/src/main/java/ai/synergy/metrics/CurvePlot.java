@@ -25,8 +25,9 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * Draws a run's curves into one PNG with XChart: training loss and test accuracy per epoch side by side, or, for a
- * quantization run, test accuracy and the quantized fraction of the weights per round.
+ * Draws a run's charts into one PNG with XChart: training loss and test accuracy per epoch side by side; for a
+ * quantization run, test accuracy and the quantized fraction of the weights per round; for prepared shards, images per
+ * shard and per class.
  */
 public final class CurvePlot {
 
@@ -66,6 +67,41 @@ public final class CurvePlot {
         XYChart frozen = chart("Weights quantized", "fraction", "round");
         addSeries(frozen, "quantized fraction", rounds, RoundMetrics::round, RoundMetrics::frozenFraction);
         writeImage(sideBySide(accuracy, frozen, title == null ? "" : title), png, "quantization curves");
+    }
+
+    /**
+     * Writes prepared shards' balance to {@code png}: images per shard (one bar series per split) and images per class
+     * of the first split.
+     */
+    public static void writeShardsPng(java.util.Map<String, List<Integer>> imagesPerShard,
+                                      java.util.Map<String, List<Integer>> imagesPerClass, String title, Path png) {
+        if (imagesPerShard.isEmpty()) {
+            throw new IllegalArgumentException("no shards to plot into " + png);
+        }
+        org.knowm.xchart.CategoryChart shards = bars("Images per shard", "shard", "images");
+        imagesPerShard.forEach((split, counts) -> shards.addSeries(split, indexes(counts.size()), counts));
+        org.knowm.xchart.CategoryChart classes = bars("Images per class", "class", "images");
+        imagesPerClass.forEach((split, counts) -> classes.addSeries(split, indexes(counts.size()), counts));
+        classes.getStyler().setXAxisTicksVisible(imagesPerClass.values().stream().allMatch(c -> c.size() <= 40));
+        writeImage(sideBySide(shards, classes, title == null ? "" : title), png, "shard balance chart");
+    }
+
+    private static org.knowm.xchart.CategoryChart bars(String title, String xTitle, String yTitle) {
+        org.knowm.xchart.CategoryChart chart = new org.knowm.xchart.CategoryChartBuilder().width(CHART_WIDTH)
+                .height(CHART_HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setOverlapped(false);
+        return chart;
+    }
+
+    private static List<Integer> indexes(int n) {
+        List<Integer> xs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            xs.add(i);
+        }
+        return xs;
     }
 
     private static void writeImage(BufferedImage image, Path png, String what) {
@@ -109,7 +145,8 @@ public final class CurvePlot {
     }
 
     /** A title strip above two charts side by side. */
-    private static BufferedImage sideBySide(XYChart leftChart, XYChart rightChart, String title) {
+    private static BufferedImage sideBySide(org.knowm.xchart.internal.chartpart.Chart<?, ?> leftChart,
+                                            org.knowm.xchart.internal.chartpart.Chart<?, ?> rightChart, String title) {
         BufferedImage left = BitmapEncoder.getBufferedImage(leftChart);
         BufferedImage right = BitmapEncoder.getBufferedImage(rightChart);
         BufferedImage out = new BufferedImage(left.getWidth() + right.getWidth(),

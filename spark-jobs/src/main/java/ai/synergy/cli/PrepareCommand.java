@@ -69,9 +69,9 @@ final class PrepareCommand implements Callable<Integer> {
             PrepareJob.Result result = PrepareJob.run(jsc, options, System.out);
             ShardManifest.Report report = result.manifest().report();
             System.out.printf("prepared %d images in %d shards per split into %s (%.1f s%s); skipped %d files %s; "
-                            + "manifest: %s/%s%n", report.imagesWritten(), shardCount, output, result.seconds(),
+                            + "manifest: %s/%s, report: %s/report.md%n", report.imagesWritten(), shardCount, output, result.seconds(),
                     result.resumed() ? ", resumed, " + result.shardsKept() + " shards kept" : "",
-                    report.skipped().size(), report.skippedByReason(), output, ShardManifest.FILE);
+                    report.skipped().size(), report.skippedByReason(), output, ShardManifest.FILE, output);
         }
         return 0;
     }

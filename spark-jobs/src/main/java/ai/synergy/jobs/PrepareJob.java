@@ -124,6 +124,7 @@ public final class PrepareJob {
             ShardManifest manifest = manifest(options, layout, scan, results);
             out.writeAtomically(new Path(outDir, ShardManifest.FILE), Json.write(manifest));
             out.fileSystem().delete(work, true);
+            RunReport.write(out, outDir, true);
             double seconds = (System.nanoTime() - start) / 1e9;
             return new Result(manifest, resumed, kept, seconds);
         } catch (IOException | InvalidInputException e) {

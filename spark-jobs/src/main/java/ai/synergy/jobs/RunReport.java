@@ -10,6 +10,7 @@ import ai.synergy.metrics.CurvePlot;
 import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.metrics.MetricsLog;
 import ai.synergy.metrics.RoundMetrics;
+import ai.synergy.sharding.ShardManifest;
 import org.apache.hadoop.fs.Path;
 
 import java.io.ByteArrayInputStream;
@@ -23,14 +24,16 @@ import java.util.Optional;
 /**
  * Driver side: {@code report.md} of a run folder, from the folder's own files: status, the chart, the final metrics,
  * one table row per epoch (training) or round (quantization), and the configuration with the data fingerprint and
- * code revision. The jobs rewrite it after every epoch or round; {@code synergy report <run>} regenerates it and its
- * charts from the files alone.
+ * code revision; for {@code prepare}'s output, the shards' balance. The jobs rewrite it after every epoch or round
+ * (prepare when it finishes); {@code synergy report <run>} regenerates it and its charts from the files alone.
  */
 public final class RunReport {
     /** The report's file name. */
     public static final String REPORT = "report.md";
     /** A quantization run's chart. */
     public static final String ROUNDS_CHART = "rounds.png";
+    /** Prepared shards' chart. */
+    public static final String SHARDS_CHART = "shards.png";
 
     private RunReport() {
     }
@@ -48,9 +51,11 @@ public final class RunReport {
             text = trainingReport(files, outDir, charts);
         } else if (files.fileSystem().exists(new Path(outDir, QuantizeJob.ROUNDS))) {
             text = quantizationReport(files, outDir, charts);
+        } else if (files.fileSystem().exists(new Path(outDir, ShardManifest.FILE))) {
+            text = shardsReport(files, outDir, charts);
         } else {
-            throw new InvalidInputException(outDir + ": no " + RunOutputs.METRICS + " or " + QuantizeJob.ROUNDS
-                    + " there, so not the --out folder of a train or quantize run");
+            throw new InvalidInputException(outDir + ": no " + RunOutputs.METRICS + ", " + QuantizeJob.ROUNDS + " or "
+                    + ShardManifest.FILE + " there, so not the output folder of a train, quantize or prepare run");
         }
         Path report = new Path(outDir, REPORT);
         files.writeAtomically(report, text);
@@ -162,6 +167,48 @@ public final class RunReport {
                     Json.write(state.config())));
         }
         return md.toString();
+    }
+
+    private static String shardsReport(HadoopFiles files, Path outDir, boolean charts) throws IOException {
+        ShardManifest manifest = ShardManifest.read(files, outDir.toString(), "report");
+        Map<String, List<Integer>> perShard = new java.util.LinkedHashMap<>();
+        manifest.splits().forEach((split, s) -> perShard.put(split,
+                s.shards().stream().map(ai.synergy.sharding.ShardResult::images).toList()));
+        Map<String, List<Integer>> perClass = new java.util.LinkedHashMap<>();
+        manifest.splits().forEach((split, s) -> perClass.put(split, s.imagesPerClass()));
+        if (charts) {
+            writeChart(files, new Path(outDir, SHARDS_CHART), png -> CurvePlot.writeShardsPng(perShard, perClass,
+                    "shards of " + manifest.options().input(), png));
+        }
+        StringBuilder md = new StringBuilder();
+        md.append("# Prepared shards: ").append(manifest.options().input()).append("\n\n");
+        md.append(String.format("Finished: %d images of %d classes in %d shards per split (format %s).%n%n",
+                manifest.report().imagesWritten(), manifest.classes().size(), manifest.options().shards(),
+                manifest.format()));
+        md.append("![images per shard and per class](").append(SHARDS_CHART).append(")\n\n");
+        md.append("| split | images | shards | images per shard (min-max) | images per class (min-max) |\n");
+        md.append("| --- | --- | --- | --- | --- |\n");
+        manifest.splits().forEach((split, s) -> md.append(String.format("| %s | %d | %d | %s | %s |%n", split,
+                s.images(), s.shards().size(), range(perShard.get(split)), range(s.imagesPerClass()))));
+        ShardManifest.Report input = manifest.report();
+        md.append(String.format("%nInput: %d files listed, %d images written, skipped %s, formats found %s.%n%n",
+                input.filesListed(), input.imagesWritten(), input.skippedByReason(), input.formatsFound()));
+        if (manifest.trainStatistics() != null) {
+            md.append("Training pixels: mean ").append(manifest.trainStatistics().mean()).append(", std ")
+                    .append(manifest.trainStatistics().std()).append(".\n\n");
+        }
+        md.append("## Configuration\n\n- written: ").append(manifest.createdAt()).append(" by ")
+                .append(manifest.createdBy()).append("\n\n```json\n").append(Json.write(manifest.options()).strip())
+                .append("\n```\n");
+        return md.toString();
+    }
+
+    private static String range(List<Integer> counts) {
+        if (counts == null || counts.isEmpty()) {
+            return "-";
+        }
+        return counts.stream().mapToInt(Integer::intValue).min().getAsInt() + "-"
+                + counts.stream().mapToInt(Integer::intValue).max().getAsInt();
     }
 
     private static String status(boolean finished, String unit, int done, int total) {

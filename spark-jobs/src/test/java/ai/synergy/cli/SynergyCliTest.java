@@ -115,7 +115,7 @@ class SynergyCliTest {
         err = new StringWriter();
         assertThat(SynergyCli.execute(new PrintWriter(new StringWriter()), new PrintWriter(err, true), "report",
                 empty.toString())).isEqualTo(SynergyCli.BAD_INPUT);
-        assertThat(err.toString()).contains("empty").contains("no metrics.jsonl or rounds.jsonl");
+        assertThat(err.toString()).contains("empty").contains("no metrics.jsonl, rounds.jsonl or manifest.json");
         assertThat(empty).isEmptyDirectory();
 
         java.nio.file.Path broken = java.nio.file.Files.createDirectories(dir.resolve("broken"));

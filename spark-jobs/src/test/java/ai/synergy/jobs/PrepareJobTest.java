@@ -103,6 +103,16 @@ class PrepareJobTest extends LocalSparkTest {
         }
     }
 
+    @Test
+    void reportShowsTheShardsBalanceAndTheSkippedFiles() throws IOException {
+        String report = Files.readString(out.resolve("report.md"));
+        int train = tree.expectedGoodTrain();
+        assertThat(report).contains("# Prepared shards: ", "classes in 3 shards per split", "](shards.png)",
+                "| train | " + train + " | 3 | " + (train / 3) + "-" + ((train + 2) / 3) + " |",
+                "NOT_AN_IMAGE=1", "\"shards\" : 3");
+        assertThat(Files.size(out.resolve("shards.png"))).isGreaterThan(1000);
+    }
+
     private record IntSummary(int min, int max) {
         static IntSummary of(int[] values) {
             return new IntSummary(Arrays.stream(values).min().orElse(0), Arrays.stream(values).max().orElse(0));
