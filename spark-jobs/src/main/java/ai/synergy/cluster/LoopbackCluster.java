@@ -178,7 +178,7 @@ public final class LoopbackCluster implements AutoCloseable {
     }
 
     private void stopProcesses() {
-        List<ProcessHandle> all = new ArrayList<>(processes());
+        Set<ProcessHandle> all = new java.util.LinkedHashSet<>(processes());
         for (Process worker : workers) {
             worker.toHandle().descendants().forEach(all::add);
         }
@@ -242,15 +242,23 @@ public final class LoopbackCluster implements AutoCloseable {
         }
     }
 
-    private Process launch(String name, Map<String, String> env, List<String> mainAndArgs) throws IOException {
+    /**
+     * A command line that runs {@code mainAndArgs} in a new JVM of this JVM's Java, with Spark's Java 17 module
+     * options, the given JVM options (e.g. {@code -Xmx512m}, {@code -Dspark.master=...}) and classpath.
+     */
+    public static List<String> javaCommand(List<String> jvmOptions, List<Path> classpath, List<String> mainAndArgs) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(Arrays.asList(JavaModuleOptions.defaultModuleOptions().split("\\s+")));
-        command.add("-Xmx512m");
+        command.addAll(jvmOptions);
         command.add("-cp");
-        command.add(options.classpath().stream().map(Path::toString)
-                .collect(Collectors.joining(java.io.File.pathSeparator)));
+        command.add(classpath.stream().map(Path::toString).collect(Collectors.joining(java.io.File.pathSeparator)));
         command.addAll(mainAndArgs);
+        return command;
+    }
+
+    private Process launch(String name, Map<String, String> env, List<String> mainAndArgs) throws IOException {
+        List<String> command = javaCommand(List.of("-Xmx512m"), options.classpath(), mainAndArgs);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(logs().resolve(name + ".log").toFile());
         builder.environment().putAll(env);

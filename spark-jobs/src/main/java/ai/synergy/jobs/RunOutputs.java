@@ -52,10 +52,16 @@ public final class RunOutputs {
             lines.append(MetricsLog.toJsonLine(m)).append('\n');
         }
         files.writeAtomically(new Path(outDir, METRICS), lines.toString());
-        java.nio.file.Path png = Files.createTempFile("synergy-curves", ".png");
+        writeChart(files, new Path(outDir, CURVES), png -> CurvePlot.writePng(history, title, png));
+    }
+
+    /** Draws a chart into a local temporary PNG and writes it to {@code target} (any Hadoop file system) atomically. */
+    static void writeChart(HadoopFiles files, Path target, java.util.function.Consumer<java.nio.file.Path> draw)
+            throws IOException {
+        java.nio.file.Path png = Files.createTempFile("synergy-chart", ".png");
         try {
-            CurvePlot.writePng(history, title, png);
-            files.writeAtomically(new Path(outDir, CURVES), Files.readAllBytes(png));
+            draw.accept(png);
+            files.writeAtomically(target, Files.readAllBytes(png));
         } finally {
             Files.deleteIfExists(png);
         }

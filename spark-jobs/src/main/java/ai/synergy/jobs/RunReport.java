@@ -15,7 +15,6 @@ import org.apache.hadoop.fs.Path;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -76,7 +75,7 @@ public final class RunReport {
         String model = state == null ? "model" : state.config().model().architecture().canonicalName();
         String data = state == null ? "" : " on " + state.config().data().name();
         if (charts) {
-            writeChart(files, new Path(outDir, RunOutputs.CURVES), png -> CurvePlot.writePng(epochs, model, png));
+            RunOutputs.writeChart(files, new Path(outDir, RunOutputs.CURVES), png -> CurvePlot.writePng(epochs, model, png));
         }
         EpochMetrics last = epochs.get(epochs.size() - 1);
         StringBuilder md = new StringBuilder();
@@ -139,7 +138,7 @@ public final class RunReport {
         String method = state == null ? "quantization" : state.config().method().name().toLowerCase()
                 + (state.config().method().name().equals("MLQ") ? " (ternary)" : " " + state.config().bits() + "-bit");
         if (charts) {
-            writeChart(files, new Path(outDir, ROUNDS_CHART), png -> CurvePlot.writeRoundsPng(rounds, method, png));
+            RunOutputs.writeChart(files, new Path(outDir, ROUNDS_CHART), png -> CurvePlot.writeRoundsPng(rounds, method, png));
         }
         RoundMetrics last = rounds.get(rounds.size() - 1);
         StringBuilder md = new StringBuilder();
@@ -177,7 +176,7 @@ public final class RunReport {
         Map<String, List<Integer>> perClass = new java.util.LinkedHashMap<>();
         manifest.splits().forEach((split, s) -> perClass.put(split, s.imagesPerClass()));
         if (charts) {
-            writeChart(files, new Path(outDir, SHARDS_CHART), png -> CurvePlot.writeShardsPng(perShard, perClass,
+            RunOutputs.writeChart(files, new Path(outDir, SHARDS_CHART), png -> CurvePlot.writeShardsPng(perShard, perClass,
                     "shards of " + manifest.options().input(), png));
         }
         StringBuilder md = new StringBuilder();
@@ -239,17 +238,6 @@ public final class RunReport {
 
     private static <S> S readState(HadoopFiles files, Path file, Class<S> type) throws IOException {
         return Json.read(files.readString(file), type, file.toString());
-    }
-
-    private static void writeChart(HadoopFiles files, Path target, java.util.function.Consumer<java.nio.file.Path> draw)
-            throws IOException {
-        java.nio.file.Path png = Files.createTempFile("synergy-chart", ".png");
-        try {
-            draw.accept(png);
-            files.writeAtomically(target, Files.readAllBytes(png));
-        } finally {
-            Files.deleteIfExists(png);
-        }
     }
 
     private static String pct(Double v) {

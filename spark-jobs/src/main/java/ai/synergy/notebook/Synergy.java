@@ -12,7 +12,6 @@ import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.UUID;
 
 /**
  * The notebook facade (Zeppelin, spark-shell): runs a job on the notebook's own Spark session, exactly as
@@ -72,12 +71,26 @@ public final class Synergy {
      * {@code --attack}).
      */
     public static Dataset<Row> evaluate(SparkSession spark, String... args) {
-        String result = System.getProperty("java.io.tmpdir") + "/synergy-evaluate-" + UUID.randomUUID() + ".json";
-        List<String> all = new ArrayList<>(Arrays.asList(args));
-        all.add("--result");
-        all.add(result);
-        run(spark, "evaluate", all.toArray(String[]::new));
-        return spark.read().json(result).cache();
+        java.nio.file.Path result = null;
+        try {
+            result = java.nio.file.Files.createTempFile("synergy-evaluate-", ".json");
+            List<String> all = new ArrayList<>(Arrays.asList(args));
+            all.add("--result");
+            all.add(result.toUri().toString());
+            run(spark, "evaluate", all.toArray(String[]::new));
+            String line = java.nio.file.Files.readString(result).strip();
+            return spark.read().json(spark.createDataset(List.of(line), org.apache.spark.sql.Encoders.STRING()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("evaluate: cannot read its result " + result, e);
+        } finally {
+            if (result != null) {
+                try {
+                    java.nio.file.Files.deleteIfExists(result);
+                } catch (java.io.IOException ignored) {
+                    // a temporary file in the driver's temp folder
+                }
+            }
+        }
     }
 
     /**

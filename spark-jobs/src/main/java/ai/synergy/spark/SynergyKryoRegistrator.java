@@ -6,6 +6,7 @@ import org.apache.spark.serializer.KryoRegistrator;
 import org.nd4j.kryo.Nd4jSerializer;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Both sides: registers every class the jobs put through Spark's Kryo serializer (broadcasts, task results,
@@ -80,14 +81,14 @@ public final class SynergyKryoRegistrator implements KryoRegistrator {
         }
     }
 
-    private static java.util.Optional<Class<?>> load(String name, boolean required) {
+    private static Optional<Class<?>> load(String name, boolean required) {
         try {
-            return java.util.Optional.of(Class.forName(name, false, SynergyKryoRegistrator.class.getClassLoader()));
+            return Optional.of(Class.forName(name, false, SynergyKryoRegistrator.class.getClassLoader()));
         } catch (ClassNotFoundException e) {
             if (required) {
                 throw new IllegalStateException("Kryo registration: class " + name + " is not on the classpath", e);
             }
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 }

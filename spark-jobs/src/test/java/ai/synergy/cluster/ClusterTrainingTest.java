@@ -340,17 +340,12 @@ class ClusterTrainingTest {
 
     /** A driver JVM on this JVM's classpath, submitting to the loopback cluster, its output in {@code <name>.log}. */
     static Process driver(List<String> args, String name) throws IOException {
-        List<String> command = new java.util.ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(List.of(org.apache.spark.launcher.JavaModuleOptions.defaultModuleOptions().split("\\s+")));
-        command.add("-Xmx1500m");
+        List<String> jvmOptions = new java.util.ArrayList<>(List.of("-Xmx1500m"));
         for (scala.Tuple2<String, String> kv : cluster.applicationConf("driver-" + name, "1g", "2g").getAll()) {
-            command.add("-D" + kv._1() + "=" + kv._2());
+            jvmOptions.add("-D" + kv._1() + "=" + kv._2());
         }
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add("ai.synergy.cli.SynergyCli");
-        command.addAll(args);
+        List<String> command = LoopbackCluster.javaCommand(jvmOptions, LoopbackCluster.currentClasspath(),
+                concat(List.of("ai.synergy.cli.SynergyCli"), args.toArray(String[]::new)));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(name + ".log").toFile());
         builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
