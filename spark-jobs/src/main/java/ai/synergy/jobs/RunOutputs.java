@@ -6,6 +6,7 @@ import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.metrics.MetricsLog;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
+import ai.synergy.training.EpochTimeSplit;
 import ai.synergy.pruning.SparsityReport;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -22,6 +23,8 @@ public final class RunOutputs {
     public static final String METRICS = "metrics.jsonl";
     /** Loss and accuracy curves. */
     public static final String CURVES = "curves.png";
+    /** Where each epoch's training time went (compute, data, averaging, scheduling), one JSON line per epoch. */
+    public static final String TIME_SPLIT = "timings.jsonl";
     /** The trained network (DL4J ModelSerializer zip, without updater state). */
     public static final String MODEL = "model.zip";
     /** Provenance of the trained network. */
@@ -53,6 +56,29 @@ public final class RunOutputs {
         }
         files.writeAtomically(new Path(outDir, METRICS), lines.toString());
         writeChart(files, new Path(outDir, CURVES), png -> CurvePlot.writePng(history, title, png));
+    }
+
+    /**
+     * Records where epoch {@code epoch}'s training time went as one line of {@value #TIME_SPLIT}, keeping the lines of
+     * earlier epochs (also across {@code --resume}) and dropping any of this or later epochs from an abandoned run.
+     */
+    public static void writeTimeSplit(HadoopFiles files, Path outDir, int epoch, EpochTimeSplit split)
+            throws IOException {
+        Path target = new Path(outDir, TIME_SPLIT);
+        StringBuilder lines = new StringBuilder();
+        if (files.fileSystem().exists(target)) {
+            for (String line : files.readString(target).split("\n")) {
+                if (!line.isBlank() && Json.readTree(line, target.toString()).path("epoch").asInt() < epoch) {
+                    lines.append(line).append('\n');
+                }
+            }
+        }
+        lines.append(Json.writeLine(new EpochTimeSplitLine(epoch, split))).append('\n');
+        files.writeAtomically(target, lines.toString());
+    }
+
+    /** One line of {@value #TIME_SPLIT}: the epoch and its time split. */
+    record EpochTimeSplitLine(int epoch, @com.fasterxml.jackson.annotation.JsonUnwrapped EpochTimeSplit split) {
     }
 
     /** Draws a chart into a local temporary PNG and writes it to {@code target} (any Hadoop file system) atomically. */

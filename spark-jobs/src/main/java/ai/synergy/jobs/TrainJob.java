@@ -18,6 +18,7 @@ import ai.synergy.sharding.BatchSpec;
 import ai.synergy.sharding.ShardedDataset;
 import ai.synergy.spark.SparkErrors;
 import ai.synergy.training.AdversarialHook;
+import ai.synergy.training.EpochTimeSplit;
 import ai.synergy.training.EpochTrainer;
 import ai.synergy.training.PruningStages;
 import ai.synergy.training.RoundPlan;
@@ -206,6 +207,7 @@ public final class TrainJob {
                     (round, roundLoss, rate) -> progress.roundDone(e, round, roundLoss, rate),
                     "epoch " + (epoch + 1), () -> lastCheckpoint(checkpoints));
             double rate = trainer.lastRate();
+            EpochTimeSplit split = trainer.lastTimeSplit();
             pruning.endEpoch(epoch, sparkGraph.getNetwork());
             double trainSeconds = (System.nanoTime() - epochStart) / 1e9;
             long evalStart = System.nanoTime();
@@ -226,12 +228,14 @@ public final class TrainJob {
             if (metrics.headTop1() != null) {
                 console.printf("  heads top-1: %s%n", metrics.headTop1());
             }
+            console.printf("  time split: %s%n", split.describe());
 
             CheckpointState state = new CheckpointState(epoch + 1, config, data.fingerprint(), gitRevision(),
                     Instant.now().toString(), history);
             checkpoints.save(sparkGraph.getNetwork(), state, epoch + 1, config.keepCheckpoints(),
                     config.pruning().enabled() ? Map.of(PRUNING_STATE, JavaState.bytes(pruning.saved())) : Map.of());
             RunOutputs.writeMetrics(files, outDir, history, config.model().architecture().canonicalName());
+            RunOutputs.writeTimeSplit(files, outDir, epoch + 1, split);
             RunReport.write(files, outDir, false);
             if (options.stopAfterEpoch() > 0 && epoch + 1 == options.stopAfterEpoch()
                     && epoch + 1 < config.totalEpochs()) {

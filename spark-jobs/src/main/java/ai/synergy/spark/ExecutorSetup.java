@@ -2,6 +2,8 @@ package ai.synergy.spark;
 
 import ai.synergy.nd4j.Nd4jRuntime;
 import org.apache.spark.TaskContext;
+import org.deeplearning4j.config.DL4JSystemProperties;
+import org.deeplearning4j.spark.time.SystemClockTimeSource;
 import org.apache.spark.resource.ResourceInformation;
 
 import java.util.OptionalInt;
@@ -29,6 +31,7 @@ public final class ExecutorSetup {
     /** Idempotent; cheap enough to call at the start of every partition function. */
     public static void forCurrentTask() {
         Nd4jRuntime.enableLayerHelpers();
+        useSystemClockForTrainingStats();
         TaskContext task = TaskContext.get();
         int cores = task != null ? task.cpus() : Runtime.getRuntime().availableProcessors();
         Nd4jRuntime.configureThreads(Math.max(1, cores));
@@ -36,6 +39,18 @@ public final class ExecutorSetup {
         Nd4jRuntime.collectGarbageIfDue(env == null ? DEFAULT_GC_WINDOW_MS
                 : env.conf().getLong(GC_WINDOW_KEY, DEFAULT_GC_WINDOW_MS));
         assignedGpu(task).ifPresent(Nd4jRuntime::useDevice);
+    }
+
+    /**
+     * Both sides: dl4j-spark's training statistics (the epoch time split) take their time stamps from the local clock
+     * instead of its default, an NTP query to a public server (which clusters without internet access fail, and which
+     * the project never makes). Keeps a source the user set with the same system property.
+     */
+    public static void useSystemClockForTrainingStats() {
+        if (System.getProperty(DL4JSystemProperties.TIMESOURCE_CLASSNAME_PROPERTY) == null) {
+            System.setProperty(DL4JSystemProperties.TIMESOURCE_CLASSNAME_PROPERTY,
+                    SystemClockTimeSource.class.getName());
+        }
     }
 
     /** The first GPU address Spark gave the task (its {@code gpu} resource), if the task has one. */

@@ -23,11 +23,12 @@ public final class SynergyKryoRegistrator implements KryoRegistrator {
 
     /**
      * Classes serialized with Java serialization inside Kryo: dl4j-spark's broadcast of the network (its configuration
-     * is a deep graph of DL4J objects that Java serialization already handles) and the weight constraints the drivers
-     * broadcast. Records are not listed here: every record gets Java serialization (see {@link #registerClasses}).
+     * is a deep graph of DL4J objects that Java serialization already handles), the workers' training statistics inside
+     * the averaging aggregate (for the epoch's time split), and the weight constraints the drivers broadcast. Records are not listed here: every record gets Java serialization (see {@link #registerClasses}).
      */
     static final List<String> JAVA_SERIALIZED = List.of(
             "org.deeplearning4j.spark.api.worker.NetBroadcastTuple",
+            "org.deeplearning4j.spark.api.stats.CommonSparkTrainingStats",
             "ai.synergy.pruning.AdmmState",
             "ai.synergy.pruning.Masks",
             "ai.synergy.quantization.FrozenWeights");

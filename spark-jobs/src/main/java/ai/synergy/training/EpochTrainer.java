@@ -27,6 +27,7 @@ public final class EpochTrainer {
     private final int batchSizePerWorker;
     private final BatchSpec batchSpec;
     private double lastRate;
+    private EpochTimeSplit lastTimeSplit;
 
     /** Reports each finished averaging round (progress lines). */
     public interface RoundListener {
@@ -59,6 +60,8 @@ public final class EpochTrainer {
     public double train(int shuffle, DoubleUnaryOperator rate, Consumer<ComputationGraph> afterRound,
                         RoundListener listener, String where, Supplier<String> lastGood) {
         double lossSum = 0;
+        long start = System.nanoTime();
+        master.restartTimings();
         for (int round = 0; round < plan.rounds(); round++) {
             lastRate = rate.applyAsDouble((double) plan.firstBatch(round) / plan.batchesPerWorker());
             sparkGraph.getNetwork().setLearningRate(lastRate);
@@ -74,7 +77,14 @@ public final class EpochTrainer {
             lossSum += loss;
             listener.roundDone(round, loss, lastRate);
         }
+        lastTimeSplit = EpochTimeSplit.of(master.getTrainingStats(), (System.nanoTime() - start) / 1e9,
+                plan.rounds(), data.train().getNumPartitions());
         return lossSum / plan.rounds();
+    }
+
+    /** Where the last epoch's training time went. */
+    public EpochTimeSplit lastTimeSplit() {
+        return lastTimeSplit;
     }
 
     /** The learning rate of the last round trained. */

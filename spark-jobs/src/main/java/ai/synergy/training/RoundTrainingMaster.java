@@ -1,5 +1,6 @@
 package ai.synergy.training;
 
+import ai.synergy.spark.ExecutorSetup;
 import org.apache.spark.api.java.JavaRDD;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.Repartition;
@@ -45,6 +46,16 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
      * Trains one averaging round on {@code roundData} (one partition per worker, each holding this round's minibatches)
      * and leaves the averaged parameters in {@code graph.getNetwork()}. Returns the workers' mean last-minibatch loss.
      */
+    /**
+     * Collects dl4j-spark's training statistics afresh from the next round on (driver: broadcast, aggregation,
+     * parameter update; workers: network set-up, data and fit times), for {@link EpochTimeSplit}.
+     */
+    public void restartTimings() {
+        ExecutorSetup.useSystemClockForTrainingStats();
+        setCollectTrainingStats(false);
+        setCollectTrainingStats(true);
+    }
+
     public double trainRound(SparkComputationGraph graph, JavaRDD<MultiDataSet> roundData, int round, int rounds) {
         doIteration(graph, roundData, round, rounds);
         return graph.getScore();

@@ -93,6 +93,21 @@ class TrainJobTest extends LocalSparkTest {
             assertThat(kept.map(p -> p.getFileName().toString())).containsExactly("epoch-0002", "epoch-0003");
         }
 
+        // timings.jsonl: one time split per epoch, also across --resume; its parts add up to the epoch's time
+        for (Path run : List.of(straight, interrupted)) {
+            List<String> splits = Files.readAllLines(run.resolve("timings.jsonl"));
+            assertThat(splits).hasSize(3);
+            for (int i = 0; i < 3; i++) {
+                com.fasterxml.jackson.databind.JsonNode split = Json.readTree(splits.get(i), "timings.jsonl");
+                assertThat(split.path("epoch").asInt()).isEqualTo(i + 1);
+                assertThat(split.path("workers").asInt()).isEqualTo(2);
+                assertThat(split.path("computeSeconds").asDouble()).isPositive();
+                double parts = split.path("computeSeconds").asDouble() + split.path("dataSeconds").asDouble()
+                        + split.path("averagingSeconds").asDouble() + split.path("schedulingSeconds").asDouble();
+                assertThat(parts).isCloseTo(split.path("wallSeconds").asDouble(), org.assertj.core.data.Offset.offset(0.01));
+            }
+        }
+
         // report.md: status, chart, final metrics, one row per epoch, provenance; `synergy report` rebuilds it
         String report = Files.readString(straight.resolve("report.md"));
         assertThat(report).contains("# Training run: resnet8 on idx:", "Finished: 3 epochs", "](curves.png)",
