@@ -1,5 +1,6 @@
 package ai.synergy.model;
 
+import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -125,7 +126,10 @@ public final class ResNets {
                     .weightInit(WeightInit.RELU)
                     .convolutionMode(ConvolutionMode.Same)
                     .trainingWorkspaceMode(WorkspaceMode.ENABLED)
-                    .inferenceWorkspaceMode(WorkspaceMode.ENABLED);
+                    .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
+                    // DL4J's conv layer recomputes its forward convolution in backprop unless the training forward
+                    // pass cached it: caching removes one of three convolutions per layer and step (bench/throughput)
+                    .cacheMode(CacheMode.DEVICE);
             if (optimizer.weightDecay() > 0) {
                 base.l2(optimizer.weightDecay());
             }

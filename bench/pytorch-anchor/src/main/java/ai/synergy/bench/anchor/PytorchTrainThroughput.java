@@ -42,7 +42,7 @@ import java.util.concurrent.Callable;
 
 /**
  * Benchmark (not a test): training images/s of the project's ResNets with DJL + PyTorch (libtorch) on CPU, an outside
- * anchor for the DL4J training throughput ({@code bench/train-throughput.sh}).
+ * anchor for the DL4J training throughput ({@code bench/throughput.sh}).
  *
  * <p>Synthetic data (uniform [0, 1) inputs, random labels, a few distinct NCHW batches generated before timing and
  * reused cyclically); each step is forward, softmax cross-entropy, backward and an SGD update. After the warm-up steps,

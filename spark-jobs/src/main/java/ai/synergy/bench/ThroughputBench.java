@@ -1,0 +1,303 @@
+package ai.synergy.bench;
+
+import ai.synergy.cluster.LoopbackCluster;
+import ai.synergy.config.Json;
+import ai.synergy.model.ModelCost;
+import ai.synergy.model.ModelSpec;
+import ai.synergy.model.OptimizerSpec;
+import ai.synergy.model.ResNets;
+import ai.synergy.nd4j.Nd4jRuntime;
+import ai.synergy.training.DataSpec;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Benchmark (not a test) of training throughput, everything measured side by side in one run, alternating, as medians
+ * of repetitions: ND4J's float GEMM peak; for ResNet-20 (3x32x32) and ResNet-18 (3x224x224, small batch) the training
+ * images/s of DL4J in a single JVM ({@link FitThroughputBench}), of {@code synergy train} in Spark {@code local[2]}
+ * and on a loopback standalone cluster (2 single-core executor JVMs), each Spark run's epoch time split
+ * (compute, data, averaging/broadcast, scheduling; {@code timings.jsonl}), and the same models trained by PyTorch
+ * through DJL (module {@code bench/pytorch-anchor}) as the outside anchor. Every measurement is its own JVM.
+ *
+ * <p>Usage: {@code bench/throughput.sh [repetitions] [work folder]}; writes {@code bench/results/throughput.{json,md}}.
+ */
+public final class ThroughputBench {
+    private static final Duration CHILD_TIMEOUT = Duration.ofMinutes(20);
+    private static final int CORES = 2;
+    private static final int WORKERS = 2;
+    private static final int AVERAGING = 5;
+
+    /**
+     * One model's settings.
+     *
+     * @param model         model name
+     * @param batch         minibatch per fit (single JVM, each Spark worker, PyTorch)
+     * @param shortSide     short side of the prepared JPEG shards
+     * @param trainLimit    training images of each Spark run's epoch
+     * @param epochs        Spark epochs; the first is a warm-up, images/s is the median of the others
+     * @param steps         single-JVM and PyTorch steps per timed window
+     * @param executorOffHeap off-heap memory of each cluster executor
+     */
+    record Workload(String model, int batch, int shortSide, int trainLimit, int epochs, int steps,
+                    String executorOffHeap) {
+        int imageSize() {
+            return FitThroughputBench.inputSize(ai.synergy.model.ModelArchitecture.parse(model));
+        }
+    }
+
+    static final List<Workload> WORKLOADS = List.of(
+            new Workload("resnet20", 64, 36, 2560, 3, 8, "3g"),
+            new Workload("resnet18", 8, 256, 160, 2, 4, "5g"));
+
+    private final Path root;
+    private final Path work;
+    private final boolean anchor;
+    private final Map<String, List<Double>> samples = new LinkedHashMap<>();
+    private final Map<String, List<JsonNode>> splits = new LinkedHashMap<>();
+
+    private ThroughputBench(Path root, Path work, boolean anchor) {
+        this.root = root;
+        this.work = work;
+        this.anchor = anchor;
+    }
+
+    public static void main(String[] args) throws Exception {
+        int reps = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+        Path work = Path.of(args.length > 1 ? args[1] : "/tmp/synergy-throughput").toAbsolutePath();
+        Path outDir = Path.of(args.length > 2 ? args[2] : "bench/results");
+        String only = System.getProperty("synergy.bench.only", "");
+        Path root = Path.of(System.getProperty("synergy.bench.root", ".")).toAbsolutePath();
+        boolean anchor = Boolean.parseBoolean(System.getProperty("synergy.bench.anchor", "true"));
+        Files.createDirectories(work);
+        ThroughputBench bench = new ThroughputBench(root, work, anchor);
+        bench.prepareData();
+        List<Workload> workloads = WORKLOADS.stream().filter(w -> only.isEmpty() || only.contains(w.model())).toList();
+        try (LoopbackCluster cluster = LoopbackCluster.start(new LoopbackCluster.Options(WORKERS, 1, "8g",
+                work.resolve("cluster"), LoopbackCluster.currentClasspath(), Map.of(), Duration.ofSeconds(120)))) {
+            Nd4jRuntime.configureThreads(CORES);
+            for (int rep = 0; rep < reps; rep++) {
+                bench.add("gemm", gemmGflops(1024, 5));
+                for (Workload w : workloads) {
+                    bench.singleJvm(w, CORES);
+                    bench.singleJvm(w, 1);
+                    bench.spark(w, "local2", null);
+                    bench.spark(w, "cluster", cluster.masterUrl());
+                    bench.anchor(w);
+                }
+                System.out.printf("repetition %d of %d done: %s%n", rep + 1, reps, bench.samples);
+            }
+        }
+        Map<String, Object> result = bench.summary(reps, workloads);
+        BenchResults.write(outDir.resolve("throughput.json"), Json.write(result));
+        String md = ThroughputReport.markdown(result);
+        BenchResults.write(outDir.resolve("throughput.md"), md);
+        System.out.println(md);
+    }
+
+    /** Median GFLOP/s of an n x n x n float matrix product (ND4J's GEMM, this JVM's thread setting). */
+    static double gemmGflops(int n, int reps) {
+        INDArray a = Nd4j.rand(DataType.FLOAT, n, n);
+        INDArray b = Nd4j.rand(DataType.FLOAT, n, n);
+        INDArray c = Nd4j.create(DataType.FLOAT, n, n);
+        Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
+        List<Double> gflops = new ArrayList<>();
+        for (int i = 0; i < reps; i++) {
+            long t = System.nanoTime();
+            Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
+            Nd4j.getExecutioner().commit();
+            gflops.add(2.0 * n * n * n / ((System.nanoTime() - t) / 1e9) / 1e9);
+        }
+        return BenchResults.median(gflops);
+    }
+
+    private void add(String key, double value) {
+        samples.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+    }
+
+    /** Fashion-MNIST (4,000 + 200 images) in the ILSVRC layout, prepared into 2 shards per workload's short side. */
+    private void prepareData() throws IOException, InterruptedException {
+        Path ilsvrc = work.resolve("ilsvrc");
+        if (!Files.exists(ilsvrc.resolve("train"))) {
+            run("convert", List.of("convert", "--input", DataSpec.FASHION_MNIST_DIR, "--output", ilsvrc.toString(),
+                    "--train-limit", "4000", "--val-limit", "200"), Map.of());
+        }
+        for (Workload w : WORKLOADS) {
+            Path shards = shards(w);
+            if (!Files.exists(shards.resolve("manifest.json"))) {
+                run("prepare-" + w.shortSide(), List.of("prepare", "--input", ilsvrc.toString(), "--output",
+                        shards.toString(), "--shards", String.valueOf(WORKERS), "--short-side",
+                        String.valueOf(w.shortSide())), Map.of());
+            }
+        }
+    }
+
+    private Path shards(Workload w) {
+        return work.resolve("shards-" + w.shortSide());
+    }
+
+    /** {@link FitThroughputBench} in its own JVM with {@code threads} ND4J threads. */
+    private void singleJvm(Workload w, int threads) throws IOException, InterruptedException {
+        Path out = work.resolve("fit-" + w.model() + ".json");
+        Files.deleteIfExists(out);
+        run("fit-" + w.model() + "-" + threads, List.of("--model", w.model(), "--batch", String.valueOf(w.batch()),
+                "--threads", String.valueOf(threads), "--warmup", "3", "--steps", String.valueOf(w.steps()),
+                "--windows", "3", "--out", out.toString()), Map.of("SYNERGY_MAIN_CLASS",
+                FitThroughputBench.class.getName(), "SYNERGY_JAVA_OPTS", "-Xmx3g"));
+        add(w.model() + (threads == CORES ? ".single" : ".single" + threads), Json.readTree(Files.readString(out),
+                out.toString()).path("imagesPerSecondMedian").asDouble());
+    }
+
+    /** {@code synergy train} on the workload's shards; records the images/s and time split of epochs 2.. . */
+    private void spark(Workload w, String where, String masterUrl) throws IOException, InterruptedException {
+        Path out = work.resolve("run-" + w.model() + "-" + where);
+        org.apache.commons.io.FileUtils.deleteDirectory(out.toFile());
+        Map<String, String> env = new HashMap<>();
+        env.put("SYNERGY_JAVA_OPTS", masterUrl == null ? "-Xmx6g" : "-Xmx3g");
+        if (masterUrl != null) {
+            env.put("SYNERGY_MASTER", masterUrl);
+            env.put("SYNERGY_EXECUTOR_MEMORY", "2g");
+            env.put("SYNERGY_EXECUTOR_OFFHEAP", w.executorOffHeap());
+        }
+        run("train-" + w.model() + "-" + where, List.of("train", "--data", "imagenet:" + shards(w), "--image-size",
+                String.valueOf(w.imageSize()), "--model", w.model(), "--workers", String.valueOf(WORKERS),
+                "--batch-size", String.valueOf(w.batch()), "--averaging-frequency", String.valueOf(AVERAGING),
+                "--epochs", String.valueOf(w.epochs()), "--train-limit", String.valueOf(w.trainLimit()),
+                "--test-limit", "64", "--eval-batch-size", "32", "--keep-checkpoints", "1", "--out",
+                out.toString()), env);
+        List<Double> rates = new ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+            JsonNode m = Json.readTree(line, "metrics.jsonl");
+            if (m.path("epoch").asInt() > 1) {
+                rates.add(m.path("imagesPerSecond").asDouble());
+            }
+        }
+        add(w.model() + "." + where, BenchResults.median(rates));
+        for (String line : Files.readAllLines(out.resolve("timings.jsonl"))) {
+            JsonNode t = Json.readTree(line, "timings.jsonl");
+            if (t.path("epoch").asInt() > 1) {
+                splits.computeIfAbsent(w.model() + "." + where, k -> new ArrayList<>()).add(t);
+            }
+        }
+        org.apache.commons.io.FileUtils.deleteDirectory(out.toFile());
+    }
+
+    private void anchor(Workload w) throws IOException, InterruptedException {
+        if (!anchor) {
+            return;
+        }
+        Path out = work.resolve("anchor-" + w.model() + ".json");
+        Files.deleteIfExists(out);
+        Map<String, String> env = new HashMap<>();
+        env.put("SKIP_BUILD", "1");
+        // PyTorch's own default (its OpenMP threads spin while waiting), unless bench/throughput.sh is told otherwise
+        env.put("OMP_WAIT_POLICY", System.getProperty("synergy.bench.anchorWaitPolicy", "ACTIVE"));
+        runCommand("anchor-" + w.model(), List.of(root.resolve("bench/pytorch-anchor.sh").toString(), "--model",
+                w.model(), "--batch", String.valueOf(w.batch()), "--threads", String.valueOf(CORES), "--warmup", "3",
+                "--steps", String.valueOf(w.steps()), "--windows", "3", "--classes", "10", "--out", out.toString()),
+                env);
+        add(w.model() + ".pytorch", Json.readTree(Files.readString(out), out.toString())
+                .path("imagesPerSecondMedian").asDouble());
+    }
+
+    /** Runs {@code bin/synergy args} as a child process. */
+    private void run(String name, List<String> args, Map<String, String> env) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(root.resolve("bin/synergy").toString());
+        command.addAll(args);
+        runCommand(name, command, env);
+    }
+
+    private void runCommand(String name, List<String> command, Map<String, String> env)
+            throws IOException, InterruptedException {
+        Path log = work.resolve("logs").resolve(name + ".log");
+        Files.createDirectories(log.getParent());
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        // the children's settings are only those given here, never this JVM's own (bench/throughput.sh sets them)
+        pb.environment().keySet().removeIf(k -> k.startsWith("SYNERGY_") || k.equals("OMP_WAIT_POLICY"));
+        pb.environment().putAll(env);
+        pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        long start = System.nanoTime();
+        Process p = pb.start();
+        if (!p.waitFor(CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            throw new IllegalStateException(name + " ran past " + CHILD_TIMEOUT + "; see " + log);
+        }
+        if (p.exitValue() != 0) {
+            List<String> lines = Files.readAllLines(log);
+            throw new IllegalStateException(name + " failed (exit " + p.exitValue() + "); last lines of " + log + ":\n"
+                    + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())));
+        }
+        System.out.printf("  %s: %.0f s%n", name, (System.nanoTime() - start) / 1e9);
+    }
+
+    private Map<String, Object> summary(int reps, List<Workload> workloads) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("repetitions", reps);
+        r.put("cores", Runtime.getRuntime().availableProcessors());
+        r.put("nd4j", Nd4jRuntime.describe());
+        r.put("workers", WORKERS);
+        r.put("averagingFrequency", AVERAGING);
+        double gemm = BenchResults.median(samples.get("gemm"));
+        r.put("gemmPeakGflops", gemm);
+        List<Map<String, Object>> models = new ArrayList<>();
+        for (Workload w : workloads) {
+            ModelSpec spec = FitThroughputBench.spec(w.model(), 10);
+            long macs = ModelCost.forwardMacs(ResNets.configuration(spec, new OptimizerSpec(0.05, 0.9, 5e-4)),
+                    InputType.convolutional(spec.inputHeight(), spec.inputWidth(), 3));
+            double gflopPerImage = 3.0 * 2.0 * macs / 1e9;
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("workload", w);
+            m.put("trainGflopPerImage", gflopPerImage);
+            Map<String, Double> medians = new LinkedHashMap<>();
+            for (String where : List.of("single", "single1", "local2", "cluster", "pytorch")) {
+                List<Double> s = samples.get(w.model() + "." + where);
+                if (s != null) {
+                    medians.put(where, BenchResults.median(s));
+                }
+            }
+            m.put("imagesPerSecond", medians);
+            Map<String, Double> fractionOfPeak = new LinkedHashMap<>();
+            medians.forEach((k, v) -> fractionOfPeak.put(k, v * gflopPerImage / gemm));
+            m.put("fractionOfGemmPeak", fractionOfPeak);
+            Map<String, Object> splitMedians = new LinkedHashMap<>();
+            for (String where : List.of("local2", "cluster")) {
+                List<JsonNode> s = splits.get(w.model() + "." + where);
+                if (s != null) {
+                    Map<String, Double> parts = new LinkedHashMap<>();
+                    for (String part : List.of("compute", "data", "averaging", "scheduling")) {
+                        parts.put(part, BenchResults.median(s.stream().map(t -> t.path(part + "Seconds").asDouble()
+                                / t.path("wallSeconds").asDouble()).toList()));
+                    }
+                    splitMedians.put(where, parts);
+                }
+            }
+            m.put("timeSplit", splitMedians);
+            Map<String, List<Double>> raw = new LinkedHashMap<>();
+            samples.forEach((k, v) -> {
+                if (k.startsWith(w.model() + ".")) {
+                    raw.put(k.substring(w.model().length() + 1), v);
+                }
+            });
+            m.put("samples", raw);
+            models.add(m);
+        }
+        r.put("models", models);
+        r.put("gemmSamples", samples.get("gemm"));
+        return r;
+    }
+}

@@ -1,0 +1,79 @@
+package ai.synergy.bench;
+
+import ai.synergy.config.Json;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.Map;
+
+/** Renders {@link ThroughputBench}'s result as Markdown: images/s, ratios, share of the GEMM peak, time splits. */
+final class ThroughputReport {
+    private ThroughputReport() {
+    }
+
+    static String markdown(Map<String, Object> result) {
+        JsonNode r = Json.readTree(Json.write(result), "throughput result");
+        StringBuilder md = new StringBuilder();
+        md.append("# Training throughput: DL4J single JVM, Spark local[2], loopback cluster, PyTorch (DJL)\n\n");
+        md.append(String.format("Measured alternately in one run, medians of %d repetitions, %d cores, %d workers, "
+                        + "averaging frequency %d. Every measurement is its own JVM. ND4J: %s%n%n",
+                r.path("repetitions").asInt(), r.path("cores").asInt(), r.path("workers").asInt(),
+                r.path("averagingFrequency").asInt(), r.path("nd4j").asText()));
+        double gemm = r.path("gemmPeakGflops").asDouble();
+        md.append(String.format("ND4J float GEMM peak (1024^3): **%.1f GFLOP/s** (samples %s)%n%n", gemm,
+                r.path("gemmSamples")));
+        for (JsonNode m : r.path("models")) {
+            JsonNode w = m.path("workload");
+            JsonNode ips = m.path("imagesPerSecond");
+            md.append(String.format("## %s, %dx%d, batch %d per fit%n%n", w.path("model").asText(),
+                    w.path("shortSide").asInt() > 64 ? 224 : 32, w.path("shortSide").asInt() > 64 ? 224 : 32,
+                    w.path("batch").asInt()));
+            md.append(String.format("Training: %.3f GFLOP per image (3 x forward, 2 FLOPs per multiply-add).%n%n",
+                    m.path("trainGflopPerImage").asDouble()));
+            md.append("| run | images/s | GFLOP/s | share of GEMM peak | samples |\n| --- | --- | --- | --- | --- |\n");
+            for (String where : new String[]{"single", "single1", "local2", "cluster", "pytorch"}) {
+                if (ips.has(where)) {
+                    double v = ips.path(where).asDouble();
+                    md.append(String.format("| %s | %.1f | %.1f | %.0f%% | %s |%n", label(where), v,
+                            v * m.path("trainGflopPerImage").asDouble(), 100 * m.path("fractionOfGemmPeak")
+                                    .path(where).asDouble(), m.path("samples").path(where)));
+                }
+            }
+            md.append('\n');
+            md.append("| ratio | value |\n| --- | --- |\n");
+            ratio(md, ips, "local2", "single", "Spark local[2] / single JVM (target >= 0.9)");
+            ratio(md, ips, "single", "single1", "single JVM 2 threads / 1 thread");
+            ratio(md, ips, "cluster", "single", "loopback cluster / single JVM");
+            ratio(md, ips, "single", "pytorch", "DL4J single JVM / PyTorch (target >= 0.7)");
+            ratio(md, ips, "local2", "pytorch", "Spark local[2] / PyTorch");
+            md.append('\n');
+            JsonNode splits = m.path("timeSplit");
+            if (splits.size() > 0) {
+                md.append("Epoch time split (medians over epochs 2.. of each run):\n\n");
+                md.append("| run | compute | data | averaging/broadcast | scheduling |\n| --- | --- | --- | --- | --- |\n");
+                splits.fields().forEachRemaining(e -> md.append(String.format("| %s | %.1f%% | %.1f%% | %.1f%% | "
+                                + "%.1f%% |%n", label(e.getKey()), 100 * e.getValue().path("compute").asDouble(),
+                        100 * e.getValue().path("data").asDouble(), 100 * e.getValue().path("averaging").asDouble(),
+                        100 * e.getValue().path("scheduling").asDouble())));
+                md.append('\n');
+            }
+        }
+        return md.toString();
+    }
+
+    private static void ratio(StringBuilder md, JsonNode ips, String a, String b, String label) {
+        if (ips.has(a) && ips.has(b)) {
+            md.append(String.format("| %s | **%.3f** |%n", label, ips.path(a).asDouble() / ips.path(b).asDouble()));
+        }
+    }
+
+    private static String label(String where) {
+        return switch (where) {
+            case "single" -> "DL4J `fit`, single JVM, 2 threads";
+            case "single1" -> "DL4J `fit`, single JVM, 1 thread";
+            case "local2" -> "`synergy train`, Spark local[2], 2 workers x 1 thread";
+            case "cluster" -> "`synergy train`, loopback cluster, 2 executor JVMs x 1 core";
+            case "pytorch" -> "PyTorch via DJL, single JVM, 2 threads";
+            default -> where;
+        };
+    }
+}
