@@ -6,6 +6,8 @@ import ai.synergy.model.ModelSpec;
 import ai.synergy.model.OptimizerSpec;
 import ai.synergy.model.ResNets;
 import ai.synergy.nd4j.Nd4jRuntime;
+import org.deeplearning4j.nn.conf.CacheMode;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -44,6 +46,9 @@ public final class FitThroughputBench implements Callable<Integer> {
     int windows;
     @Option(names = "--classes", defaultValue = "10", description = "Output classes (default: ${DEFAULT-VALUE})")
     int classes;
+    @Option(names = "--cache-mode", description = "Override the ResNets' DL4J cache mode (NONE = no cached forward "
+            + "pass, as before; default: the project's setting)")
+    CacheMode cacheMode;
     @Option(names = "--out", required = true, description = "Result JSON file")
     Path out;
 
@@ -73,7 +78,15 @@ public final class FitThroughputBench implements Callable<Integer> {
         Nd4jRuntime.enableLayerHelpers();
         Nd4jRuntime.configureThreads(threads);
         ModelSpec spec = spec(model, classes);
-        ComputationGraph graph = ResNets.create(spec, new OptimizerSpec(0.05, 0.9, 5e-4));
+        ComputationGraphConfiguration conf = ResNets.configuration(spec, new OptimizerSpec(0.05, 0.9, 5e-4));
+        if (cacheMode != null) {
+            conf.setCacheMode(cacheMode);
+        }
+        ComputationGraph graph = new ComputationGraph(conf);
+        graph.init();
+        if (cacheMode != null) {
+            graph.setCacheMode(cacheMode);
+        }
         int size = spec.inputHeight();
         List<MultiDataSet> batches = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -99,6 +112,7 @@ public final class FitThroughputBench implements Callable<Integer> {
         result.put("model", spec.architecture().canonicalName());
         result.put("batch", batch);
         result.put("threads", threads);
+        result.put("cacheMode", String.valueOf(graph.getConfiguration().getCacheMode()));
         result.put("imagesPerSecondSamples", samples);
         result.put("imagesPerSecondMedian", BenchResults.median(samples));
         result.put("parameters", graph.numParams());

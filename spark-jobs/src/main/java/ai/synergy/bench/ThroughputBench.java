@@ -92,8 +92,11 @@ public final class ThroughputBench {
             for (int rep = 0; rep < reps; rep++) {
                 bench.add("gemm", gemmGflops(1024, 5));
                 for (Workload w : workloads) {
-                    bench.singleJvm(w, CORES);
-                    bench.singleJvm(w, 1);
+                    bench.singleJvm(w, CORES, null);
+                    bench.singleJvm(w, 1, null);
+                    if (w.model().equals("resnet20")) {
+                        bench.singleJvm(w, CORES, "NONE");
+                    }
                     bench.spark(w, "local2", null);
                     bench.spark(w, "cluster", cluster.masterUrl());
                     bench.anchor(w);
@@ -149,16 +152,25 @@ public final class ThroughputBench {
         return work.resolve("shards-" + w.shortSide());
     }
 
-    /** {@link FitThroughputBench} in its own JVM with {@code threads} ND4J threads. */
-    private void singleJvm(Workload w, int threads) throws IOException, InterruptedException {
+    /**
+     * {@link FitThroughputBench} in its own JVM with {@code threads} ND4J threads; {@code cacheMode} NONE measures
+     * the ResNets as they were before they cached the convolutions' forward pass (null: as built).
+     */
+    private void singleJvm(Workload w, int threads, String cacheMode) throws IOException, InterruptedException {
         Path out = work.resolve("fit-" + w.model() + ".json");
         Files.deleteIfExists(out);
-        run("fit-" + w.model() + "-" + threads, List.of("--model", w.model(), "--batch", String.valueOf(w.batch()),
+        List<String> args = new ArrayList<>(List.of("--model", w.model(), "--batch", String.valueOf(w.batch()),
                 "--threads", String.valueOf(threads), "--warmup", "3", "--steps", String.valueOf(w.steps()),
-                "--windows", "3", "--out", out.toString()), Map.of("SYNERGY_MAIN_CLASS",
-                FitThroughputBench.class.getName(), "SYNERGY_JAVA_OPTS", "-Xmx3g"));
-        add(w.model() + (threads == CORES ? ".single" : ".single" + threads), Json.readTree(Files.readString(out),
-                out.toString()).path("imagesPerSecondMedian").asDouble());
+                "--windows", "3", "--out", out.toString()));
+        String key = threads == CORES ? "single" : "single" + threads;
+        if (cacheMode != null) {
+            args.addAll(List.of("--cache-mode", cacheMode));
+            key += "-cache" + cacheMode.toLowerCase(java.util.Locale.ROOT);
+        }
+        run("fit-" + w.model() + "-" + key, args, Map.of("SYNERGY_MAIN_CLASS", FitThroughputBench.class.getName(),
+                "SYNERGY_JAVA_OPTS", "-Xmx3g"));
+        add(w.model() + "." + key, Json.readTree(Files.readString(out), out.toString())
+                .path("imagesPerSecondMedian").asDouble());
     }
 
     /** {@code synergy train} on the workload's shards; records the images/s and time split of epochs 2.. . */
@@ -264,7 +276,7 @@ public final class ThroughputBench {
             m.put("workload", w);
             m.put("trainGflopPerImage", gflopPerImage);
             Map<String, Double> medians = new LinkedHashMap<>();
-            for (String where : List.of("single", "single1", "local2", "cluster", "pytorch")) {
+            for (String where : List.of("single", "single1", "single-cachenone", "local2", "cluster", "pytorch")) {
                 List<Double> s = samples.get(w.model() + "." + where);
                 if (s != null) {
                     medians.put(where, BenchResults.median(s));
