@@ -318,9 +318,19 @@ class ClusterTrainingTest {
             driver.destroyForcibly();
             driver.waitFor(30, TimeUnit.SECONDS);
         }
-        // the master notices the driver is gone and stops the application's executors
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!cluster.executors().isEmpty() && System.nanoTime() < deadline) {
+        // the master notices the driver is gone and stops the application's executors. Until it has removed the
+        // application it may replace an executor that exited on its own ("driver disassociated"), so wait until
+        // none has been seen for 5 s
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        long emptySince = -1;
+        while (System.nanoTime() < deadline) {
+            if (!cluster.executors().isEmpty()) {
+                emptySince = -1;
+            } else if (emptySince < 0) {
+                emptySince = System.nanoTime();
+            } else if (System.nanoTime() - emptySince > TimeUnit.SECONDS.toNanos(5)) {
+                break;
+            }
             Thread.sleep(200);
         }
         assertThat(cluster.executors()).as("executors of the killed driver").isEmpty();
