@@ -2,6 +2,7 @@ package ai.synergy.bench;
 
 import ai.synergy.cluster.LoopbackCluster;
 import ai.synergy.config.Json;
+import ai.synergy.model.ModelArchitecture;
 import ai.synergy.model.ModelCost;
 import ai.synergy.model.ModelSpec;
 import ai.synergy.model.OptimizerSpec;
@@ -9,6 +10,7 @@ import ai.synergy.model.ResNets;
 import ai.synergy.nd4j.Nd4jRuntime;
 import ai.synergy.training.DataSpec;
 import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.commons.io.FileUtils;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -22,6 +24,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -55,7 +58,7 @@ public final class ThroughputBench {
     record Workload(String model, int batch, int shortSide, int trainLimit, int epochs, int steps,
                     String executorOffHeap) {
         int imageSize() {
-            return FitThroughputBench.inputSize(ai.synergy.model.ModelArchitecture.parse(model));
+            return FitThroughputBench.inputSize(ModelArchitecture.parse(model));
         }
     }
 
@@ -165,7 +168,7 @@ public final class ThroughputBench {
         String key = threads == CORES ? "single" : "single" + threads;
         if (cacheMode != null) {
             args.addAll(List.of("--cache-mode", cacheMode));
-            key += "-cache" + cacheMode.toLowerCase(java.util.Locale.ROOT);
+            key += "-cache" + cacheMode.toLowerCase(Locale.ROOT);
         }
         run("fit-" + w.model() + "-" + key, args, Map.of("SYNERGY_MAIN_CLASS", FitThroughputBench.class.getName(),
                 "SYNERGY_JAVA_OPTS", "-Xmx3g"));
@@ -176,7 +179,7 @@ public final class ThroughputBench {
     /** {@code synergy train} on the workload's shards; records the images/s and time split of epochs 2.. . */
     private void spark(Workload w, String where, String masterUrl) throws IOException, InterruptedException {
         Path out = work.resolve("run-" + w.model() + "-" + where);
-        org.apache.commons.io.FileUtils.deleteDirectory(out.toFile());
+        FileUtils.deleteDirectory(out.toFile());
         Map<String, String> env = new HashMap<>();
         env.put("SYNERGY_JAVA_OPTS", masterUrl == null ? "-Xmx6g" : "-Xmx3g");
         if (masterUrl != null) {
@@ -204,7 +207,7 @@ public final class ThroughputBench {
                 splits.computeIfAbsent(w.model() + "." + where, k -> new ArrayList<>()).add(t);
             }
         }
-        org.apache.commons.io.FileUtils.deleteDirectory(out.toFile());
+        FileUtils.deleteDirectory(out.toFile());
     }
 
     private void anchor(Workload w) throws IOException, InterruptedException {
@@ -274,6 +277,7 @@ public final class ThroughputBench {
             double gflopPerImage = 3.0 * 2.0 * macs / 1e9;
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("workload", w);
+            m.put("imageSize", w.imageSize());
             m.put("trainGflopPerImage", gflopPerImage);
             Map<String, Double> medians = new LinkedHashMap<>();
             for (String where : List.of("single", "single1", "single-cachenone", "local2", "cluster", "pytorch")) {

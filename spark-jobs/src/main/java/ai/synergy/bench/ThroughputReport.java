@@ -25,7 +25,7 @@ final class ThroughputReport {
             JsonNode w = m.path("workload");
             JsonNode ips = m.path("imagesPerSecond");
             md.append(String.format("## %s, %dx%d, batch %d per fit%n%n", w.path("model").asText(),
-                    w.path("shortSide").asInt() > 64 ? 224 : 32, w.path("shortSide").asInt() > 64 ? 224 : 32,
+                    m.path("imageSize").asInt(), m.path("imageSize").asInt(),
                     w.path("batch").asInt()));
             md.append(String.format("Training: %.3f GFLOP per image (3 x forward, 2 FLOPs per multiply-add).%n%n",
                     m.path("trainGflopPerImage").asDouble()));
