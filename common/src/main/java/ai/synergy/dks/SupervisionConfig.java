@@ -1,5 +1,6 @@
 package ai.synergy.dks;
 
+import ai.synergy.nd4j.BatchNormHelpers;
 import ai.synergy.model.AuxiliaryHeads;
 import ai.synergy.model.ModelSpec;
 import ai.synergy.model.OptimizerSpec;
@@ -60,6 +61,7 @@ public record SupervisionConfig(Supervision mode, AuxiliaryHeads heads, double s
     public ComputationGraph createTrainingGraph(ModelSpec spec, OptimizerSpec optimizer) {
         ComputationGraph graph = new ComputationGraph(trainingConfiguration(spec, optimizer));
         graph.init();
+        BatchNormHelpers.install(graph);
         return graph;
     }
 }

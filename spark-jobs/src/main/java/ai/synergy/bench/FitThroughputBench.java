@@ -1,5 +1,6 @@
 package ai.synergy.bench;
 
+import ai.synergy.nd4j.BatchNormHelpers;
 import ai.synergy.config.Json;
 import ai.synergy.model.ModelArchitecture;
 import ai.synergy.model.ModelSpec;
@@ -84,6 +85,7 @@ public final class FitThroughputBench implements Callable<Integer> {
         }
         ComputationGraph graph = new ComputationGraph(conf);
         graph.init();
+        BatchNormHelpers.install(graph);
         if (cacheMode != null) {
             graph.setCacheMode(cacheMode);
         }

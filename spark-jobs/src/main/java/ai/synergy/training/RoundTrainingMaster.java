@@ -2,10 +2,14 @@ package ai.synergy.training;
 
 import ai.synergy.spark.ExecutorSetup;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.Repartition;
+import org.deeplearning4j.spark.api.WorkerConfiguration;
+import org.deeplearning4j.spark.api.worker.NetBroadcastTuple;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingWorker;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
@@ -43,10 +47,6 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
     }
 
     /**
-     * Trains one averaging round on {@code roundData} (one partition per worker, each holding this round's minibatches)
-     * and leaves the averaged parameters in {@code graph.getNetwork()}. Returns the workers' mean last-minibatch loss.
-     */
-    /**
      * Collects dl4j-spark's training statistics afresh from the next round on (driver: broadcast, aggregation,
      * parameter update; workers: network set-up, data and fit times), for {@link EpochTimeSplit}.
      */
@@ -56,8 +56,33 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
         setCollectTrainingStats(true);
     }
 
+    /**
+     * Trains one averaging round on {@code roundData} (one partition per worker, each holding this round's minibatches)
+     * and leaves the averaged parameters in {@code graph.getNetwork()}. Returns the workers' mean last-minibatch loss.
+     */
     public double trainRound(SparkComputationGraph graph, JavaRDD<MultiDataSet> roundData, int round, int rounds) {
         doIteration(graph, roundData, round, rounds);
         return graph.getScore();
+    }
+
+    /**
+     * As dl4j-spark's: broadcasts the driver network's configuration, parameters and updater state; the workers are
+     * {@link RoundTrainingWorker}s.
+     */
+    @Override
+    public ParameterAveragingTrainingWorker getWorkerInstance(SparkComputationGraph graph) {
+        NetBroadcastTuple tuple = new NetBroadcastTuple(graph.getNetwork().getConfiguration(),
+                graph.getNetwork().params(), graph.getNetwork().getUpdater().getStateViewArray());
+        if (collectTrainingStats) {
+            stats.logBroadcastStart();
+        }
+        Broadcast<NetBroadcastTuple> broadcast = graph.getSparkContext().broadcast(tuple);
+        if (collectTrainingStats) {
+            stats.logBroadcastEnd();
+        }
+        WorkerConfiguration configuration = new WorkerConfiguration(true, rddDataSetNumExamples, batchSizePerWorker,
+                averagingFrequency, prefetchNumBatches, collectTrainingStats);
+        return new RoundTrainingWorker(broadcast, saveUpdater, configuration, trainingHookList, listeners,
+                getRouterProvider());
     }
 }

@@ -1,0 +1,243 @@
+package ai.synergy.nd4j;
+
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.mkldnn.MKLDNNBatchNormHelper;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalizationHelper;
+import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Collections;
+import java.util.Map;
+
+/**
+ * Batch normalization of NCHW float activations on the CPU, computed per channel over contiguous rows: forward
+ * statistics and normalization in two passes, the backward pass in two. It replaces DL4J's oneDNN helper, which
+ * spends most of a ResNet-20 step's batch-norm time computing the statistics with ND4J's generic strided reductions
+ * and reordering for oneDNN. Other inputs (NHWC, rank 2, double, views with odd strides) go to that oneDNN helper.
+ *
+ * <p>Ioffe &amp; Szegedy (2015), Algorithm 1 and the backward equations of section 3, with m = N·H·W values per
+ * channel: mean mu = (1/m) sum x, biased variance s2 = (1/m) sum x^2 - mu^2, x^ = (x - mu) / sqrt(s2 + eps),
+ * y = gamma x^ + beta; dbeta = sum dy, dgamma = sum dy x^, dx = gamma / sqrt(s2 + eps) (dy - dbeta/m - x^ dgamma/m).
+ */
+public final class ChannelBatchNormHelper implements BatchNormalizationHelper {
+    private final MKLDNNBatchNormHelper fallback;
+    /** Batch mean and biased variance of the last training forward pass (DL4J updates its running averages from them). */
+    private INDArray meanCache;
+    private INDArray varCache;
+    private float[] mean = new float[0];
+    private float[] invStd = new float[0];
+    /** True while the last training forward pass went to the fallback, whose caches then hold the statistics. */
+    private boolean delegated;
+
+    /** Same constructor signature as DL4J's helpers. */
+    public ChannelBatchNormHelper(DataType dataType) {
+        this.fallback = new MKLDNNBatchNormHelper(dataType);
+    }
+
+    @Override
+    public boolean checkSupported(double eps, boolean fixedGammaBeta) {
+        return !fixedGammaBeta;
+    }
+
+    @Override
+    public boolean checkSupported() {
+        return true;
+    }
+
+    @Override
+    public INDArray preOutput(INDArray x, boolean training, long[] shape, INDArray gamma, INDArray beta, INDArray mean,
+                              INDArray var, double decay, double eps, CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
+        if (!handles(x, format)) {
+            if (training) {
+                delegated = true;
+            }
+            return fallback.preOutput(x, training, shape, gamma, beta, mean, var, decay, eps, format, workspaceMgr);
+        }
+        int n = (int) x.size(0);
+        int channels = (int) x.size(1);
+        int plane = (int) (x.size(2) * x.size(3));
+        FloatBuffer in = floats(x);
+        float[] g = gamma.toFloatVector();
+        float[] b = beta.toFloatVector();
+        float[] mu;
+        float[] inv = new float[channels];
+        if (training) {
+            delegated = false;
+            ensureCaches(channels);
+            float[] variance = new float[channels];
+            mu = this.mean;
+            channelMoments(in, n, channels, plane, mu, variance);
+            for (int c = 0; c < channels; c++) {
+                inv[c] = (float) (1.0 / Math.sqrt(variance[c] + eps));
+            }
+            this.invStd = inv;
+            meanCache.assign(Nd4j.createFromArray(mu));
+            varCache.assign(Nd4j.createFromArray(variance));
+        } else {
+            mu = mean.toFloatVector();
+            float[] variance = var.toFloatVector();
+            for (int c = 0; c < channels; c++) {
+                inv[c] = (float) (1.0 / Math.sqrt(variance[c] + eps));
+            }
+        }
+        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape(), 'c');
+        FloatBuffer y = floats(out);
+        for (int image = 0; image < n; image++) {
+            for (int c = 0; c < channels; c++) {
+                float scale = g[c] * inv[c];
+                float shift = b[c] - mu[c] * scale;
+                int row = (image * channels + c) * plane;
+                for (int i = row, end = row + plane; i < end; i++) {
+                    y.put(i, in.get(i) * scale + shift);
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray input, INDArray epsilon, long[] shape, INDArray gamma,
+                                                     INDArray beta, INDArray dGammaView, INDArray dBetaView, double eps,
+                                                     CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
+        if (delegated || !handles(input, format) || gamma == null || input.size(1) != mean.length) {
+            return fallback.backpropGradient(input, epsilon, shape, gamma, beta, dGammaView, dBetaView, eps, format,
+                    workspaceMgr);
+        }
+        if (epsilon.ordering() != 'c' || !Shape.hasDefaultStridesForShape(epsilon)) {
+            epsilon = epsilon.dup('c');
+        }
+        int n = (int) input.size(0);
+        int channels = (int) input.size(1);
+        int plane = (int) (input.size(2) * input.size(3));
+        double m = (double) n * plane;
+        FloatBuffer x = floats(input);
+        FloatBuffer dy = floats(epsilon);
+        float[] g = gamma.toFloatVector();
+        double[] sumDy = new double[channels];
+        double[] sumDyX = new double[channels];
+        for (int image = 0; image < n; image++) {
+            for (int c = 0; c < channels; c++) {
+                int row = (image * channels + c) * plane;
+                float s = 0;
+                float sx = 0;
+                for (int i = row, end = row + plane; i < end; i++) {
+                    float d = dy.get(i);
+                    s += d;
+                    sx += d * x.get(i);
+                }
+                sumDy[c] += s;
+                sumDyX[c] += sx;
+            }
+        }
+        float[] dGamma = new float[channels];
+        float[] dBeta = new float[channels];
+        float[] kDy = new float[channels];
+        float[] kX = new float[channels];
+        float[] k0 = new float[channels];
+        for (int c = 0; c < channels; c++) {
+            double inv = invStd[c];
+            double dg = inv * (sumDyX[c] - mean[c] * sumDy[c]);   // sum dy x^
+            double db = sumDy[c];
+            dGamma[c] = (float) dg;
+            dBeta[c] = (float) db;
+            double a = g[c] * inv;
+            // dx = a dy - (a/m)(db + x^ dg), x^ = (x - mu) inv
+            kDy[c] = (float) a;
+            kX[c] = (float) (-a / m * dg * inv);
+            k0[c] = (float) (-a / m * (db - mean[c] * inv * dg));
+        }
+        INDArray epsAtInput = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c');
+        FloatBuffer dx = floats(epsAtInput);
+        for (int image = 0; image < n; image++) {
+            for (int c = 0; c < channels; c++) {
+                int row = (image * channels + c) * plane;
+                float a = kDy[c];
+                float bx = kX[c];
+                float b0 = k0[c];
+                for (int i = row, end = row + plane; i < end; i++) {
+                    dx.put(i, dy.get(i) * a + x.get(i) * bx + b0);
+                }
+            }
+        }
+        dGammaView.assign(Nd4j.createFromArray(dGamma).reshape(dGammaView.shape()));
+        dBetaView.assign(Nd4j.createFromArray(dBeta).reshape(dBetaView.shape()));
+        Gradient gradient = new DefaultGradient();
+        gradient.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGammaView);
+        gradient.setGradientFor(BatchNormalizationParamInitializer.BETA, dBetaView);
+        return new Pair<>(gradient, epsAtInput);
+    }
+
+    @Override
+    public INDArray getMeanCache(DataType dataType) {
+        return delegated ? fallback.getMeanCache(dataType) : meanCache;
+    }
+
+    @Override
+    public INDArray getVarCache(DataType dataType) {
+        return delegated ? fallback.getVarCache(dataType) : varCache;
+    }
+
+    @Override
+    public Map<String, Long> helperMemoryUse() {
+        return Collections.emptyMap();
+    }
+
+    /** Per-channel mean and biased variance; float sums per row of H·W values, double sums across rows. */
+    static void channelMoments(FloatBuffer in, int n, int channels, int plane, float[] meanOut, float[] varOut) {
+        double[] sum = new double[channels];
+        double[] sumSq = new double[channels];
+        for (int image = 0; image < n; image++) {
+            for (int c = 0; c < channels; c++) {
+                int row = (image * channels + c) * plane;
+                float s = 0;
+                float sq = 0;
+                for (int i = row, end = row + plane; i < end; i++) {
+                    float v = in.get(i);
+                    s += v;
+                    sq += v * v;
+                }
+                sum[c] += s;
+                sumSq[c] += sq;
+            }
+        }
+        double m = (double) n * plane;
+        for (int c = 0; c < channels; c++) {
+            double mu = sum[c] / m;
+            meanOut[c] = (float) mu;
+            varOut[c] = (float) Math.max(0.0, sumSq[c] / m - mu * mu);
+        }
+    }
+
+    private static boolean handles(INDArray x, CNN2DFormat format) {
+        return x.rank() == 4 && format == CNN2DFormat.NCHW && x.dataType() == DataType.FLOAT
+                && x.ordering() == 'c' && Shape.hasDefaultStridesForShape(x) && x.length() < Integer.MAX_VALUE;
+    }
+
+    private void ensureCaches(int channels) {
+        if (meanCache == null || meanCache.length() != channels) {
+            try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+                meanCache = Nd4j.create(DataType.FLOAT, channels);
+                varCache = Nd4j.create(DataType.FLOAT, channels);
+            }
+            mean = new float[channels];
+        }
+    }
+
+    /** The array's values as a buffer whose index 0 is the array's first element (c order, default strides). */
+    private static FloatBuffer floats(INDArray array) {
+        ByteBuffer bytes = array.data().asNio().duplicate().order(ByteOrder.nativeOrder());
+        return bytes.position((int) array.offset() * Float.BYTES).slice().order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+}
