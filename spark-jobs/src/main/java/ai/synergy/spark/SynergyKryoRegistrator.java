@@ -46,7 +46,8 @@ public final class SynergyKryoRegistrator implements KryoRegistrator {
             "ai.synergy.sharding.ScanResult",
             "ai.synergy.sharding.ShardTask",
             "ai.synergy.sharding.ShardResult",
-            "ai.synergy.sharding.SkippedFile");
+            "ai.synergy.sharding.SkippedFile",
+            "ai.synergy.training.RoundParameters");
 
     /**
      * Classes Kryo's field serializer handles, their ND4J arrays going through {@link Nd4jSerializer}: dl4j-spark's

@@ -3,14 +3,24 @@ package ai.synergy.training;
 import ai.synergy.spark.ExecutorSetup;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.api.WorkerConfiguration;
-import org.deeplearning4j.spark.api.worker.NetBroadcastTuple;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingWorker;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * Driver side: dl4j-spark's {@link ParameterAveragingTrainingMaster}, driven one averaging round at a time.
@@ -24,6 +34,11 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * cloned configurations restart any DL4J schedule at iteration 0.
  */
 public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster {
+    private static final Pattern LEARNING_RATES = Pattern.compile("(\"learningRate\"\\s*:\\s*)[-+0-9.eE]+");
+    private static final Pattern COUNTERS = Pattern.compile("(\"(?:iterationCount|epochCount)\"\\s*:\\s*)[0-9]+");
+
+    private transient Broadcast<String> configurationBroadcast;
+    private transient String broadcastKey = "";
 
     private RoundTrainingMaster(Builder builder) {
         super(builder);
@@ -66,23 +81,59 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
     }
 
     /**
-     * As dl4j-spark's: broadcasts the driver network's configuration, parameters and updater state; the workers are
-     * {@link RoundTrainingWorker}s.
+     * Broadcasts the round's parameters, updater state and learning rates, and the network configuration (as JSON)
+     * when it changed; the workers are {@link RoundTrainingWorker}s.
      */
     @Override
     public ParameterAveragingTrainingWorker getWorkerInstance(SparkComputationGraph graph) {
-        NetBroadcastTuple tuple = new NetBroadcastTuple(graph.getNetwork().getConfiguration(),
-                graph.getNetwork().params(), graph.getNetwork().getUpdater().getStateViewArray());
+        ComputationGraph network = graph.getNetwork();
+        String json = network.getConfiguration().toJson();
+        String key = configurationKey(json);
         if (collectTrainingStats) {
             stats.logBroadcastStart();
         }
-        Broadcast<NetBroadcastTuple> broadcast = graph.getSparkContext().broadcast(tuple);
+        if (!key.equals(broadcastKey)) {
+            configurationBroadcast = graph.getSparkContext().broadcast(json);
+            broadcastKey = key;
+        }
+        INDArray updaterState = network.getUpdater() == null ? null : network.getUpdater().getStateViewArray();
+        RoundParameters parameters = new RoundParameters(key, learningRates(network),
+                network.getConfiguration().getIterationCount(), network.getConfiguration().getEpochCount(),
+                network.params(), saveUpdater ? updaterState : null);
+        Broadcast<RoundParameters> round = graph.getSparkContext().broadcast(parameters);
         if (collectTrainingStats) {
             stats.logBroadcastEnd();
         }
         WorkerConfiguration configuration = new WorkerConfiguration(true, rddDataSetNumExamples, batchSizePerWorker,
                 averagingFrequency, prefetchNumBatches, collectTrainingStats);
-        return new RoundTrainingWorker(broadcast, saveUpdater, configuration, trainingHookList, listeners,
-                getRouterProvider());
+        return new RoundTrainingWorker(configurationBroadcast, round, saveUpdater, configuration, trainingHookList,
+                listeners);
+    }
+
+    /**
+     * SHA-256 of a configuration's JSON with every learning rate and DL4J's iteration and epoch counters blanked: two
+     * rounds with the same key differ only in what {@link RoundParameters} carries.
+     */
+    static String configurationKey(String json) {
+        String blanked = COUNTERS.matcher(LEARNING_RATES.matcher(json).replaceAll("$1_")).replaceAll("$1_");
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(blanked.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JVM has no SHA-256", e);
+        }
+    }
+
+    /** Layer name -> current learning rate, for every layer whose updater has one. */
+    static Map<String, Double> learningRates(ComputationGraph network) {
+        Map<String, Double> rates = new TreeMap<>();
+        for (Layer layer : network.getLayers()) {
+            String name = layer.conf().getLayer().getLayerName();
+            Double rate = network.getLearningRate(name);
+            if (rate != null) {
+                rates.put(name, rate);
+            }
+        }
+        return rates;
     }
 }

@@ -2,32 +2,178 @@ package ai.synergy.training;
 
 import ai.synergy.nd4j.BatchNormHelpers;
 import org.apache.spark.broadcast.Broadcast;
-import org.deeplearning4j.core.storage.StatsStorageRouterProvider;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.deeplearning4j.spark.api.TrainingHook;
 import org.deeplearning4j.spark.api.WorkerConfiguration;
-import org.deeplearning4j.spark.api.worker.NetBroadcastTuple;
+import org.deeplearning4j.spark.api.stats.SparkTrainingStats;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingResult;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingWorker;
+import org.deeplearning4j.spark.impl.paramavg.stats.ParameterAveragingTrainingWorkerStats;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.IUpdater;
 
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 
 /**
- * Executor side: dl4j-spark's parameter-averaging worker, whose network (rebuilt from the round's broadcast) gets
- * synergy's CPU batch-norm helper ({@link BatchNormHelpers}) before it fits the round's minibatches.
+ * Executor side: one worker's share of an averaging round. It fits the round's minibatches on a network of this JVM's
+ * {@link NetworkPool} that takes the round's broadcast parameters, updater state and learning rates (built from the
+ * broadcast configuration only when none is idle), with synergy's CPU batch-norm helper, and returns copies of the
+ * parameters and updater state for averaging. Same result as dl4j-spark's worker, which rebuilds the network from a
+ * Java-serialized configuration every round.
  */
 public final class RoundTrainingWorker extends ParameterAveragingTrainingWorker {
+    private final Broadcast<String> configurationJson;
+    private final Broadcast<RoundParameters> round;
+    private final boolean saveUpdater;
+    private final boolean collectStats;
+    private final Collection<TrainingHook> hooks;
+    private final Collection<TrainingListener> listeners;
+    private transient ParameterAveragingTrainingWorkerStats.ParameterAveragingTrainingWorkerStatsHelper stats;
+    private transient String key;
 
-    RoundTrainingWorker(Broadcast<NetBroadcastTuple> broadcast, boolean saveUpdater, WorkerConfiguration configuration,
-                        Collection<TrainingHook> hooks, Collection<TrainingListener> listeners,
-                        StatsStorageRouterProvider routerProvider) {
-        super(broadcast, saveUpdater, configuration, hooks, listeners, routerProvider);
+    RoundTrainingWorker(Broadcast<String> configurationJson, Broadcast<RoundParameters> round, boolean saveUpdater,
+                        WorkerConfiguration configuration, Collection<TrainingHook> hooks,
+                        Collection<TrainingListener> listeners) {
+        super(null, saveUpdater, configuration, hooks, listeners, null);
+        this.configurationJson = configurationJson;
+        this.round = round;
+        this.saveUpdater = saveUpdater;
+        this.collectStats = configuration.isCollectTrainingStats();
+        this.hooks = hooks;
+        this.listeners = listeners;
     }
 
     @Override
     public ComputationGraph getInitialModelGraph() {
-        ComputationGraph graph = super.getInitialModelGraph();
-        BatchNormHelpers.install(graph);
-        return graph;
+        if (collectStats) {
+            stats = new ParameterAveragingTrainingWorkerStats.ParameterAveragingTrainingWorkerStatsHelper();
+            stats.logBroadcastGetValueStart();
+        }
+        RoundParameters parameters = round.getValue();
+        key = parameters.configurationKey();
+        if (collectStats) {
+            stats.logBroadcastGetValueEnd();
+        }
+        ComputationGraph network = NetworkPool.take(key).orElseGet(this::build);
+        setLearningRates(network, parameters.learningRates());
+        network.params().assign(parameters.parameters());
+        if (parameters.updaterState() != null) {
+            network.getUpdater().getStateViewArray().assign(parameters.updaterState());
+        }
+        network.getConfiguration().setIterationCount(parameters.iterationCount());
+        network.getConfiguration().setEpochCount(parameters.epochCount());
+        network.setListeners(listeners == null ? List.of() : new ArrayList<>(listeners));
+        Nd4j.getExecutioner().commit();
+        if (collectStats) {
+            stats.logInitEnd();
+        }
+        return network;
+    }
+
+    @Override
+    public ParameterAveragingTrainingResult processMinibatch(MultiDataSet minibatch, ComputationGraph network,
+                                                             boolean isLast) {
+        if (collectStats) {
+            stats.logFitStart();
+        }
+        if (hooks != null) {
+            hooks.forEach(hook -> hook.preUpdate(minibatch, network));
+        }
+        network.fit(minibatch);
+        if (hooks != null) {
+            hooks.forEach(hook -> hook.postUpdate(minibatch, network));
+        }
+        if (collectStats) {
+            stats.logFitEnd(minibatch.getFeatures(0).size(0));
+        }
+        Nd4j.getExecutioner().commit();
+        return isLast ? getFinalResult(network) : null;
+    }
+
+    @Override
+    public Pair<ParameterAveragingTrainingResult, SparkTrainingStats> processMinibatchWithStats(
+            MultiDataSet minibatch, ComputationGraph network, boolean isLast) {
+        ParameterAveragingTrainingResult result = processMinibatch(minibatch, network, isLast);
+        return result == null ? null : new Pair<>(result, stats == null ? null : stats.build());
+    }
+
+    /** Copies out the parameters and updater state, then hands the network back to the pool. */
+    @Override
+    public ParameterAveragingTrainingResult getFinalResult(ComputationGraph network) {
+        INDArray parameters;
+        INDArray updaterState = null;
+        try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+            parameters = network.params().dup();
+            if (saveUpdater && network.getUpdater() != null && network.getUpdater().getStateViewArray() != null) {
+                updaterState = network.getUpdater().getStateViewArray().dup();
+            }
+        }
+        double score = network.score();
+        Nd4j.getExecutioner().commit();
+        network.setListeners(List.of());
+        NetworkPool.giveBack(key, network);
+        return new ParameterAveragingTrainingResult(parameters, updaterState, score, null, null, null);
+    }
+
+    @Override
+    public Pair<ParameterAveragingTrainingResult, SparkTrainingStats> getFinalResultWithStats(
+            ComputationGraph network) {
+        return new Pair<>(getFinalResult(network), stats == null ? null : stats.build());
+    }
+
+    @Override
+    public MultiLayerNetwork getInitialModel() {
+        throw new UnsupportedOperationException("synergy trains ComputationGraphs");
+    }
+
+    private ComputationGraph build() {
+        ComputationGraph network = new ComputationGraph(ComputationGraphConfiguration.fromJson(
+                configurationJson.getValue()));
+        network.init();
+        BatchNormHelpers.install(network);
+        NetworkPool.countBuilt();
+        return network;
+    }
+
+    /**
+     * Gives each layer the learning rate the driver set for this round. When all layers had one rate and get one rate
+     * (what {@code setLearningRate(double)} on the driver does), it is set in place on the layers' updater
+     * configurations, which DL4J's updater blocks read at every step; otherwise DL4J's per-layer setter runs, which
+     * rebuilds the updater (keeping its state) because the blocks group layers by equal configuration.
+     */
+    static void setLearningRates(ComputationGraph network, Map<String, Double> rates) {
+        Set<Double> target = new HashSet<>(rates.values());
+        Set<Double> current = new HashSet<>();
+        rates.keySet().forEach(name -> current.add(network.getLearningRate(name)));
+        if (target.equals(current)) {
+            return;
+        }
+        if (target.size() == 1 && current.size() == 1) {
+            double rate = target.iterator().next();
+            for (String name : rates.keySet()) {
+                IUpdater updater = ((BaseLayer) network.getLayer(name).conf().getLayer()).getIUpdater();
+                updater.setLrAndSchedule(rate, null);
+            }
+            return;
+        }
+        rates.forEach((name, rate) -> {
+            if (!Objects.equals(network.getLearningRate(name), rate)) {
+                network.setLearningRate(name, rate);
+            }
+        });
     }
 }

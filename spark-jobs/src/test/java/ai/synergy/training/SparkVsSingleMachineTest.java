@@ -67,6 +67,7 @@ class SparkVsSingleMachineTest extends LocalSparkTest {
                 new SerializableConfiguration(new Configuration())).call(0);
         assertThat(local.params()).isEqualTo(distributed.params());
 
+        long built = NetworkPool.built();
         for (int epoch = 0; epoch < epochs; epoch++) {
             for (int round = 0; round < plan.rounds(); round++) {
                 double rate = schedule.rateAt(epoch + (double) round / plan.rounds(), epochs);
@@ -81,6 +82,8 @@ class SparkVsSingleMachineTest extends LocalSparkTest {
                 assertThat(it.hasNext()).isFalse();
             }
         }
+        assertThat(NetworkPool.built() - built).as("networks built on the executor for %d rounds", 2 * plan.rounds())
+                .isLessThanOrEqualTo(1);
         INDArray expected = local.params();
         INDArray actual = spark.getNetwork().params();
         assertThat(actual.sub(expected).amaxNumber().doubleValue())
