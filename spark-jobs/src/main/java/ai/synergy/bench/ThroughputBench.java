@@ -1,5 +1,6 @@
 package ai.synergy.bench;
 
+import ai.synergy.nd4j.BatchNormHelpers;
 import ai.synergy.cluster.LoopbackCluster;
 import ai.synergy.config.Json;
 import ai.synergy.model.ModelArchitecture;
@@ -24,7 +25,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -95,11 +95,9 @@ public final class ThroughputBench {
             for (int rep = 0; rep < reps; rep++) {
                 bench.add("gemm", gemmGflops(1024, 5));
                 for (Workload w : workloads) {
-                    bench.singleJvm(w, CORES, null);
-                    bench.singleJvm(w, 1, null);
-                    if (w.model().equals("resnet20")) {
-                        bench.singleJvm(w, CORES, "NONE");
-                    }
+                    bench.singleJvm(w, CORES, false);
+                    bench.singleJvm(w, 1, false);
+                    bench.singleJvm(w, CORES, true);
                     bench.spark(w, "local2", null);
                     bench.spark(w, "cluster", cluster.masterUrl());
                     bench.anchor(w);
@@ -156,22 +154,19 @@ public final class ThroughputBench {
     }
 
     /**
-     * {@link FitThroughputBench} in its own JVM with {@code threads} ND4J threads; {@code cacheMode} NONE measures
-     * the ResNets as they were before they cached the convolutions' forward pass (null: as built).
+     * {@link FitThroughputBench} in its own JVM with {@code threads} ND4J threads; {@code dl4jBatchNorm} measures the
+     * ResNets with DL4J's oneDNN batch-norm helper, as before {@code ChannelBatchNormHelper}.
      */
-    private void singleJvm(Workload w, int threads, String cacheMode) throws IOException, InterruptedException {
+    private void singleJvm(Workload w, int threads, boolean dl4jBatchNorm) throws IOException, InterruptedException {
         Path out = work.resolve("fit-" + w.model() + ".json");
         Files.deleteIfExists(out);
         List<String> args = new ArrayList<>(List.of("--model", w.model(), "--batch", String.valueOf(w.batch()),
                 "--threads", String.valueOf(threads), "--warmup", "3", "--steps", String.valueOf(w.steps()),
                 "--windows", "3", "--out", out.toString()));
-        String key = threads == CORES ? "single" : "single" + threads;
-        if (cacheMode != null) {
-            args.addAll(List.of("--cache-mode", cacheMode));
-            key += "-cache" + cacheMode.toLowerCase(Locale.ROOT);
-        }
+        String key = (threads == CORES ? "single" : "single" + threads) + (dl4jBatchNorm ? "-bndl4j" : "");
+        String javaOpts = "-Xmx3g" + (dl4jBatchNorm ? " -D" + BatchNormHelpers.PROPERTY + "=dl4j" : "");
         run("fit-" + w.model() + "-" + key, args, Map.of("SYNERGY_MAIN_CLASS", FitThroughputBench.class.getName(),
-                "SYNERGY_JAVA_OPTS", "-Xmx3g"));
+                "SYNERGY_JAVA_OPTS", javaOpts));
         add(w.model() + "." + key, Json.readTree(Files.readString(out), out.toString())
                 .path("imagesPerSecondMedian").asDouble());
     }
@@ -280,7 +275,7 @@ public final class ThroughputBench {
             m.put("imageSize", w.imageSize());
             m.put("trainGflopPerImage", gflopPerImage);
             Map<String, Double> medians = new LinkedHashMap<>();
-            for (String where : List.of("single", "single1", "single-cachenone", "local2", "cluster", "pytorch")) {
+            for (String where : ThroughputReport.RUNS) {
                 List<Double> s = samples.get(w.model() + "." + where);
                 if (s != null) {
                     medians.put(where, BenchResults.median(s));

@@ -3,10 +3,14 @@ package ai.synergy.bench;
 import ai.synergy.config.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 
+import java.util.List;
 import java.util.Map;
 
 /** Renders {@link ThroughputBench}'s result as Markdown: images/s, ratios, share of the GEMM peak, time splits. */
 final class ThroughputReport {
+    /** The runs of each model, in table order (keys of the result's {@code imagesPerSecond}). */
+    static final List<String> RUNS = List.of("single", "single1", "single-bndl4j", "local2",
+            "cluster", "pytorch");
     private ThroughputReport() {
     }
 
@@ -30,7 +34,7 @@ final class ThroughputReport {
             md.append(String.format("Training: %.3f GFLOP per image (3 x forward, 2 FLOPs per multiply-add).%n%n",
                     m.path("trainGflopPerImage").asDouble()));
             md.append("| run | images/s | GFLOP/s | share of GEMM peak | samples |\n| --- | --- | --- | --- | --- |\n");
-            for (String where : new String[]{"single", "single1", "single-cachenone", "local2", "cluster", "pytorch"}) {
+            for (String where : RUNS) {
                 if (ips.has(where)) {
                     double v = ips.path(where).asDouble();
                     md.append(String.format("| %s | %.1f | %.1f | %.0f%% | %s |%n", label(where), v,
@@ -42,7 +46,7 @@ final class ThroughputReport {
             md.append("| ratio | value |\n| --- | --- |\n");
             ratio(md, ips, "local2", "single", "Spark local[2] / single JVM (target >= 0.9)");
             ratio(md, ips, "single", "single1", "single JVM 2 threads / 1 thread");
-            ratio(md, ips, "single", "single-cachenone", "single JVM, forward pass cached / recomputed in backprop");
+            ratio(md, ips, "single", "single-bndl4j", "single JVM, channel batch norm / DL4J's oneDNN batch norm");
             ratio(md, ips, "cluster", "single", "loopback cluster / single JVM");
             ratio(md, ips, "single", "pytorch", "DL4J single JVM / PyTorch (target >= 0.7)");
             ratio(md, ips, "local2", "pytorch", "Spark local[2] / PyTorch");
@@ -71,7 +75,7 @@ final class ThroughputReport {
         return switch (where) {
             case "single" -> "DL4J `fit`, single JVM, 2 threads";
             case "single1" -> "DL4J `fit`, single JVM, 1 thread";
-            case "single-cachenone" -> "DL4J `fit`, single JVM, 2 threads, before: no cached forward pass";
+            case "single-bndl4j" -> "DL4J `fit`, single JVM, 2 threads, before: DL4J's oneDNN batch norm";
             case "local2" -> "`synergy train`, Spark local[2], 2 workers x 1 thread";
             case "cluster" -> "`synergy train`, loopback cluster, 2 executor JVMs x 1 core";
             case "pytorch" -> "PyTorch via DJL, single JVM, 2 threads";
