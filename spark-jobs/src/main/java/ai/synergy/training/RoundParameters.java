@@ -1,6 +1,6 @@
 package ai.synergy.training;
 
-import org.nd4j.linalg.api.ndarray.INDArray;
+import ai.synergy.nd4j.PackedArray;
 
 import java.io.Serializable;
 import java.util.Map;
@@ -12,8 +12,9 @@ import java.util.Map;
  *
  * @param configurationKey SHA-256 of the configuration's JSON with learning rates and counters blanked
  * @param learningRates    layer name -> learning rate, for layers whose updater has one
- * @param updaterState     null when the updater is stateless
+ * @param parameters       the network's flattened parameters, packed for a fast broadcast
+ * @param updaterState     likewise the updater state; null when the updater is stateless or not averaged
  */
 public record RoundParameters(String configurationKey, Map<String, Double> learningRates, int iterationCount,
-                              int epochCount, INDArray parameters, INDArray updaterState) implements Serializable {
+                              int epochCount, PackedArray parameters, PackedArray updaterState) implements Serializable {
 }

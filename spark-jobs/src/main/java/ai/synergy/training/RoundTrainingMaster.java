@@ -1,5 +1,6 @@
 package ai.synergy.training;
 
+import ai.synergy.nd4j.PackedArray;
 import ai.synergy.spark.ExecutorSetup;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
@@ -99,7 +100,8 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
         INDArray updaterState = network.getUpdater() == null ? null : network.getUpdater().getStateViewArray();
         RoundParameters parameters = new RoundParameters(key, learningRates(network),
                 network.getConfiguration().getIterationCount(), network.getConfiguration().getEpochCount(),
-                network.params(), saveUpdater ? updaterState : null);
+                PackedArray.of(network.params()), saveUpdater && updaterState != null ? PackedArray.of(updaterState)
+                : null);
         Broadcast<RoundParameters> round = graph.getSparkContext().broadcast(parameters);
         if (collectTrainingStats) {
             stats.logBroadcastEnd();

@@ -70,9 +70,9 @@ public final class RoundTrainingWorker extends ParameterAveragingTrainingWorker 
         }
         ComputationGraph network = NetworkPool.take(key).orElseGet(this::build);
         setLearningRates(network, parameters.learningRates());
-        network.params().assign(parameters.parameters());
+        parameters.parameters().copyInto(network.params());
         if (parameters.updaterState() != null) {
-            network.getUpdater().getStateViewArray().assign(parameters.updaterState());
+            parameters.updaterState().copyInto(network.getUpdater().getStateViewArray());
         }
         network.getConfiguration().setIterationCount(parameters.iterationCount());
         network.getConfiguration().setEpochCount(parameters.epochCount());
