@@ -101,6 +101,44 @@ class ChannelBatchNormHelperTest {
                 .as("oneDNN takes float only, so DL4J's built-in implementation runs").isNull();
     }
 
+    @Test
+    void twoThreadsGiveTheSameBitsAsOne() {
+        INDArray x = Nd4j.randn(DataType.FLOAT, 3, 5, 4, 4);
+        INDArray dy = Nd4j.randn(DataType.FLOAT, 3, 5, 4, 4);
+        INDArray gamma = Nd4j.rand(DataType.FLOAT, 1, 5);
+        INDArray beta = Nd4j.rand(DataType.FLOAT, 1, 5);
+        INDArray[] outputs = new INDArray[4];
+        int before = Math.max(1, Nd4jRuntime.configuredThreads());
+        try {
+            for (int threads = 1; threads <= 2; threads++) {
+                Nd4jRuntime.configureThreads(threads);
+                ChannelBatchNormHelper helper = new ChannelBatchNormHelper(DataType.FLOAT);
+                outputs[2 * threads - 2] = helper.preOutput(x, true, x.shape(), gamma, beta, null, null, 0.9, EPS,
+                        CNN2DFormat.NCHW, NO_WS);
+                outputs[2 * threads - 1] = helper.backpropGradient(x, dy, x.shape(), gamma, beta,
+                        Nd4j.create(DataType.FLOAT, 1, 5), Nd4j.create(DataType.FLOAT, 1, 5), EPS, CNN2DFormat.NCHW,
+                        NO_WS).getSecond();
+            }
+        } finally {
+            Nd4jRuntime.configureThreads(before);
+        }
+        assertThat(outputs[2]).isEqualTo(outputs[0]);
+        assertThat(outputs[3]).isEqualTo(outputs[1]);
+
+        int[] seen = new int[7];
+        Nd4jRuntime.configureThreads(2);
+        try {
+            ChannelBatchNormHelper.forChannelRanges(7, (from, to) -> {
+                for (int c = from; c < to; c++) {
+                    seen[c]++;
+                }
+            });
+        } finally {
+            Nd4jRuntime.configureThreads(before);
+        }
+        assertThat(seen).containsOnly(1);
+    }
+
     private static double[] flat(INDArray array) {
         return array.dup('c').reshape(array.length()).toDoubleVector();
     }
