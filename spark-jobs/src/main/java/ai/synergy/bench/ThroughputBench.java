@@ -31,7 +31,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Benchmark (not a test) of training throughput, everything measured side by side in one run, alternating, as medians
  * of repetitions: ND4J's float GEMM peak; for ResNet-20 (3x32x32) and ResNet-18 (3x224x224, small batch) the training
- * images/s of DL4J in a single JVM ({@link FitThroughputBench}), of {@code synergy train} in Spark {@code local[2]}
+ * images/s of DL4J in a single JVM ({@link FitThroughputBench}; 2 threads, 1 thread, and 2 threads with DL4J's oneDNN
+ * batch norm instead of {@code ChannelBatchNormHelper}), of {@code synergy train} in Spark {@code local[2]}
  * and on a loopback standalone cluster (2 single-core executor JVMs), each Spark run's epoch time split
  * (compute, data, averaging/broadcast, scheduling; {@code timings.jsonl}), and the same models trained by PyTorch
  * through DJL (module {@code bench/pytorch-anchor}) as the outside anchor. Every measurement is its own JVM.
