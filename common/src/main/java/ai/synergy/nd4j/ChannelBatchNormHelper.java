@@ -36,7 +36,7 @@ public final class ChannelBatchNormHelper implements BatchNormalizationHelper {
     /** Batch mean and biased variance of the last training forward pass (DL4J updates its running averages from them). */
     private INDArray meanCache;
     private INDArray varCache;
-    private float[] mean = new float[0];
+    private float[] batchMean = new float[0];
     private float[] invStd = new float[0];
     /** True while the last training forward pass went to the fallback, whose caches then hold the statistics. */
     private boolean delegated;
@@ -77,7 +77,7 @@ public final class ChannelBatchNormHelper implements BatchNormalizationHelper {
             delegated = false;
             ensureCaches(channels);
             float[] variance = new float[channels];
-            mu = this.mean;
+            mu = batchMean;
             channelMoments(in, n, channels, plane, mu, variance);
             for (int c = 0; c < channels; c++) {
                 inv[c] = (float) (1.0 / Math.sqrt(variance[c] + eps));
@@ -119,7 +119,7 @@ public final class ChannelBatchNormHelper implements BatchNormalizationHelper {
     public Pair<Gradient, INDArray> backpropGradient(INDArray input, INDArray epsilon, long[] shape, INDArray gamma,
                                                      INDArray beta, INDArray dGammaView, INDArray dBetaView, double eps,
                                                      CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
-        if (delegated || !handles(input, format) || gamma == null || input.size(1) != mean.length) {
+        if (delegated || !handles(input, format) || gamma == null || input.size(1) != batchMean.length) {
             return fallback.backpropGradient(input, epsilon, shape, gamma, beta, dGammaView, dBetaView, eps, format,
                     workspaceMgr);
         }
@@ -135,22 +135,7 @@ public final class ChannelBatchNormHelper implements BatchNormalizationHelper {
         float[] g = gamma.toFloatVector();
         double[] sumDy = new double[channels];
         double[] sumDyX = new double[channels];
-        forChannelRanges(channels, (from, to) -> {
-            for (int image = 0; image < n; image++) {
-                for (int c = from; c < to; c++) {
-                    int row = (image * channels + c) * plane;
-                    float s = 0;
-                    float sx = 0;
-                    for (int i = row, end = row + plane; i < end; i++) {
-                        float d = dy.get(i);
-                        s += d;
-                        sx += d * x.get(i);
-                    }
-                    sumDy[c] += s;
-                    sumDyX[c] += sx;
-                }
-            }
-        });
+        channelSums(dy, x, n, channels, plane, sumDy, sumDyX);
         float[] dGamma = new float[channels];
         float[] dBeta = new float[channels];
         float[] kDy = new float[channels];
@@ -158,7 +143,7 @@ public final class ChannelBatchNormHelper implements BatchNormalizationHelper {
         float[] k0 = new float[channels];
         for (int c = 0; c < channels; c++) {
             double inv = invStd[c];
-            double dg = inv * (sumDyX[c] - mean[c] * sumDy[c]);   // sum dy x^
+            double dg = inv * (sumDyX[c] - batchMean[c] * sumDy[c]);   // sum dy x^
             double db = sumDy[c];
             dGamma[c] = (float) dg;
             dBeta[c] = (float) db;
@@ -166,7 +151,7 @@ public final class ChannelBatchNormHelper implements BatchNormalizationHelper {
             // dx = a dy - (a/m)(db + x^ dg), x^ = (x - mu) inv
             kDy[c] = (float) a;
             kX[c] = (float) (-a / m * dg * inv);
-            k0[c] = (float) (-a / m * (db - mean[c] * inv * dg));
+            k0[c] = (float) (-a / m * (db - batchMean[c] * inv * dg));
         }
         INDArray epsAtInput = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c');
         FloatBuffer dx = floats(epsAtInput);
@@ -206,32 +191,41 @@ public final class ChannelBatchNormHelper implements BatchNormalizationHelper {
         return Collections.emptyMap();
     }
 
-    /** Per-channel mean and biased variance; float sums per row of H·W values, double sums across rows. */
+    /** Per-channel mean and biased variance. */
     static void channelMoments(FloatBuffer in, int n, int channels, int plane, float[] meanOut, float[] varOut) {
         double[] sum = new double[channels];
         double[] sumSq = new double[channels];
-        forChannelRanges(channels, (from, to) -> {
-            for (int image = 0; image < n; image++) {
-                for (int c = from; c < to; c++) {
-                    int row = (image * channels + c) * plane;
-                    float s = 0;
-                    float sq = 0;
-                    for (int i = row, end = row + plane; i < end; i++) {
-                        float v = in.get(i);
-                        s += v;
-                        sq += v * v;
-                    }
-                    sum[c] += s;
-                    sumSq[c] += sq;
-                }
-            }
-        });
+        channelSums(in, in, n, channels, plane, sum, sumSq);
         double m = (double) n * plane;
         for (int c = 0; c < channels; c++) {
             double mu = sum[c] / m;
             meanOut[c] = (float) mu;
             varOut[c] = (float) Math.max(0.0, sumSq[c] / m - mu * mu);
         }
+    }
+
+    /**
+     * Per channel c, adds sum a and sum a·b over the channel's values to {@code sumA[c]} and {@code sumAB[c]}: float
+     * sums over each row of H·W values, double sums across rows. (x, x) gives the moments, (dy, x) the backward sums.
+     */
+    static void channelSums(FloatBuffer a, FloatBuffer b, int n, int channels, int plane, double[] sumA,
+                            double[] sumAB) {
+        forChannelRanges(channels, (from, to) -> {
+            for (int image = 0; image < n; image++) {
+                for (int c = from; c < to; c++) {
+                    int row = (image * channels + c) * plane;
+                    float s = 0;
+                    float sp = 0;
+                    for (int i = row, end = row + plane; i < end; i++) {
+                        float v = a.get(i);
+                        s += v;
+                        sp += v * b.get(i);
+                    }
+                    sumA[c] += s;
+                    sumAB[c] += sp;
+                }
+            }
+        });
     }
 
     /** Work on channels {@code [from, to)}; ranges are disjoint, so each writes its own rows and sums. */
@@ -266,7 +260,7 @@ public final class ChannelBatchNormHelper implements BatchNormalizationHelper {
                 meanCache = Nd4j.create(DataType.FLOAT, channels);
                 varCache = Nd4j.create(DataType.FLOAT, channels);
             }
-            mean = new float[channels];
+            batchMean = new float[channels];
         }
     }
 

@@ -1,6 +1,5 @@
 package ai.synergy.bench;
 
-import ai.synergy.nd4j.BatchNormHelpers;
 import ai.synergy.config.Json;
 import ai.synergy.model.ModelArchitecture;
 import ai.synergy.model.ModelSpec;
@@ -8,7 +7,6 @@ import ai.synergy.model.OptimizerSpec;
 import ai.synergy.model.ResNets;
 import ai.synergy.nd4j.Nd4jRuntime;
 import org.deeplearning4j.nn.conf.CacheMode;
-import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -79,14 +77,9 @@ public final class FitThroughputBench implements Callable<Integer> {
         Nd4jRuntime.enableLayerHelpers();
         Nd4jRuntime.configureThreads(threads);
         ModelSpec spec = spec(model, classes);
-        ComputationGraphConfiguration conf = ResNets.configuration(spec, new OptimizerSpec(0.05, 0.9, 5e-4));
+        ComputationGraph graph = ResNets.create(spec, new OptimizerSpec(0.05, 0.9, 5e-4));
         if (cacheMode != null) {
-            conf.setCacheMode(cacheMode);
-        }
-        ComputationGraph graph = new ComputationGraph(conf);
-        graph.init();
-        BatchNormHelpers.install(graph);
-        if (cacheMode != null) {
+            graph.getConfiguration().setCacheMode(cacheMode);
             graph.setCacheMode(cacheMode);
         }
         int size = spec.inputHeight();

@@ -43,7 +43,6 @@ public final class RoundTrainingWorker extends ParameterAveragingTrainingWorker 
     private final Collection<TrainingHook> hooks;
     private final Collection<TrainingListener> listeners;
     private transient ParameterAveragingTrainingWorkerStats.ParameterAveragingTrainingWorkerStatsHelper stats;
-    private transient String key;
 
     RoundTrainingWorker(Broadcast<String> configurationJson, Broadcast<RoundParameters> round, boolean saveUpdater,
                         WorkerConfiguration configuration, Collection<TrainingHook> hooks,
@@ -64,11 +63,10 @@ public final class RoundTrainingWorker extends ParameterAveragingTrainingWorker 
             stats.logBroadcastGetValueStart();
         }
         RoundParameters parameters = round.getValue();
-        key = parameters.configurationKey();
         if (collectStats) {
             stats.logBroadcastGetValueEnd();
         }
-        ComputationGraph network = NetworkPool.take(key).orElseGet(this::build);
+        ComputationGraph network = NetworkPool.take(parameters.configurationKey()).orElseGet(this::build);
         setLearningRates(network, parameters.learningRates());
         parameters.parameters().copyInto(network.params());
         if (parameters.updaterState() != null) {
@@ -125,7 +123,7 @@ public final class RoundTrainingWorker extends ParameterAveragingTrainingWorker 
         double score = network.score();
         Nd4j.getExecutioner().commit();
         network.setListeners(List.of());
-        NetworkPool.giveBack(key, network);
+        NetworkPool.giveBack(round.getValue().configurationKey(), network);
         return new ParameterAveragingTrainingResult(parameters, updaterState, score, null, null, null);
     }
 
