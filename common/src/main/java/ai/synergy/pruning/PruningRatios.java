@@ -145,6 +145,10 @@ public record PruningRatios(Map<String, Double> perLayer, double defaultRatio) i
                 perLayer.put(layer, ratio);
             }
         }
+        if (lineOf.isEmpty()) {
+            throw new InvalidInputException(source + ": no ratios in it; expected '<layer> <ratio>' lines, or "
+                    + "'* <ratio>' for every prunable layer");
+        }
         return new PruningRatios(perLayer, defaultRatio);
     }
 

@@ -1,5 +1,6 @@
 package ai.synergy.checkpoint;
 
+import ai.synergy.config.Credentials;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
 import org.apache.hadoop.fs.FileStatus;
@@ -22,7 +23,9 @@ import java.util.regex.Pattern;
  * run, {@code round-0002} of a quantization run) on any Hadoop file system, each holding {@code model.zip} (DL4J
  * ModelSerializer, with updater state) and {@code state.json} (the job's state record {@code S}, as JSON). A
  * checkpoint is written into a temporary folder and renamed into place only when complete, so a killed driver never
- * leaves a half-written one; folders that are not complete checkpoints are ignored when resuming.
+ * leaves a half-written one (a failed write removes its temporary folder; one a kill leaves is removed by the next
+ * job on the folder, see {@link ai.synergy.run.RunFolder}); folders that are not complete checkpoints are ignored when
+ * resuming.
  *
  * @param <S> the state record saved beside the model
  */
@@ -69,14 +72,28 @@ public final class CheckpointStore<S> {
             throws IOException {
         files.fileSystem().mkdirs(root);
         Path target = new Path(root, String.format("%s-%04d", kind, index));
-        Path tmp = new Path(root, ".tmp-" + target.getName() + "-" + UUID.randomUUID());
-        files.fileSystem().mkdirs(tmp);
-        files.writeAtomically(new Path(tmp, MODEL), modelBytes(graph));
-        for (java.util.Map.Entry<String, byte[]> e : extra.entrySet()) {
-            files.writeAtomically(new Path(tmp, e.getKey()), e.getValue());
+        Path tmp = new Path(root, HadoopFiles.TEMP_MARK + target.getName() + "-" + UUID.randomUUID());
+        try {
+            files.fileSystem().mkdirs(tmp);
+            files.writeAtomically(new Path(tmp, MODEL), modelBytes(graph));
+            for (java.util.Map.Entry<String, byte[]> e : extra.entrySet()) {
+                files.writeAtomically(new Path(tmp, e.getKey()), e.getValue());
+            }
+            files.writeAtomically(new Path(tmp, STATE), Credentials.redact(Json.write(state)));
+            if (files.fileSystem().exists(target)) {
+                files.fileSystem().delete(target, true); // this store's own older checkpoint of the same number
+            }
+            if (!files.fileSystem().rename(tmp, target)) {
+                throw new IOException("cannot rename " + tmp + " to " + target);
+            }
+        } catch (IOException | RuntimeException e) {
+            try {
+                files.fileSystem().delete(tmp, true); // a full disk leaves no half checkpoint behind
+            } catch (IOException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
-        files.writeAtomically(new Path(tmp, STATE), Json.write(state));
-        files.replace(tmp, target);
         List<Path> all = completeCheckpoints();
         for (int i = 0; i < all.size() - keep; i++) {
             files.fileSystem().delete(all.get(i), true);
@@ -84,9 +101,15 @@ public final class CheckpointStore<S> {
         return target;
     }
 
-    /** True when the folder holds any checkpoint (complete or not). */
-    public boolean hasAny() throws IOException {
-        return files.fileSystem().exists(root) && files.fileSystem().listStatus(root).length > 0;
+    /** True when the folder holds a complete checkpoint. */
+    public boolean hasComplete() throws IOException {
+        return !completeCheckpoints().isEmpty();
+    }
+
+    /** The folder name of the newest complete checkpoint, if any. */
+    public Optional<String> newestName() throws IOException {
+        List<Path> all = completeCheckpoints();
+        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1).getName());
     }
 
     /** The newest complete checkpoint, if any. */
@@ -97,8 +120,29 @@ public final class CheckpointStore<S> {
         }
         Path dir = all.get(all.size() - 1);
         Path statePath = new Path(dir, STATE);
-        return Optional.of(new Checkpoint<>(dir, Json.read(files.readString(statePath), stateType,
-                statePath.toString())));
+        try {
+            return Optional.of(new Checkpoint<>(dir, Json.read(files.readString(statePath), stateType,
+                    statePath.toString())));
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(e.getMessage() + olderCheckpointHint(dir), e);
+        }
+    }
+
+    /**
+     * When the checkpoint in {@code dir} cannot be read: what the user can do if an older complete checkpoint is kept.
+     */
+    String olderCheckpointHint(Path dir) {
+        try {
+            List<Path> older = completeCheckpoints().stream().filter(p -> p.getName().compareTo(dir.getName()) < 0)
+                    .toList();
+            if (older.isEmpty()) {
+                return "";
+            }
+            return "; the older checkpoint " + older.get(older.size() - 1) + " is complete: move " + dir
+                    + " out of " + root + " and rerun with --resume to continue from it";
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     /** Loads a checkpoint's network with its updater state. */
@@ -107,7 +151,8 @@ public final class CheckpointStore<S> {
         try {
             return ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(files.readBytes(model)), true);
         } catch (IOException | RuntimeException e) {
-            throw new InvalidInputException(model + ": not a readable DL4J model (" + e.getMessage() + ")", e);
+            throw new InvalidInputException(model + ": not a readable DL4J model (" + e.getMessage() + ")"
+                    + olderCheckpointHint(checkpoint.dir()), e);
         }
     }
 

@@ -31,7 +31,7 @@ public final class HadoopFiles {
     /** The file system of a URI (a path without scheme is a local path). */
     public static HadoopFiles of(String uri, Configuration hadoopConf) {
         try {
-            FileSystem fs = new Path(URI.create(uri)).getFileSystem(hadoopConf);
+            FileSystem fs = path(uri).getFileSystem(hadoopConf);
             fs.setWriteChecksum(false); // no .crc side files beside outputs on file://
             return new HadoopFiles(fs);
         } catch (IOException | IllegalArgumentException e) {
@@ -44,19 +44,55 @@ public final class HadoopFiles {
         return fs;
     }
 
-    /** A Hadoop path for a URI string. */
-    public static Path path(String uri) {
-        return new Path(URI.create(uri));
+    /**
+     * A Hadoop path for a location as users write it: a URI ({@code hdfs://nn/runs/a}, {@code file:///tmp/a%20b}) or a
+     * plain local path, which may hold spaces and any Unicode character ({@code /tmp/runs/été 1}) and is taken
+     * literally (a {@code %} in it is a percent sign).
+     */
+    public static Path path(String location) {
+        if (location == null || location.isBlank()) {
+            throw new InvalidInputException("empty path");
+        }
+        if (SCHEME.matcher(location).lookingAt()) {
+            try {
+                return new Path(URI.create(location));
+            } catch (IllegalArgumentException e) {
+                // not a well-formed URI (a space, a lone '%'): Hadoop's own parser takes the characters literally
+            }
+        }
+        return new Path(location);
     }
 
-    /** Writes {@code bytes} to {@code target} atomically (temp name, then rename; the old file is replaced). */
+    private static final java.util.regex.Pattern SCHEME = java.util.regex.Pattern.compile("[a-zA-Z][a-zA-Z0-9+.-]*:/");
+
+    /**
+     * Writes {@code bytes} to {@code target} atomically: a temporary file beside it ({@value #TEMP_MARK} in its name),
+     * then a rename that replaces an older file. A folder at {@code target} is never replaced
+     * ({@link TargetIsFolderException}); when the write fails (a full disk), the temporary file is removed and the old
+     * file is left as it was.
+     */
     public void writeAtomically(Path target, byte[] bytes) throws IOException {
-        Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
-        try (FSDataOutputStream out = fs.create(tmp, false)) {
-            out.write(bytes);
+        if (fs.exists(target) && fs.getFileStatus(target).isDirectory()) {
+            throw new TargetIsFolderException(target);
         }
-        replace(tmp, target);
+        Path tmp = new Path(target.getParent(), "." + target.getName() + TEMP_MARK + UUID.randomUUID());
+        try {
+            try (FSDataOutputStream out = fs.create(tmp, false)) {
+                out.write(bytes);
+            }
+            replace(tmp, target);
+        } catch (IOException | RuntimeException e) {
+            try {
+                fs.delete(tmp, false);
+            } catch (IOException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
     }
+
+    /** The part of a temporary file's or folder's name that marks it as one (never a finished output's). */
+    public static final String TEMP_MARK = ".tmp-";
 
     /** Writes a UTF-8 string atomically. */
     public void writeAtomically(Path target, String text) throws IOException {
@@ -64,24 +100,92 @@ public final class HadoopFiles {
     }
 
     /**
-     * Moves {@code source} onto {@code target}, replacing it. On the local file system this is one atomic rename
-     * (readers see the old or the new file, never neither); Hadoop's {@code rename} does not overwrite, so elsewhere
-     * the old target is deleted first (HDFS and S3A have no atomic replace through this API).
+     * Moves the file {@code source} onto {@code target}, replacing an older file there. A folder at {@code target} is
+     * never replaced: that fails with {@link TargetIsFolderException} and leaves both in place. On the local file
+     * system this is one atomic rename (readers see the old or the new file, never neither); Hadoop's {@code rename}
+     * does not overwrite, so elsewhere the old file is deleted first (HDFS and S3A have no atomic replace through this
+     * API).
      */
     public void replace(Path source, Path target) throws IOException {
-        if (fs instanceof LocalFileSystem || fs instanceof RawLocalFileSystem) {
-            java.nio.file.Path from = java.nio.file.Path.of(fs.makeQualified(source).toUri());
-            java.nio.file.Path to = java.nio.file.Path.of(fs.makeQualified(target).toUri());
-            if (!Files.isDirectory(to)) {
-                Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                return;
+        java.nio.file.Path localTarget = localPath(target);
+        if (localTarget != null) {
+            if (Files.isDirectory(localTarget, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new TargetIsFolderException(target);
             }
+            Files.move(localPath(source), localTarget, StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+            return;
         }
-        if (fs.exists(target) && !fs.delete(target, true)) {
-            throw new IOException("cannot replace " + target);
+        if (fs.exists(target)) {
+            if (fs.getFileStatus(target).isDirectory()) {
+                throw new TargetIsFolderException(target);
+            }
+            if (!fs.delete(target, false)) {
+                throw new IOException("cannot replace " + target);
+            }
         }
         if (!fs.rename(source, target)) {
             throw new IOException("cannot rename " + source + " to " + target);
+        }
+    }
+
+    /** A write that would have replaced a folder; nothing was replaced. */
+    public static final class TargetIsFolderException extends IOException {
+        private final transient Path target;
+
+        TargetIsFolderException(Path target) {
+            super(target + " is a folder; refusing to replace it with a file (nothing was deleted)");
+            this.target = target;
+        }
+
+        /** The folder that was in the way. */
+        public Path target() {
+            return target;
+        }
+    }
+
+    /** The local file of a path on the local file system (no URI round trip, so any character works); else null. */
+    private java.nio.file.Path localPath(Path path) {
+        if (fs instanceof LocalFileSystem local) {
+            return local.pathToFile(path).toPath();
+        }
+        if (fs instanceof RawLocalFileSystem raw) {
+            return raw.pathToFile(path).toPath();
+        }
+        return null;
+    }
+
+    /**
+     * Creates {@code file} with {@code bytes} only if nothing is there: one atomic step on the local file system
+     * and HDFS (two processes racing for it: one wins). Returns false when the file already exists.
+     */
+    public boolean createNew(Path file, byte[] bytes) throws IOException {
+        java.nio.file.Path local = localPath(file);
+        if (local != null) {
+            Files.createDirectories(local.getParent());
+            try {
+                Files.write(local, bytes, java.nio.file.StandardOpenOption.CREATE_NEW,
+                        java.nio.file.StandardOpenOption.WRITE);
+                return true;
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                return false;
+            }
+        }
+        try (FSDataOutputStream out = fs.create(file, false)) {
+            out.write(bytes);
+            return true;
+        } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
+            return false;
+        }
+    }
+
+    /** Sets a file's modification time to now. */
+    public void touch(Path file) throws IOException {
+        java.nio.file.Path local = localPath(file);
+        if (local != null) {
+            Files.setLastModifiedTime(local, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
+        } else {
+            fs.setTimes(file, System.currentTimeMillis(), -1);
         }
     }
 

@@ -20,4 +20,18 @@ public final class AveragingOptions {
 
     @Option(names = "--eval-batch-size", defaultValue = "256", description = "Evaluation minibatch (default: ${DEFAULT-VALUE}).")
     int evalBatchSize;
+
+    /** Checks the values before Spark starts: each must be at least 1. */
+    void requireValid() {
+        atLeastOne("--workers", workers);
+        atLeastOne("--batch-size", batchSize);
+        atLeastOne("--averaging-frequency", averagingFrequency);
+        atLeastOne("--eval-batch-size", evalBatchSize);
+    }
+
+    private static void atLeastOne(String flag, int value) {
+        if (value < 1) {
+            throw new ai.synergy.config.InvalidInputException(flag + " must be >= 1, got " + value);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package ai.synergy.cli;
 
 import ai.synergy.adversarial.Pgd;
+import ai.synergy.checkpoint.HadoopFiles;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
 import ai.synergy.evaluation.RobustCounts;
@@ -59,6 +60,9 @@ final class EvaluateCommand implements Callable<Integer> {
         try (SparkContexts.JobContext context = SparkContexts.open("synergy-evaluate", workers)) {
             JavaSparkContext jsc = context.jsc();
             DataSpec data = dataOptions.resolve(jsc.hadoopConfiguration());
+            if (result != null) {
+                requireFileTarget(jsc);
+            }
             Map<String, Object> line = new LinkedHashMap<>();
             line.put("model", model);
             line.put("data", data.name());
@@ -78,11 +82,20 @@ final class EvaluateCommand implements Callable<Integer> {
             }
             String json = Json.writeLine(line);
             if (result != null) {
-                ai.synergy.checkpoint.HadoopFiles.of(result, jsc.hadoopConfiguration())
-                        .writeAtomically(ai.synergy.checkpoint.HadoopFiles.path(result), json + "\n");
+                HadoopFiles.of(result, jsc.hadoopConfiguration()).writeAtomically(HadoopFiles.path(result), json + "\n");
             }
             System.out.println(json);
         }
         return 0;
+    }
+
+    /** {@code --result} names a file to write: a folder there is refused before any work (it is never replaced). */
+    private void requireFileTarget(JavaSparkContext jsc) throws java.io.IOException {
+        HadoopFiles files = HadoopFiles.of(result, jsc.hadoopConfiguration());
+        org.apache.hadoop.fs.Path target = HadoopFiles.path(result);
+        if (files.fileSystem().exists(target) && files.fileSystem().getFileStatus(target).isDirectory()) {
+            throw new InvalidInputException("--result: " + result + " is a folder; give the path of the JSON file "
+                    + "to write, e.g. " + new org.apache.hadoop.fs.Path(target, "result.json") + " (nothing was changed)");
+        }
     }
 }

@@ -103,9 +103,10 @@ final class QuantizeCommand implements Callable<Integer> {
             throw new InvalidInputException("--partition: unknown partition '" + partition
                     + "'; accepted: magnitude, random");
         }
-        if (!(lr > 0)) {
-            throw new InvalidInputException("--lr must be > 0, got " + lr);
+        if (!(lr > 0 && Double.isFinite(lr))) {
+            throw new InvalidInputException("--lr must be a finite number > 0, got " + lr);
         }
+        averaging.requireValid();
         if (stopAfterRound < 0) {
             throw new InvalidInputException("--stop-after-round must be >= 0, got " + stopAfterRound);
         }

@@ -1,14 +1,21 @@
 package ai.synergy.cli;
 
+import ai.synergy.config.Credentials;
 import ai.synergy.config.InvalidInputException;
+import ai.synergy.run.RunFolder;
 import ai.synergy.training.TrainingDivergedException;
+import org.apache.hadoop.util.ShutdownHookManager;
 import picocli.CommandLine;
+
+import java.io.IOException;
 import picocli.CommandLine.Command;
 
 /**
  * The application's one main class: {@code bin/synergy <command>} in local mode, or
  * {@code spark-submit --class ai.synergy.cli.SynergyCli <shaded jar> <command>} on a cluster.
- * Exit codes: 0 done, 2 bad input (one line on stderr naming the flag or file), 3 training diverged, 1 other failure.
+ * Exit codes: 0 done, 2 bad input (one line on stderr naming the flag or file), 3 training diverged, 1 an I/O failure
+ * (a full disk, a lost file system; one line) or another failure, 130 interrupted (SIGTERM, Ctrl-C; one line saying
+ * how to continue).
  */
 @Command(name = "synergy", mixinStandardHelpOptions = true, version = "synergy 0.1.0",
         description = "Distributed training of image classifiers with Deeplearning4j on Apache Spark.",
@@ -20,6 +27,10 @@ public final class SynergyCli implements Runnable {
     public static final int BAD_INPUT = 2;
     /** Exit code for a diverged training run. */
     public static final int DIVERGED = 3;
+    /** Exit code for an I/O failure or any other error. */
+    public static final int FAILED = 1;
+    /** Exit code when the JVM is being shut down (a signal) while a command runs. */
+    public static final int INTERRUPTED = 130;
 
     @Override
     public void run() {
@@ -27,7 +38,16 @@ public final class SynergyCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        // SIGTERM or Ctrl-C: one line saying what is kept and how to continue (runs before Spark's own hooks)
+        ShutdownHookManager.get().addShutdownHook(() -> {
+            if (!done.get()) {
+                System.err.println("synergy: interrupted" + RunFolder.resumeHint().map(h -> "; " + h).orElse(""));
+            }
+        }, Integer.MAX_VALUE);
+        int code = execute(args);
+        done.set(true);
+        System.exit(code);
     }
 
     /** Runs a command line and returns its exit code (tests call this instead of {@link #main}). */
@@ -49,6 +69,15 @@ public final class SynergyCli implements Runnable {
                 commandLine.getErr().println("synergy: " + e.getMessage());
                 return DIVERGED;
             }
+            if (ShutdownHookManager.get().isShutdownInProgress()) {
+                return INTERRUPTED; // the shutdown hook said so in one line; what failed after it is its echo
+            }
+            IOException io = ioCause(e);
+            if (io != null) {
+                commandLine.getErr().println("synergy: error: " + Credentials.redact(describe(io))
+                        + RunFolder.resumeHint().map(h -> "; " + h).orElse(""));
+                return FAILED;
+            }
             throw e;
         });
         cli.setParameterExceptionHandler((e, a) -> {
@@ -57,5 +86,21 @@ public final class SynergyCli implements Runnable {
             return BAD_INPUT;
         });
         return cli.execute(args);
+    }
+
+    /** The I/O failure at the root of {@code e} (a full disk, an unreachable file system), if it is one. */
+    private static IOException ioCause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof IOException io) {
+                return io;
+            }
+        }
+        return null;
+    }
+
+    private static String describe(IOException e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return message.contains("No space left on device") ? "no space left on the device (" + message + ")"
+                : message;
     }
 }

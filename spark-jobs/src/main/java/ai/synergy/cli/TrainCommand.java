@@ -149,15 +149,21 @@ final class TrainCommand implements Callable<Integer> {
     /** Checks the flags that need no file system, before Spark starts. */
     private void requireFlags() {
         dataOptions.requireWellFormed();
-        require(averaging.workers >= 1, "--workers must be >= 1, got " + averaging.workers);
+        averaging.requireValid();
         require(width * 16 >= 1 && width <= 64, "--width must be in [0.0625, 64], got " + width);
-        require(lr > 0, "--lr must be > 0, got " + lr);
+        require(lr > 0 && Double.isFinite(lr), "--lr must be a finite number > 0, got " + lr);
         require(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got " + momentum);
-        require(weightDecay >= 0, "--weight-decay must be >= 0, got " + weightDecay);
+        require(weightDecay >= 0 && Double.isFinite(weightDecay), "--weight-decay must be a finite number >= 0, got "
+                + weightDecay);
+        require(gamma > 0 && Double.isFinite(gamma), "--gamma must be a finite number > 0, got " + gamma);
+        require(warmupEpochs >= 0 && Double.isFinite(warmupEpochs), "--warmup-epochs must be a finite number >= 0, "
+                + "got " + warmupEpochs);
         require(stopAfterEpoch >= 0, "--stop-after-epoch must be >= 0, got " + stopAfterEpoch);
         Supervision.parse(supervision);
-        require(synergyWeight >= 0, "--synergy-weight must be >= 0, got " + synergyWeight);
-        require(synergyTemperature > 0, "--synergy-temperature must be > 0, got " + synergyTemperature);
+        require(synergyWeight >= 0 && Double.isFinite(synergyWeight), "--synergy-weight must be a finite number >= 0, "
+                + "got " + synergyWeight);
+        require(synergyTemperature > 0 && Double.isFinite(synergyTemperature), "--synergy-temperature must be a "
+                + "finite number > 0, got " + synergyTemperature);
         adversarialTraining();
         pruningOptions.config();
     }

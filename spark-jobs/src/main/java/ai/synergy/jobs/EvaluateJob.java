@@ -17,6 +17,8 @@ import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -74,7 +76,28 @@ public final class EvaluateJob {
             throw new InvalidInputException("--model " + modelUri + ": the network has " + outputs
                     + " outputs but --data " + data.name() + " has " + data.numClasses() + " classes");
         }
+        requireInputShape(graph, modelUri, data);
         return graph;
+    }
+
+    /**
+     * Checks that the network takes {@code data}'s images (channels x height x width) with one forward pass on a blank
+     * image (DL4J does not keep a graph's input type in the saved configuration), so a mismatch is one line here
+     * rather than a failure on every executor.
+     */
+    static void requireInputShape(ComputationGraph graph, String modelUri, DataSpec data) {
+        String given = data.channels() + "x" + data.height() + "x" + data.width();
+        try {
+            graph.output(false, Nd4j.zeros(DataType.FLOAT, 1, data.channels(), data.height(), data.width()));
+        } catch (RuntimeException e) {
+            throw new InvalidInputException("--model " + modelUri + ": the network does not take --data "
+                    + data.name() + "'s " + given + " images (channels x height x width): " + firstLine(e.getMessage()),
+                    e);
+        }
+    }
+
+    private static String firstLine(String message) {
+        return message == null ? "no message" : message.lines().findFirst().orElse("");
     }
 
     /** Reads a ModelSerializer zip from any Hadoop file system, with errors that name the file. */

@@ -11,6 +11,8 @@ import ai.synergy.evaluation.TopKCounts;
 import ai.synergy.metrics.RoundMetrics;
 import ai.synergy.pruning.PrunableLayers;
 import ai.synergy.quantization.CompactModel;
+import ai.synergy.run.RecordDiff;
+import ai.synergy.run.RunFolder;
 import ai.synergy.quantization.FrozenWeights;
 import ai.synergy.sharding.RoundBatches;
 import ai.synergy.sharding.ShardedDataset;
@@ -91,50 +93,50 @@ public final class QuantizeJob {
 
     /** Runs the job; bad input surfaces as {@link InvalidInputException} before anything is written. */
     public Result run() throws IOException {
-        // the model is read first: a bad --model leaves --out untouched (not even created)
-        ComputationGraph model = options.resume() ? null : EvaluateJob.loadFor(jsc, config.model(), config.data());
         HadoopFiles files = HadoopFiles.of(options.out(), jsc.hadoopConfiguration());
         Path outDir = HadoopFiles.path(options.out());
-        files.requireWritableDirectory(outDir, "--out");
         CheckpointStore<QuantizeState> checkpoints = new CheckpointStore<>(files, outDir, "round",
                 QuantizeState.class);
-        Optional<CheckpointStore.Checkpoint<QuantizeState>> start = startingPoint(files, outDir, checkpoints);
-        ComputationGraph source = start.isPresent() ? checkpoints.loadModel(start.get()) : model;
-        ShardedDataset data = ShardedDataset.load(jsc, config.data(), config.workers());
-        try {
-            return quantize(files, outDir, checkpoints, start, source, data);
-        } catch (IOException | InvalidInputException | TrainingDivergedException e) {
-            throw e;
-        } catch (Exception e) { // SparkException is checked but undeclared
-            throw SparkErrors.unwrapInvalidInput(e);
-        } finally {
-            data.release();
+        // the model is read first: a bad --model leaves --out untouched (not even created)
+        ComputationGraph model = options.resume() && checkpoints.hasComplete() ? null
+                : EvaluateJob.loadFor(jsc, config.model(), config.data());
+        try (RunFolder folder = RunFolder.claim(files, outDir, RunFolder.Job.QUANTIZE, checkpoints, options.resume(),
+                "--out")) {
+            Optional<CheckpointStore.Checkpoint<QuantizeState>> start = startingPoint(folder, checkpoints);
+            ComputationGraph source = start.isPresent() ? checkpoints.loadModel(start.get())
+                    : model != null ? model : EvaluateJob.loadFor(jsc, config.model(), config.data());
+            ShardedDataset data = ShardedDataset.load(jsc, config.data(), config.workers());
+            try {
+                return quantize(folder, files, outDir, checkpoints, start, source, data);
+            } catch (IOException | InvalidInputException | TrainingDivergedException e) {
+                throw e;
+            } catch (Exception e) { // SparkException is checked but undeclared
+                throw SparkErrors.unwrapInvalidInput(e);
+            } finally {
+                data.release();
+            }
         }
     }
 
     private Optional<CheckpointStore.Checkpoint<QuantizeState>> startingPoint(
-            HadoopFiles files, Path outDir, CheckpointStore<QuantizeState> checkpoints) throws IOException {
-        if (!options.resume()) {
-            RunOutputs.refuseExistingRun(files, outDir, checkpoints.hasAny());
+            RunFolder folder, CheckpointStore<QuantizeState> checkpoints) throws IOException {
+        if (folder.start() == RunFolder.Start.FRESH) {
+            if (options.resume()) {
+                console.printf("no complete round checkpoint in %s yet: starting from the beginning%n", folder.dir());
+            }
             return Optional.empty();
         }
-        Optional<CheckpointStore.Checkpoint<QuantizeState>> latest = checkpoints.latest();
-        if (latest.isEmpty()) {
-            throw new InvalidInputException("--resume: no round checkpoint under " + checkpoints.root());
+        CheckpointStore.Checkpoint<QuantizeState> latest = checkpoints.latest().orElseThrow();
+        List<String> changed = RecordDiff.between(latest.state().config(), config, TrainJob.CHANGEABLE_ON_RESUME);
+        if (!changed.isEmpty()) {
+            throw new InvalidInputException("--resume: checkpoint " + latest.dir() + " was written by a run with other "
+                    + "settings (" + String.join("; ", changed) + "); pass the same options to resume it, or choose "
+                    + "another --out for a new run");
         }
-        QuantizeConfig saved = latest.get().state().config();
-        if (!saved.equals(config)) {
-            throw new InvalidInputException("--resume: checkpoint " + latest.get().dir() + " was written by a run "
-                    + "with other options (" + saved + "); pass the same options to resume");
-        }
-        if (latest.get().state().roundsCompleted() >= config.rounds()) {
-            throw new InvalidInputException("--resume: checkpoint " + latest.get().dir() + " already completed all "
-                    + config.rounds() + " rounds");
-        }
-        return latest;
+        return Optional.of(latest);
     }
 
-    private Result quantize(HadoopFiles files, Path outDir, CheckpointStore<QuantizeState> checkpoints,
+    private Result quantize(RunFolder folder, HadoopFiles files, Path outDir, CheckpointStore<QuantizeState> checkpoints,
                             Optional<CheckpointStore.Checkpoint<QuantizeState>> start, ComputationGraph graph,
                             ShardedDataset data) throws IOException {
         List<RoundMetrics> history = new ArrayList<>();
@@ -226,10 +228,10 @@ public final class QuantizeJob {
                 hook.broadcast().destroy();
             }
         }
-        return finish(files, outDir, rounds, sparkGraph.getNetwork(), history, data.fingerprint());
+        return finish(folder, files, outDir, rounds, sparkGraph.getNetwork(), history, data.fingerprint());
     }
 
-    private Result finish(HadoopFiles files, Path outDir, QuantizationRounds rounds, ComputationGraph model,
+    private Result finish(RunFolder folder, HadoopFiles files, Path outDir, QuantizationRounds rounds, ComputationGraph model,
                           List<RoundMetrics> history, String fingerprint) throws IOException {
         Map<String, INDArray> weights = PrunableLayers.weights(model);
         Set<String> quantized = new TreeSet<>();
@@ -245,6 +247,7 @@ public final class QuantizeJob {
         QuantizeState state = new QuantizeState(rounds.rounds(), config, fingerprint, TrainJob.gitRevision(),
                 Instant.now().toString(), history);
         RunOutputs.writeModel(files, outDir, model, Json.write(state));
+        folder.markFinished();
         RunReport.write(files, outDir, false);
         console.printf("quantized model: %s/%s; compact export %s/%s: %d bytes of parameters against %d as float32 "
                         + "(%.1fx smaller)%n", options.out(), RunOutputs.MODEL, options.out(), COMPACT_MODEL,

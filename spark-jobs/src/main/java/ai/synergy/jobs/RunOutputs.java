@@ -4,7 +4,7 @@ import ai.synergy.checkpoint.HadoopFiles;
 import ai.synergy.metrics.CurvePlot;
 import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.metrics.MetricsLog;
-import ai.synergy.config.InvalidInputException;
+import ai.synergy.config.Credentials;
 import ai.synergy.config.Json;
 import ai.synergy.training.EpochTimeSplit;
 import ai.synergy.pruning.SparsityReport;
@@ -34,17 +34,6 @@ public final class RunOutputs {
     public static final String SPARSITY = "sparsity.json";
 
     private RunOutputs() {
-    }
-
-    /**
-     * Refuses to start a fresh run in a folder that already holds one (checkpoints or a final model), so nothing
-     * there is overwritten.
-     */
-    static void refuseExistingRun(HadoopFiles files, Path outDir, boolean hasCheckpoints) throws IOException {
-        if (hasCheckpoints || files.fileSystem().exists(new Path(outDir, MODEL))) {
-            throw new InvalidInputException("--out: " + outDir + " already holds a run; pass "
-                    + "--resume to continue it, or choose another --out (nothing was changed)");
-        }
     }
 
     /** Rewrites {@code metrics.jsonl} and {@code curves.png} with every epoch so far. */
@@ -114,6 +103,6 @@ public final class RunOutputs {
         ByteArrayOutputStream zip = new ByteArrayOutputStream();
         ModelSerializer.writeModel(graph, zip, false);
         files.writeAtomically(new Path(outDir, MODEL), zip.toByteArray());
-        files.writeAtomically(new Path(outDir, MODEL_PROVENANCE), provenanceJson);
+        files.writeAtomically(new Path(outDir, MODEL_PROVENANCE), Credentials.redact(provenanceJson));
     }
 }

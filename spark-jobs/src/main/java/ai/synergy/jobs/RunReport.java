@@ -10,6 +10,7 @@ import ai.synergy.metrics.CurvePlot;
 import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.metrics.MetricsLog;
 import ai.synergy.metrics.RoundMetrics;
+import ai.synergy.run.RunFolder;
 import ai.synergy.sharding.ShardManifest;
 import org.apache.hadoop.fs.Path;
 
@@ -68,7 +69,7 @@ public final class RunReport {
         if (epochs.isEmpty()) {
             throw new InvalidInputException(metricsFile + ": no epochs yet");
         }
-        boolean finished = files.fileSystem().exists(new Path(outDir, RunOutputs.MODEL));
+        boolean finished = finished(files, outDir);
         CheckpointState state = finished
                 ? readState(files, new Path(outDir, RunOutputs.MODEL_PROVENANCE), CheckpointState.class)
                 : CheckpointStore.ofEpochs(files, outDir).latest().map(CheckpointStore.Checkpoint::state).orElse(null);
@@ -130,7 +131,7 @@ public final class RunReport {
         if (rounds.isEmpty()) {
             throw new InvalidInputException(roundsFile + ": no rounds yet");
         }
-        boolean finished = files.fileSystem().exists(new Path(outDir, RunOutputs.MODEL));
+        boolean finished = finished(files, outDir);
         QuantizeState state = finished
                 ? readState(files, new Path(outDir, RunOutputs.MODEL_PROVENANCE), QuantizeState.class)
                 : new CheckpointStore<>(files, outDir, "round", QuantizeState.class).latest()
@@ -208,6 +209,13 @@ public final class RunReport {
         }
         return counts.stream().mapToInt(Integer::intValue).min().getAsInt() + "-"
                 + counts.stream().mapToInt(Integer::intValue).max().getAsInt();
+    }
+
+    /** A run is finished when its marker says so (runs from before markers: when it has its final model). */
+    private static boolean finished(HadoopFiles files, Path outDir) throws IOException {
+        Optional<RunFolder.Marker> marker = RunFolder.readMarker(files, outDir);
+        return marker.isPresent() ? marker.get().finished()
+                : files.fileSystem().exists(new Path(outDir, RunOutputs.MODEL));
     }
 
     private static String status(boolean finished, String unit, int done, int total) {

@@ -4,6 +4,7 @@ import ai.synergy.checkpoint.CheckpointState;
 import ai.synergy.checkpoint.CheckpointStore;
 import ai.synergy.checkpoint.HadoopFiles;
 import ai.synergy.checkpoint.JavaState;
+import ai.synergy.config.Credentials;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
 import ai.synergy.dks.LeanExport;
@@ -14,6 +15,8 @@ import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.model.ModelCost;
 import ai.synergy.nd4j.Nd4jRuntime;
 import ai.synergy.pruning.SparsityReport;
+import ai.synergy.run.RecordDiff;
+import ai.synergy.run.RunFolder;
 import ai.synergy.sharding.BatchSpec;
 import ai.synergy.sharding.ShardedDataset;
 import ai.synergy.spark.SparkErrors;
@@ -82,58 +85,45 @@ public final class TrainJob {
     public Result run() throws IOException {
         HadoopFiles files = HadoopFiles.of(options.out(), jsc.hadoopConfiguration());
         Path outDir = HadoopFiles.path(options.out());
-        files.requireWritableDirectory(outDir, "--out");
         CheckpointStore<CheckpointState> checkpoints = CheckpointStore.ofEpochs(files, outDir);
-        Optional<CheckpointStore.Checkpoint<CheckpointState>> start = startingPoint(files, outDir, checkpoints);
-
-        ShardedDataset data = ShardedDataset.load(jsc, config.data(), config.workers());
-        try {
-            return train(files, outDir, checkpoints, start, data);
-        } catch (IOException | InvalidInputException | TrainingDivergedException e) {
-            throw e;
-        } catch (Exception e) { // SparkException is checked but undeclared
-            throw SparkErrors.unwrapInvalidInput(e);
-        } finally {
-            data.release();
+        try (RunFolder folder = RunFolder.claim(files, outDir, RunFolder.Job.TRAIN, checkpoints, options.resume(),
+                "--out")) {
+            Optional<CheckpointStore.Checkpoint<CheckpointState>> start = startingPoint(folder, checkpoints);
+            ShardedDataset data = ShardedDataset.load(jsc, config.data(), config.workers());
+            try {
+                return train(folder, files, outDir, checkpoints, start, data);
+            } catch (IOException | InvalidInputException | TrainingDivergedException e) {
+                throw e;
+            } catch (Exception e) { // SparkException is checked but undeclared
+                throw SparkErrors.unwrapInvalidInput(e);
+            } finally {
+                data.release();
+            }
         }
     }
 
-    private Optional<CheckpointStore.Checkpoint<CheckpointState>> startingPoint(HadoopFiles files, Path outDir,
-                                                               CheckpointStore<CheckpointState> checkpoints) throws IOException {
-        if (!options.resume()) {
-            RunOutputs.refuseExistingRun(files, outDir, checkpoints.hasAny());
+    /** Settings a resumed run may change: they do not change what is computed. */
+    static final java.util.Set<String> CHANGEABLE_ON_RESUME = java.util.Set.of("keepCheckpoints", "evalBatchSize");
+
+    private Optional<CheckpointStore.Checkpoint<CheckpointState>> startingPoint(
+            RunFolder folder, CheckpointStore<CheckpointState> checkpoints) throws IOException {
+        if (folder.start() == RunFolder.Start.FRESH) {
+            if (options.resume()) {
+                console.printf("no complete checkpoint in %s yet: starting from the beginning%n", folder.dir());
+            }
             return Optional.empty();
         }
-        Optional<CheckpointStore.Checkpoint<CheckpointState>> latest = checkpoints.latest();
-        if (latest.isEmpty()) {
-            throw new InvalidInputException("--resume: no checkpoint under " + checkpoints.root());
+        CheckpointStore.Checkpoint<CheckpointState> latest = checkpoints.latest().orElseThrow();
+        List<String> changed = RecordDiff.between(latest.state().config(), config, CHANGEABLE_ON_RESUME);
+        if (!changed.isEmpty()) {
+            throw new InvalidInputException("--resume: checkpoint " + latest.dir() + " was written by a run with other "
+                    + "settings (" + String.join("; ", changed) + "); pass the same options to resume it, or choose "
+                    + "another --out for a new run");
         }
-        TrainConfig saved = latest.get().state().config();
-        if (!saved.pruning().equals(config.pruning()) || saved.epochs() != config.epochs()) {
-            throw new InvalidInputException("--resume: checkpoint " + latest.get().dir() + " was written by a run with "
-                    + saved.epochs() + " dense epochs and pruning " + saved.pruning() + "; this run asks for "
-                    + config.epochs() + " and " + config.pruning() + ": pass the same stage options to resume");
-        }
-        if (!saved.model().equals(config.model()) || !saved.supervision().equals(config.supervision())) {
-            throw new InvalidInputException("--resume: checkpoint " + latest.get().dir() + " is of model "
-                    + saved.model().architecture().canonicalName() + " " + describeShape(saved) + " with "
-                    + saved.supervision().mode() + " supervision, but this run asks for "
-                    + config.model().architecture().canonicalName() + " " + describeShape(config) + " with "
-                    + config.supervision().mode() + " supervision");
-        }
-        if (latest.get().state().epochsCompleted() >= config.totalEpochs()) {
-            throw new InvalidInputException("--resume: checkpoint " + latest.get().dir() + " already completed "
-                    + latest.get().state().epochsCompleted() + " of " + config.totalEpochs() + " epochs");
-        }
-        return latest;
+        return Optional.of(latest);
     }
 
-    private static String describeShape(TrainConfig c) {
-        return "(width " + c.model().widthMultiplier() + ", " + c.model().inputChannels() + "x"
-                + c.model().inputHeight() + "x" + c.model().inputWidth() + ", " + c.model().numClasses() + " classes)";
-    }
-
-    private Result train(HadoopFiles files, Path outDir, CheckpointStore<CheckpointState> checkpoints,
+    private Result train(RunFolder folder, HadoopFiles files, Path outDir, CheckpointStore<CheckpointState> checkpoints,
                          Optional<CheckpointStore.Checkpoint<CheckpointState>> start, ShardedDataset data) throws IOException {
         ComputationGraph graph;
         List<EpochMetrics> history = new ArrayList<>();
@@ -145,8 +135,9 @@ public final class TrainJob {
             firstEpoch = start.get().state().epochsCompleted();
             savedPruning = checkpoints.readExtra(start.get(), PRUNING_STATE).map(bytes -> JavaState.read(bytes,
                     PruningStages.Saved.class, PRUNING_STATE));
-            console.printf("resuming from %s (epoch %d of %d done)%n", start.get().dir(), firstEpoch,
-                    config.totalEpochs());
+            console.printf(firstEpoch < config.totalEpochs() ? "resuming from %s (epoch %d of %d done)%n"
+                            : "finishing the run from %s (epoch %d of %d done; the final model was not written)%n",
+                    start.get().dir(), firstEpoch, config.totalEpochs());
         } else {
             graph = config.supervision().createTrainingGraph(config.model(), config.optimizer());
             if (config.initModel() != null) {
@@ -169,21 +160,25 @@ public final class TrainJob {
             master.addHook(new AdversarialHook(config.adversarial(), config.seed()));
         }
         PruningStages pruning = new PruningStages(jsc, config, master);
+        if (config.pruning().enabled()) {
+            pruning.validate(graph); // before the dense epochs, not when the ADMM stage begins
+        }
         savedPruning.ifPresent(pruning::restore);
         SparkComputationGraph sparkGraph = new SparkComputationGraph(jsc, graph, master);
         console.printf("train %s on %s: %d workers x %d minibatches of %d per epoch, averaging every %d, %d epochs, "
                         + "%d trainable parameters%n", config.model().architecture().canonicalName(),
-                config.data().name(), config.workers(), plan.batchesPerWorker(), config.batchSizePerWorker(),
+                Credentials.redact(config.data().name()), config.workers(), plan.batchesPerWorker(), config.batchSizePerWorker(),
                 config.averagingFrequency(), config.totalEpochs(),
                 ModelCost.trainableParameters(graph.getConfiguration()));
         try {
-            return trainEpochs(files, outDir, checkpoints, data, sparkGraph, master, plan, pruning, history, firstEpoch);
+            return trainEpochs(folder, files, outDir, checkpoints, data, sparkGraph, master, plan, pruning, history,
+                    firstEpoch);
         } finally {
             pruning.close();
         }
     }
 
-    private Result trainEpochs(HadoopFiles files, Path outDir, CheckpointStore<CheckpointState> checkpoints, ShardedDataset data,
+    private Result trainEpochs(RunFolder folder, HadoopFiles files, Path outDir, CheckpointStore<CheckpointState> checkpoints, ShardedDataset data,
                                SparkComputationGraph sparkGraph, RoundTrainingMaster master, RoundPlan plan,
                                PruningStages pruning, List<EpochMetrics> history, int firstEpoch) throws IOException {
         int numClasses = config.data().numClasses();
@@ -257,6 +252,7 @@ public final class TrainJob {
             printSparsity(report);
         }
         RunOutputs.writeModel(files, outDir, model, Json.write(finalState));
+        folder.markFinished();
         RunReport.write(files, outDir, false);
         return new Result(sparkGraph.getNetwork(), history, true, options.out());
     }

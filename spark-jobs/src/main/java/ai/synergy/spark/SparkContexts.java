@@ -25,6 +25,7 @@ public final class SparkContexts {
      */
     public static SparkConf withDefaults(SparkConf conf, int localThreads) {
         if (!conf.contains("spark.master")) {
+            requireLocalWorkers(localThreads);
             conf.setMaster("local[" + localThreads + "]");
             conf.setIfMissing("spark.driver.host", "127.0.0.1");
             conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
@@ -42,6 +43,23 @@ public final class SparkContexts {
         conf.setIfMissing("spark.kryo.registrationRequired", "true");
         conf.setIfMissing("spark.kryoserializer.buffer.max", "512m");
         return conf;
+    }
+
+    /**
+     * The most workers a job runs in local mode: each is a task thread in this JVM holding its shard and a network
+     * copy, so far more of them than cores only thrash and run out of memory.
+     */
+    public static int maxLocalWorkers() {
+        return Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
+    }
+
+    private static void requireLocalWorkers(int workers) {
+        if (workers > maxLocalWorkers()) {
+            throw new ai.synergy.config.InvalidInputException("--workers " + workers + ": local mode runs every "
+                    + "worker as a thread of this JVM (" + Runtime.getRuntime().availableProcessors() + " cores "
+                    + "here); use at most " + maxLocalWorkers() + ", or submit to a cluster (spark-submit, or "
+                    + "SYNERGY_MASTER with bin/synergy)");
+        }
     }
 
     /** Starts a context for a job (stop it in {@code finally}). */

@@ -1,5 +1,6 @@
 package ai.synergy.training;
 
+import ai.synergy.config.InvalidInputException;
 import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.pruning.AdmmState;
 import ai.synergy.pruning.LayerPruning;
@@ -157,6 +158,20 @@ public final class PruningStages {
             inRows += w.length();
         }
         return new SparsityReport(rows, graph.numParams() - inRows);
+    }
+
+    /**
+     * Checks the pruning settings against the network before the first epoch: every layer the ratios name exists and
+     * is prunable, and something is pruned at all.
+     *
+     * @throws InvalidInputException naming {@code --prune-ratios}/{@code --ratio} otherwise
+     */
+    public void validate(ComputationGraph graph) {
+        Map<String, LayerPruning> plan = plan(PrunableLayers.weights(graph));
+        if (plan.values().stream().allMatch(layer -> layer.ratio() == 0)) {
+            throw new InvalidInputException("--prune-ratios/--ratio: every layer's ratio is 0, so nothing would be "
+                    + "pruned; give a ratio above 0 (e.g. '* 0.9' for every prunable layer)");
+        }
     }
 
     /** {@link #report(ComputationGraph, Iterable)} over the layers this run prunes. */

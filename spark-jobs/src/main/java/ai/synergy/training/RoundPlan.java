@@ -18,6 +18,11 @@ public record RoundPlan(int batchesPerWorker, int averagingFrequency) {
 
     /** The plan for shards of at least {@code minShardSize} examples. */
     public static RoundPlan of(int minShardSize, int batchSizePerWorker, int averagingFrequency) {
+        if (minShardSize < batchSizePerWorker) {
+            throw new ai.synergy.config.InvalidInputException("--workers/--batch-size: the smallest worker's shard has "
+                    + minShardSize + " training images, fewer than one minibatch of " + batchSizePerWorker
+                    + "; use fewer --workers or a smaller --batch-size");
+        }
         return new RoundPlan(minShardSize / batchSizePerWorker, averagingFrequency);
     }
 
