@@ -62,6 +62,8 @@ class PruningRatiosTest {
                 .hasMessage("r.txt line 3: layer conv1 already given on line 1");
         assertThatThrownBy(() -> PruningRatios.parse("* 1", "r.txt")).isInstanceOf(InvalidInputException.class)
                 .hasMessage("r.txt line 1: default ratio must be in [0, 1), got 1.0");
+        assertThatThrownBy(() -> PruningRatios.parse("# only a comment\n\n", "r.txt"))
+                .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("r.txt: no ratios in it");
     }
 
     @Test

@@ -34,7 +34,7 @@ public final class HadoopFiles {
             FileSystem fs = path(uri).getFileSystem(hadoopConf);
             fs.setWriteChecksum(false); // no .crc side files beside outputs on file://
             return new HadoopFiles(fs);
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IOException | RuntimeException e) { // a scheme without its file system class is a RuntimeException
             throw new InvalidInputException(uri + ": cannot open its file system: " + e.getMessage(), e);
         }
     }

@@ -144,12 +144,25 @@ class TrainJobTest extends LocalSparkTest {
         byte[] metricsBefore = Files.readAllBytes(out.resolve("metrics.jsonl"));
         assertThatThrownBy(() -> run(config("resnet8", 2), out, false, 0))
                 .isInstanceOf(InvalidInputException.class)
-                .hasMessageContaining("--out").hasMessageContaining("already holds a run");
+                .hasMessageContaining("--out").hasMessageContaining("holds an unfinished train run")
+                .hasMessageContaining("pass --resume");
         assertThat(Files.readAllBytes(out.resolve("metrics.jsonl"))).isEqualTo(metricsBefore);
 
         assertThatThrownBy(() -> run(config("resnet20", 2), out, true, 0))
                 .isInstanceOf(InvalidInputException.class)
-                .hasMessageContaining("--resume").hasMessageContaining("resnet8").hasMessageContaining("resnet20");
+                .hasMessageContaining("--resume").hasMessageContaining("model.architecture.depth: 8 in the checkpoint, "
+                        + "20 now");
+        assertThat(Files.readAllBytes(out.resolve("metrics.jsonl"))).isEqualTo(metricsBefore);
+
+        // every setting that changes what is computed must match; the message names each that does not
+        TrainConfig c = config("resnet8", 2);
+        TrainConfig other = new TrainConfig(c.data(), c.model(), c.supervision(), c.adversarial(), c.pruning(),
+                new OptimizerSpec(0.1, 0.9, 5e-4), c.schedule(), 2, 3, c.batchSizePerWorker(), c.averagingFrequency(),
+                c.evalBatchSize(), c.seed(), c.keepCheckpoints(), null);
+        assertThatThrownBy(() -> run(other, out, true, 0))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("optimizer.learningRate: 0.05 in the checkpoint, 0.1 now")
+                .hasMessageContaining("workers: 2 in the checkpoint, 3 now");
         assertThat(Files.readAllBytes(out.resolve("metrics.jsonl"))).isEqualTo(metricsBefore);
     }
 
@@ -175,7 +188,8 @@ class TrainJobTest extends LocalSparkTest {
         Path out = dir.resolve("empty");
         assertThatThrownBy(() -> run(config("resnet8", 1), out, true, 0))
                 .isInstanceOf(InvalidInputException.class)
-                .hasMessageContaining("--resume: no checkpoint under").hasMessageContaining("empty");
+                .hasMessageContaining("--resume: ").hasMessageContaining("empty")
+                .hasMessageContaining("holds no train run to resume");
     }
 
     @Test
@@ -213,7 +227,7 @@ class TrainJobTest extends LocalSparkTest {
         Path file = Files.writeString(dir.resolve("a-file"), "keep me");
         assertThatThrownBy(() -> run(config("resnet8", 1), file, false, 0))
                 .isInstanceOf(InvalidInputException.class)
-                .hasMessageContaining("--out").hasMessageContaining("not a directory");
+                .hasMessageContaining("--out").hasMessageContaining("is a file");
         assertThat(Files.readString(file)).isEqualTo("keep me");
     }
 
