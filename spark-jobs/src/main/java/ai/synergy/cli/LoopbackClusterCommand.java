@@ -62,8 +62,10 @@ final class LoopbackClusterCommand implements Callable<Integer> {
             System.out.println("  web UI   " + cluster.masterUi());
             System.out.println("  logs     " + cluster.logs());
             System.out.println("submit a job from another shell, e.g.:");
-            System.out.println("  SYNERGY_MASTER=" + cluster.masterUrl() + " bin/synergy train --workers " + workers
-                    + " --epochs 1 --out runs/on-cluster");
+            System.out.println("  SYNERGY_MASTER=" + cluster.masterUrl() + " SYNERGY_SECRET_FILE="
+                    + options.home().toAbsolutePath().resolve(LoopbackCluster.SECRET_FILE) + " bin/synergy train "
+                    + "--workers " + workers + " --epochs 1 --out runs/on-cluster");
+            System.out.println("(every connection authenticates with the cluster's secret, spark.authenticate)");
             System.out.println("Ctrl-C stops the master, the workers and their executors.");
             if (stopAfterMinutes > 0) {
                 stop.await(stopAfterMinutes, TimeUnit.MINUTES);

@@ -66,7 +66,13 @@ public final class LoopbackCluster implements AutoCloseable {
         }
     }
 
+    /** The environment variable Spark reads its shared authentication secret from (its SecurityManager's). */
+    public static final String SECRET_ENV = "_SPARK_AUTH_SECRET";
+    /** The file under the cluster's home holding the secret (owner-only), for bin/synergy. */
+    public static final String SECRET_FILE = "auth-secret";
+
     private final Options options;
+    private final String secret;
     private final int masterPort;
     private final int masterUiPort;
     private final Process master;
@@ -85,6 +91,11 @@ public final class LoopbackCluster implements AutoCloseable {
         env.put("SPARK_LOCAL_IP", HOST);
         env.put("SPARK_LOCAL_HOSTNAME", HOST);
         env.put("JAVA_HOME", System.getProperty("java.home"));
+        // every connection to the master, the workers and the executors authenticates with a secret made for this
+        // cluster; it travels in the environment (not on command lines) and in an owner-only file for bin/synergy
+        secret = newSecret();
+        env.put(SECRET_ENV, secret);
+        writeSecretFile(home.resolve(SECRET_FILE), secret);
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         masterPort = freePort();
         masterUiPort = freePort();
@@ -130,6 +141,8 @@ public final class LoopbackCluster implements AutoCloseable {
     public SparkConf applicationConf(String appName, String executorHeap, String executorOffHeap) {
         int workers = options.workers();
         return new SparkConf().setAppName(appName).setMaster(masterUrl())
+                .set("spark.authenticate", "true")
+                .set(SECRET_CONF, secret)
                 .set("spark.driver.host", HOST)
                 .set("spark.driver.bindAddress", HOST)
                 .set("spark.ui.enabled", "false")
@@ -141,6 +154,27 @@ public final class LoopbackCluster implements AutoCloseable {
                 // wait for every executor before the first job, so work is spread as it will be on a cluster
                 .set("spark.scheduler.minRegisteredResourcesRatio", "1.0")
                 .set("spark.scheduler.maxRegisteredResourcesWaitingTime", "60s");
+    }
+
+    /** The Spark setting that holds the secret in {@link #applicationConf}; a separate JVM gets it from {@link #authEnvironment()}. */
+    public static final String SECRET_CONF = "spark.authenticate.secret";
+
+    /** The environment a driver JVM started for this cluster needs to authenticate (keeps the secret off its command line). */
+    public Map<String, String> authEnvironment() {
+        return Map.of(SECRET_ENV, secret);
+    }
+
+    private static String newSecret() {
+        byte[] bytes = new byte[32];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return java.util.HexFormat.of().formatHex(bytes);
+    }
+
+    private static void writeSecretFile(Path file, String secret) throws IOException {
+        Files.deleteIfExists(file);
+        Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, secret);
     }
 
     /** The executor JVMs running now (children of the workers). */
@@ -258,7 +292,8 @@ public final class LoopbackCluster implements AutoCloseable {
     }
 
     private Process launch(String name, Map<String, String> env, List<String> mainAndArgs) throws IOException {
-        List<String> command = javaCommand(List.of("-Xmx512m"), options.classpath(), mainAndArgs);
+        List<String> command = javaCommand(List.of("-Xmx512m", "-Dspark.authenticate=true"), options.classpath(),
+                mainAndArgs);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(logs().resolve(name + ".log").toFile());
         builder.environment().putAll(env);

@@ -352,13 +352,16 @@ class ClusterTrainingTest {
     static Process driver(List<String> args, String name) throws IOException {
         List<String> jvmOptions = new java.util.ArrayList<>(List.of("-Xmx1500m"));
         for (scala.Tuple2<String, String> kv : cluster.applicationConf("driver-" + name, "1g", "2g").getAll()) {
-            jvmOptions.add("-D" + kv._1() + "=" + kv._2());
+            if (!kv._1().equals(LoopbackCluster.SECRET_CONF)) { // the secret goes through the environment
+                jvmOptions.add("-D" + kv._1() + "=" + kv._2());
+            }
         }
         List<String> command = LoopbackCluster.javaCommand(jvmOptions, LoopbackCluster.currentClasspath(),
                 concat(List.of("ai.synergy.cli.SynergyCli"), args.toArray(String[]::new)));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(name + ".log").toFile());
         builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        builder.environment().putAll(cluster.authEnvironment());
         return builder.start();
     }
 
