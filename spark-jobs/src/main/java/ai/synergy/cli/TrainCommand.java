@@ -120,6 +120,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the run in --out from its newest checkpoint.")
     boolean resume;
 
+    @Option(names = "--allow-changed-settings",
+            description = "With --resume: continue although settings differ from the checkpoint's (e.g. a lower --lr); "
+                    + "each change is printed and recorded in model.json. --model, --supervision and pruning cannot "
+                    + "change.")
+    boolean allowChangedSettings;
+
     @Option(names = "--stop-after-epoch", defaultValue = "0",
             description = "End this run after epoch N's checkpoint (continue later with --resume); 0 = run to the end.")
     int stopAfterEpoch;
@@ -131,7 +137,7 @@ final class TrainCommand implements Callable<Integer> {
             JavaSparkContext jsc = context.jsc();
             TrainConfig config = config(jsc.hadoopConfiguration());
             TrainJob.Result result = new TrainJob(jsc, config,
-                    new TrainJob.RunOptions(out, resume, stopAfterEpoch), System.out).run();
+                    new TrainJob.RunOptions(out, resume, stopAfterEpoch, allowChangedSettings), System.out).run();
             if (result.finished() && !result.metrics().isEmpty()) {
                 var last = result.metrics().get(result.metrics().size() - 1);
                 System.out.printf("test top-1 %.4f%s after %d epochs; model: %s/model.zip, report: %s/report.md, "

@@ -67,7 +67,7 @@ public final class LoopbackCluster implements AutoCloseable {
     }
 
     /** The environment variable Spark reads its shared authentication secret from (its SecurityManager's). */
-    public static final String SECRET_ENV = "_SPARK_AUTH_SECRET";
+    public static final String SECRET_ENV = ai.synergy.spark.SparkContexts.AUTH_SECRET_ENV;
     /** The file under the cluster's home holding the secret (owner-only), for bin/synergy. */
     public static final String SECRET_FILE = "auth-secret";
 

@@ -130,7 +130,8 @@ public final class QuantizeJob {
         List<String> changed = RecordDiff.between(latest.state().config(), config, TrainJob.CHANGEABLE_ON_RESUME);
         if (!changed.isEmpty()) {
             throw new InvalidInputException("--resume: checkpoint " + latest.dir() + " was written by a run with other "
-                    + "settings (" + String.join("; ", changed) + "); pass the same options to resume it, or choose "
+                    + "settings (" + String.join("; ", changed) + "); pass the same options to resume it (quantization "
+                    + "rounds never change settings), or choose "
                     + "another --out for a new run");
         }
         return Optional.of(latest);

@@ -43,6 +43,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Driver side of {@code train}: synchronous parameter averaging over Spark executors, one averaging round at a time,
@@ -65,8 +66,15 @@ public final class TrainJob {
      * @param out            output folder URI (any Hadoop file system)
      * @param resume         continue from the newest checkpoint in {@code out}
      * @param stopAfterEpoch end the run (as if interrupted) after this epoch's checkpoint; 0 = run to the end
+     * @param allowChangedSettings with {@code resume}: continue although settings differ from the checkpoint's (the
+     *                       changes are printed and recorded in the provenance); the model, supervision and pruning
+     *                       never may
      */
-    public record RunOptions(String out, boolean resume, int stopAfterEpoch) {
+    public record RunOptions(String out, boolean resume, int stopAfterEpoch, boolean allowChangedSettings) {
+        /** Options that resume only with the checkpoint's settings. */
+        public RunOptions(String out, boolean resume, int stopAfterEpoch) {
+            this(out, resume, stopAfterEpoch, false);
+        }
     }
 
     private final JavaSparkContext jsc;
@@ -103,7 +111,12 @@ public final class TrainJob {
     }
 
     /** Settings a resumed run may change: they do not change what is computed. */
-    static final java.util.Set<String> CHANGEABLE_ON_RESUME = java.util.Set.of("keepCheckpoints", "evalBatchSize");
+    static final Set<String> CHANGEABLE_ON_RESUME = Set.of("keepCheckpoints", "evalBatchSize");
+    /** Settings whose state lives in the checkpoint (its graph, heads, ADMM variables): never changed on resume. */
+    static final Set<String> FIXED_ON_RESUME = Set.of("model", "supervision", "pruning");
+
+    /** Settings changed on resume so far (from the checkpoint's provenance, plus this resume's). */
+    private List<String> settingChanges = List.of();
 
     private Optional<CheckpointStore.Checkpoint<CheckpointState>> startingPoint(
             RunFolder folder, CheckpointStore<CheckpointState> checkpoints) throws IOException {
@@ -114,12 +127,23 @@ public final class TrainJob {
             return Optional.empty();
         }
         CheckpointStore.Checkpoint<CheckpointState> latest = checkpoints.latest().orElseThrow();
-        List<String> changed = RecordDiff.between(latest.state().config(), config, CHANGEABLE_ON_RESUME);
-        if (!changed.isEmpty()) {
+        CheckpointState saved = latest.state();
+        List<String> changed = RecordDiff.between(saved.config(), config, CHANGEABLE_ON_RESUME);
+        List<String> fixed = changed.stream().filter(line -> FIXED_ON_RESUME.stream().anyMatch(
+                name -> line.startsWith(name + ".") || line.startsWith(name + ":"))).toList();
+        if (!fixed.isEmpty() || (!changed.isEmpty() && !options.allowChangedSettings())) {
             throw new InvalidInputException("--resume: checkpoint " + latest.dir() + " was written by a run with other "
-                    + "settings (" + String.join("; ", changed) + "); pass the same options to resume it, or choose "
-                    + "another --out for a new run");
+                    + "settings (" + String.join("; ", fixed.isEmpty() ? changed : fixed) + "); pass the same options "
+                    + "to resume it" + (fixed.isEmpty() ? " (or --allow-changed-settings to continue with these)"
+                    : " (the model, its heads and pruning cannot change in a run)")
+                    + ", or choose another --out for a new run");
         }
+        List<String> all = new ArrayList<>(saved.settingChanges());
+        for (String change : changed) {
+            console.printf("resuming with a changed setting: %s%n", change);
+            all.add("after epoch " + saved.epochsCompleted() + ": " + change);
+        }
+        settingChanges = all;
         return Optional.of(latest);
     }
 
@@ -226,7 +250,7 @@ public final class TrainJob {
             console.printf("  time split: %s%n", split.describe());
 
             CheckpointState state = new CheckpointState(epoch + 1, config, data.fingerprint(), gitRevision(),
-                    Instant.now().toString(), history);
+                    Instant.now().toString(), history, settingChanges);
             checkpoints.save(sparkGraph.getNetwork(), state, epoch + 1, config.keepCheckpoints(),
                     config.pruning().enabled() ? Map.of(PRUNING_STATE, JavaState.bytes(pruning.saved())) : Map.of());
             RunOutputs.writeMetrics(files, outDir, history, config.model().architecture().canonicalName());
@@ -239,7 +263,7 @@ public final class TrainJob {
             }
         }
         CheckpointState finalState = new CheckpointState(config.totalEpochs(), config, data.fingerprint(), gitRevision(),
-                Instant.now().toString(), history);
+                Instant.now().toString(), history, settingChanges);
         ComputationGraph model = sparkGraph.getNetwork();
         if (config.supervision().headCount() > 1) {
             model = LeanExport.export(model, config.model(), config.optimizer());

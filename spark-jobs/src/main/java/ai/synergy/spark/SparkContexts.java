@@ -31,6 +31,13 @@ public final class SparkContexts {
             conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
             conf.setIfMissing("spark.ui.enabled", "false");
         }
+        // a standalone driver needs the shared secret in its configuration; take it from Spark's own environment
+        // variable (set by bin/synergy from SYNERGY_SECRET_FILE), which keeps it off the command line
+        String secret = System.getenv(AUTH_SECRET_ENV);
+        if (conf.getBoolean("spark.authenticate", false) && !conf.contains("spark.authenticate.secret")
+                && secret != null && !secret.isEmpty()) {
+            conf.set("spark.authenticate.secret", secret);
+        }
         // DL4J's oneDNN/cuDNN layer helpers are off in M2.1 unless this property is set on every JVM.
         String helpers = "-D" + Nd4jRuntime.HELPERS_DISABLE_PROPERTY + "=false";
         String executorOpts = conf.get("spark.executor.extraJavaOptions", "");
@@ -61,6 +68,9 @@ public final class SparkContexts {
                     + "SYNERGY_MASTER with bin/synergy)");
         }
     }
+
+    /** The environment variable Spark's executors read the shared authentication secret from. */
+    public static final String AUTH_SECRET_ENV = "_SPARK_AUTH_SECRET";
 
     /** Starts a context for a job (stop it in {@code finally}). */
     public static JavaSparkContext start(String appName, int localThreads) {

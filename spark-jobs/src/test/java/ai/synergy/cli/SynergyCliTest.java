@@ -34,7 +34,7 @@ class SynergyCliTest {
             "--adversarial pgd --eps -0.1|--eps/--step/--steps: eps must be in [0, 1]",
             "--adversarial pgd --adversarial-ratio 2|--adversarial-ratio: adversarial ratio must be in [0, 1], got 2.0",
             "--adversarial mim|--adversarial: unknown attack 'mim'",
-            "--supervision dks --synergy-temperature 0|--synergy-temperature must be > 0, got 0.0",
+            "--supervision dks --synergy-temperature 0|--synergy-temperature must be a finite number > 0, got 0.0",
             "--supervision dks --aux-stages 3|auxiliary heads attach after stages 1..2 of resnet8, got 3",
             "--supervision ds --aux-stages 2,1|auxiliary head stages must increase, got [2, 1]",
             "--data imagenet:/tmp --augment mixup|--augment: unknown augmentation 'mixup'",

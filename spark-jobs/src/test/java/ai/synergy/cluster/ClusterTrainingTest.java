@@ -257,7 +257,7 @@ class ClusterTrainingTest {
                         AdversarialTraining.none(), PruningConfig.none(), new OptimizerSpec(1e30, 0.9, 0),
                         LearningRateSchedule.constant(1e30), 2, 2, 32, 3, 128, 5, 2, null);
                 org.assertj.core.api.Assertions.assertThatThrownBy(() -> new TrainJob(jsc, exploding,
-                                new TrainJob.RunOptions(out.toString(), true, 0), quiet()).run())
+                                new TrainJob.RunOptions(out.toString(), true, 0, true), quiet()).run())
                         .isInstanceOf(ai.synergy.training.TrainingDivergedException.class)
                         .hasMessageContaining("epoch 2").hasMessageContaining("epoch-0001");
                 return checkpoint;

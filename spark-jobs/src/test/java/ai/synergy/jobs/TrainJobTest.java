@@ -162,7 +162,13 @@ class TrainJobTest extends LocalSparkTest {
         assertThatThrownBy(() -> run(other, out, true, 0))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("optimizer.learningRate: 0.05 in the checkpoint, 0.1 now")
-                .hasMessageContaining("workers: 2 in the checkpoint, 3 now");
+                .hasMessageContaining("workers: 2 in the checkpoint, 3 now")
+                .hasMessageContaining("--allow-changed-settings");
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        assertThatThrownBy(() -> new TrainJob(jsc, config("resnet20", 2), new TrainJob.RunOptions(out.toString(), true,
+                0, true), quiet).run())
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("model.architecture.depth").hasMessageContaining("cannot change");
         assertThat(Files.readAllBytes(out.resolve("metrics.jsonl"))).isEqualTo(metricsBefore);
     }
 
@@ -175,6 +181,10 @@ class TrainJobTest extends LocalSparkTest {
                 AdversarialTraining.none(), PruningConfig.none(), new OptimizerSpec(1e30, 0.9, 0),
                 LearningRateSchedule.constant(1e30), 2, 2, 32, 3, 128, 5, 2, null);
         assertThatThrownBy(() -> run(exploding, out, true, 0))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("--allow-changed-settings");
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        assertThatThrownBy(() -> new TrainJob(jsc, exploding, new TrainJob.RunOptions(out.toString(), true, 0, true),
+                quiet).run())
                 .isInstanceOf(ai.synergy.training.TrainingDivergedException.class)
                 .hasMessageContaining("epoch 2").hasMessageContaining("epoch-0001");
         assertThat(Files.readAllBytes(out.resolve("checkpoints/epoch-0001/model.zip"))).isEqualTo(good);
@@ -236,7 +246,8 @@ class TrainJobTest extends LocalSparkTest {
         TrainConfig config = config("resnet20", 4);
         assertThat(Json.read(Json.write(config), TrainConfig.class, "test")).isEqualTo(config);
         CheckpointState state = new CheckpointState(2, config, "train:0,test:1", "abc", "2026-11-29T00:00:00Z",
-                List.of(new EpochMetrics(1, 0.5, 0.1, 0.8, 0.99, 100, 300, 10, 1, null, new EpochMetrics.Pruning("admm", .25, .5))));
+                List.of(new EpochMetrics(1, 0.5, 0.1, 0.8, 0.99, 100, 300, 10, 1, null, new EpochMetrics.Pruning("admm", .25, .5))),
+                List.of("after epoch 1: workers: 2 in the checkpoint, 3 now"));
         assertThat(Json.read(Json.write(state), CheckpointState.class, "test")).isEqualTo(state);
     }
 }

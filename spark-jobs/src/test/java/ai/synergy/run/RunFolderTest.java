@@ -211,6 +211,21 @@ class RunFolderTest {
     }
 
     @Test
+    void anUnreadableNewestCheckpointNamesTheOlderOneToResumeFrom() throws Exception {
+        java.nio.file.Path out = tmp.resolve("corrupt");
+        completeCheckpoint(out, 1);
+        completeCheckpoint(out, 2);
+        Files.writeString(out.resolve("checkpoints/epoch-0002/state.json"), "{\"done\": ");
+        Path dir = HadoopFiles.path(out.toString());
+        CheckpointStore<State> store = new CheckpointStore<>(files(), dir, "epoch", State.class);
+        assertThatThrownBy(store::latest)
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("epoch-0002/state.json")
+                .hasMessageContaining("the older checkpoint").hasMessageContaining("epoch-0001 is complete")
+                .hasMessageContaining("rerun with --resume");
+    }
+
+    @Test
     void aFileWhereTheFolderShouldBeIsRefused() throws Exception {
         java.nio.file.Path file = Files.writeString(tmp.resolve("a-file"), "keep");
         assertThatThrownBy(() -> claim(file, false))
