@@ -1,7 +1,6 @@
 package ai.synergy.checkpoint;
 
 import ai.synergy.config.InvalidInputException;
-import ai.synergy.nd4j.PackedArray;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -9,9 +8,9 @@ import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.concurrency.AffinityManager;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.ByteBuffer;
@@ -20,7 +19,6 @@ import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
@@ -100,37 +98,35 @@ public final class StateFile {
                 + MAX_DOCUMENT_BYTES);
         check(arrays.size() <= MAX_ARRAYS, arrays.size() + " arrays exceed " + MAX_ARRAYS);
         Map<String, INDArray> sorted = new TreeMap<>(arrays);
-        List<byte[]> names = new ArrayList<>();
-        List<INDArray> plain = new ArrayList<>();
         long size = FIXED_BYTES + (long) kindBytes.length + json.length;
         for (Map.Entry<String, INDArray> e : sorted.entrySet()) {
-            byte[] name = utf8(e.getKey());
+            int nameBytes = utf8(e.getKey()).length;
             INDArray a = e.getValue();
-            check(name.length > 0 && name.length <= MAX_NAME_BYTES, "array name must have 1 to " + MAX_NAME_BYTES
+            check(nameBytes > 0 && nameBytes <= MAX_NAME_BYTES, "array name must have 1 to " + MAX_NAME_BYTES
                     + " bytes: '" + e.getKey() + "'");
             check(DATA_TYPES.contains(a.dataType()), "array " + e.getKey() + " has data type " + a.dataType()
                     + "; supported: " + DATA_TYPES);
             check(a.rank() <= MAX_RANK, "array " + e.getKey() + " has rank " + a.rank());
-            INDArray c = a.isEmpty() || isPlain(a) ? a : a.dup('c');
-            names.add(name);
-            plain.add(c);
-            size += 2 + name.length + 1 + 1 + 8L * c.rank() + c.length() * c.dataType().width();
+            size += 2 + nameBytes + 1 + 1 + 8L * a.rank() + a.length() * a.dataType().width();
         }
         check(size <= Integer.MAX_VALUE - 8, "state of " + size + " bytes is too large for one file");
         ByteBuffer out = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
         out.put(MAGIC).putInt(VERSION);
         out.putShort((short) kindBytes.length).put(kindBytes);
         out.putInt(json.length).put(json);
-        out.putInt(plain.size());
-        for (int i = 0; i < plain.size(); i++) {
-            INDArray c = plain.get(i);
-            out.putShort((short) names.get(i).length).put(names.get(i));
-            out.put((byte) (DATA_TYPES.indexOf(c.dataType()) + 1)).put((byte) c.rank());
-            for (long d : c.shape()) {
+        out.putInt(sorted.size());
+        for (Map.Entry<String, INDArray> e : sorted.entrySet()) {
+            byte[] name = utf8(e.getKey());
+            INDArray a = e.getValue();
+            out.putShort((short) name.length).put(name);
+            out.put((byte) (DATA_TYPES.indexOf(a.dataType()) + 1)).put((byte) a.rank());
+            for (long d : a.shape()) {
                 out.putLong(d);
             }
-            if (c.length() > 0) {
-                copyBytes(PackedArray.nativeBytes(c), ByteOrder.nativeOrder(), out, c.dataType().width());
+            if (a.length() > 0) {
+                INDArray c = a.dup('c');
+                Nd4j.getAffinityManager().ensureLocation(c, AffinityManager.Location.HOST);
+                copyBytes(values(c), ByteOrder.nativeOrder(), out, a.dataType().width());
             }
         }
         out.putInt((int) crc(out.array(), out.position()));
@@ -318,7 +314,8 @@ public final class StateFile {
                 INDArray a = Nd4j.create(type, shape, 'c');
                 ByteBuffer values = buffer.slice().limit((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
                 if (length > 0) {
-                    copyBytes(values, ByteOrder.LITTLE_ENDIAN, PackedArray.nativeBytes(a), type.width());
+                    copyBytes(values, ByteOrder.LITTLE_ENDIAN, values(a), type.width());
+                    Nd4j.getAffinityManager().tagLocation(a, AffinityManager.Location.HOST);
                 }
                 buffer.position(buffer.position() + (int) bytes);
                 return a;
@@ -377,8 +374,18 @@ public final class StateFile {
         }
     }
 
-    private static boolean isPlain(INDArray array) {
-        return array.ordering() == 'c' && Shape.hasDefaultStridesForShape(array);
+    /**
+     * The values of a new, non-empty C-order array (from {@code dup('c')} or {@code Nd4j.create}: its own buffer,
+     * exactly its length) as a native-order byte buffer over its host memory. On a GPU backend the caller syncs the
+     * host copy first (reading) or marks it as the current one afterwards (writing).
+     */
+    private static ByteBuffer values(INDArray fresh) {
+        int bytes = Math.toIntExact(fresh.length() * fresh.dataType().width());
+        if (fresh.ordering() != 'c' || fresh.offset() != 0 || fresh.data().length() != fresh.length()) {
+            throw new IllegalStateException("not a new C-order array: " + fresh.shapeInfoToString());
+        }
+        return fresh.data().asNio().duplicate().order(ByteOrder.nativeOrder()).position(0).limit(bytes).slice()
+                .order(ByteOrder.nativeOrder());
     }
 
     private static long crc(byte[] bytes, int length) {
