@@ -1,40 +1,37 @@
 package ai.synergy.checkpoint;
 
-import ai.synergy.config.InvalidInputException;
-
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
-import java.io.Serializable;
-import java.io.UncheckedIOException;
+import ai.synergy.training.PruningStages;
+import ai.synergy.training.QuantizationRounds;
 
 /**
- * Java serialization of driver state kept beside a checkpoint's model (ADMM variables and masks, quantization
- * rounds): state holding ND4J arrays, which serialize themselves.
+ * Temporary stand-in for the old Java-serialization helper, kept only so that the jobs' existing call sites compile
+ * until they call {@link PruningStages.Saved#toBytes} / {@link PruningStages.Saved#fromBytes} and
+ * {@link QuantizationRounds#toBytes} / {@link QuantizationRounds#fromBytes} themselves; delete it then. It serializes
+ * nothing itself: both directions go to the {@link StateFile} of the state's type.
  */
 public final class JavaState {
     private JavaState() {
     }
 
-    /** The bytes of {@code state}. */
-    public static byte[] bytes(Serializable state) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-            out.writeObject(state);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /** The state file of a {@link PruningStages.Saved} or a {@link QuantizationRounds}. */
+    public static byte[] bytes(Object state) {
+        if (state instanceof PruningStages.Saved saved) {
+            return saved.toBytes();
         }
-        return bytes.toByteArray();
+        if (state instanceof QuantizationRounds rounds) {
+            return rounds.toBytes();
+        }
+        throw new IllegalArgumentException("no state file format for " + state.getClass().getName());
     }
 
-    /** Reads state of {@code type} back; {@code source} names the file in the error when it cannot. */
+    /** Reads the state file of {@code type}; {@code source} names the file in the error when it cannot. */
     public static <T> T read(byte[] bytes, Class<T> type, String source) {
-        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
-            return type.cast(in.readObject());
-        } catch (IOException | ClassNotFoundException | ClassCastException e) {
-            throw new InvalidInputException("--resume: " + source + " is unreadable (" + e.getMessage() + ")", e);
+        if (type == PruningStages.Saved.class) {
+            return type.cast(PruningStages.Saved.fromBytes(bytes, source));
         }
+        if (type == QuantizationRounds.class) {
+            return type.cast(QuantizationRounds.fromBytes(bytes, source));
+        }
+        throw new IllegalArgumentException("no state file format for " + type.getName());
     }
 }
