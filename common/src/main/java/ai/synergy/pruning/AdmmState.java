@@ -48,6 +48,17 @@ public final class AdmmState implements WeightConstraint, Serializable {
     }
 
     /**
+     * One layer's variables as a checkpoint keeps them ({@link #variables}, {@link #restore}).
+     *
+     * @param pruning the layer's sparsity set and kind
+     * @param z       Z, the weight's shape, a floating-point data type
+     * @param u       U, Z's shape and data type
+     * @param rho     current rho, &gt; 0 and finite
+     */
+    public record LayerVariables(LayerPruning pruning, INDArray z, INDArray u, double rho) {
+    }
+
+    /**
      * Initialisation (rule "Init"): for each layer of {@code plan}, Z = Proj_S(W), U = 0, rho = rho0.
      *
      * @param weights weight of every planned layer, by layer name (extra entries are ignored)
@@ -166,6 +177,50 @@ public final class AdmmState implements WeightConstraint, Serializable {
         Map<String, LayerPruning> plan = new TreeMap<>();
         layers.forEach((name, l) -> plan.put(name, l.pruning));
         return Collections.unmodifiableMap(plan);
+    }
+
+    /** The factor applied to every layer's rho at each {@link #update}. */
+    public double rhoGrowth() {
+        return rhoGrowth;
+    }
+
+    /** Every pruned layer's variables, by name, Z and U copied (what a checkpoint saves). */
+    public Map<String, LayerVariables> variables() {
+        Map<String, LayerVariables> out = new TreeMap<>();
+        layers.forEach((name, l) -> out.put(name, new LayerVariables(l.pruning, l.z.dup(), l.u.dup(), l.rho)));
+        return Collections.unmodifiableMap(out);
+    }
+
+    /**
+     * The state {@link #variables} and {@link #rhoGrowth} describe (checkpoint restore); Z and U are copied.
+     *
+     * @throws IllegalArgumentException when a value is out of range, or Z and U of a layer differ in shape or data
+     *                                  type, are not floating point or do not have the rank of the layer's kind
+     */
+    public static AdmmState restore(double rhoGrowth, Map<String, LayerVariables> variables) {
+        if (!(rhoGrowth >= 1 && Double.isFinite(rhoGrowth))) {
+            throw new IllegalArgumentException("rho growth must be >= 1 and finite, got " + rhoGrowth);
+        }
+        Map<String, Layer> layers = new TreeMap<>();
+        for (Map.Entry<String, LayerVariables> e : variables.entrySet()) {
+            String layer = e.getKey();
+            LayerVariables v = e.getValue();
+            if (v == null || v.pruning() == null || v.z() == null || v.u() == null) {
+                throw new IllegalArgumentException("layer " + layer + ": pruning, Z and U must be set");
+            }
+            if (!(v.rho() > 0 && Double.isFinite(v.rho()))) {
+                throw new IllegalArgumentException("layer " + layer + ": rho must be > 0 and finite, got " + v.rho());
+            }
+            if (!v.z().dataType().isFPType() || v.z().dataType() != v.u().dataType()
+                    || !Arrays.equals(v.z().shape(), v.u().shape())) {
+                throw new IllegalArgumentException("layer " + layer + ": Z (" + v.z().dataType()
+                        + Arrays.toString(v.z().shape()) + ") and U (" + v.u().dataType()
+                        + Arrays.toString(v.u().shape()) + ") must have one floating-point data type and shape");
+            }
+            v.pruning().kind().check(v.z());
+            layers.put(layer, new Layer(v.pruning(), v.z().dup(), v.u().dup(), v.rho()));
+        }
+        return new AdmmState(rhoGrowth, layers);
     }
 
     /** Current rho of a layer. */

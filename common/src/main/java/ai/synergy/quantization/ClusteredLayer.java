@@ -50,6 +50,86 @@ public abstract sealed class ClusteredLayer implements Serializable permits SlqL
         this.dataType = weights.dataType();
     }
 
+    /**
+     * A layer's complete state, as a checkpoint keeps it ({@link #state}; restored by {@link SlqLayer#restore} and
+     * {@link TernaryLayer#restore}).
+     *
+     * @param centroids  by cluster index, finite, c0 = 0
+     * @param quantized  whether each cluster is quantized
+     * @param assignment the cluster of every weight, flat in C order
+     * @param frozen     whether each weight is frozen (quantized or pruned)
+     * @param pruned     whether each weight was pruned (exactly 0 from the start)
+     * @param shape      the weights' shape
+     * @param dataType   the weights' data type, floating point
+     */
+    public record State(double[] centroids, boolean[] quantized, int[] assignment, boolean[] frozen, boolean[] pruned,
+                        long[] shape, DataType dataType) {
+    }
+
+    /**
+     * A layer from its saved state (copied), after checking that it is one clustering could have produced: c0 = 0,
+     * every index in range, pruned weights frozen in cluster 0, every other frozen weight in a quantized cluster.
+     *
+     * @throws IllegalArgumentException when it is not
+     */
+    ClusteredLayer(State state) {
+        if (state.centroids() == null || state.quantized() == null || state.assignment() == null
+                || state.frozen() == null || state.pruned() == null || state.shape() == null
+                || state.dataType() == null) {
+            throw new IllegalArgumentException("every part of a clustered layer's state must be set");
+        }
+        if (!state.dataType().isFPType()) {
+            throw new IllegalArgumentException("weights must be floating point, got " + state.dataType());
+        }
+        long n = 1;
+        for (long d : state.shape()) {
+            if (d < 0 || (d > 0 && n > (Integer.MAX_VALUE - 8) / d)) {
+                throw new IllegalArgumentException("bad weight shape " + Arrays.toString(state.shape()));
+            }
+            n *= d;
+        }
+        int k = state.centroids().length;
+        if (k == 0 || state.centroids()[0] != 0 || state.quantized().length != k) {
+            throw new IllegalArgumentException("expected c0 = 0 and one quantized flag per centroid, got "
+                    + k + " centroids and " + state.quantized().length + " flags");
+        }
+        for (double c : state.centroids()) {
+            if (!Double.isFinite(c)) {
+                throw new IllegalArgumentException("centroids must be finite, got " + c);
+            }
+        }
+        if (state.assignment().length != n || state.frozen().length != n || state.pruned().length != n) {
+            throw new IllegalArgumentException("expected " + n + " assignments and frozen and pruned flags for shape "
+                    + Arrays.toString(state.shape()));
+        }
+        for (int i = 0; i < n; i++) {
+            int c = state.assignment()[i];
+            if (c < 0 || c >= k) {
+                throw new IllegalArgumentException("weight " + i + " is in cluster " + c + " of " + k);
+            }
+            if (state.pruned()[i] && (!state.frozen()[i] || c != 0)) {
+                throw new IllegalArgumentException("pruned weight " + i + " must be frozen in cluster 0");
+            }
+            if (state.frozen()[i] && !state.pruned()[i] && !state.quantized()[c]) {
+                throw new IllegalArgumentException("frozen weight " + i + " is in cluster " + c
+                        + ", which is not quantized");
+            }
+        }
+        this.centroids = state.centroids().clone();
+        this.quantized = state.quantized().clone();
+        this.assignment = state.assignment().clone();
+        this.frozen = state.frozen().clone();
+        this.pruned = state.pruned().clone();
+        this.shape = state.shape().clone();
+        this.dataType = state.dataType();
+    }
+
+    /** This layer's complete state, arrays copied. */
+    public State state() {
+        return new State(centroids.clone(), quantized.clone(), assignment.clone(), frozen.clone(), pruned.clone(),
+                shape.clone(), dataType);
+    }
+
     /** Assigns the free weights {@code w} (flat, C order) to clusters, updating centroids where the method does. */
     abstract void assignFree(double[] w);
 

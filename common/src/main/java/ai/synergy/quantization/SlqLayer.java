@@ -22,6 +22,25 @@ public final class SlqLayer extends ClusteredLayer {
         super(weights, pruned, centroids);
     }
 
+    private SlqLayer(State state) {
+        super(state);
+    }
+
+    /**
+     * A layer from its {@link #state} (checkpoint restore): 2^(b-1) + 1 clusters for a b in [2, 8], otherwise as
+     * {@link ClusteredLayer} checks.
+     *
+     * @throws IllegalArgumentException when the state is not one SLQ could have produced
+     */
+    public static SlqLayer restore(State state) {
+        int k = state.centroids() == null ? 0 : state.centroids().length;
+        if (k < 3 || k > (1 << (InqCodebook.MAX_BITS - 1)) + 1 || Integer.bitCount(k - 1) != 1) {
+            throw new IllegalArgumentException("an SLQ layer has 2^(b-1) + 1 clusters, b in [" + InqCodebook.MIN_BITS
+                    + ", " + InqCodebook.MAX_BITS + "]; got " + k);
+        }
+        return new SlqLayer(state);
+    }
+
     /** {@link #cluster(INDArray, int, INDArray)} of an unpruned layer. */
     public static SlqLayer cluster(INDArray weights, int bits) {
         return cluster(weights, bits, null);

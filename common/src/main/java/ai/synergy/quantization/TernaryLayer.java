@@ -2,6 +2,8 @@ package ai.synergy.quantization;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.Arrays;
+
 /**
  * MLQ's ternary codebook {-a, 0, +a} of one layer (Xu et al., AAAI 2018, arXiv:1803.03289, section "Multiple-Level
  * Quantization"; ALGORITHMS.md section 4), as three clusters: c0 = 0, c1 = +a, c2 = -a. ALGORITHMS.md fixes no rule for
@@ -21,6 +23,30 @@ public final class TernaryLayer extends ClusteredLayer {
     private TernaryLayer(INDArray weights, INDArray pruned, double threshold, double scale) {
         super(weights, pruned, new double[]{0, scale, 0 - scale});
         this.threshold = threshold;
+    }
+
+    private TernaryLayer(State state, double threshold) {
+        super(state);
+        this.threshold = threshold;
+    }
+
+    /**
+     * A layer from its {@link #state} and {@link #threshold} (checkpoint restore).
+     *
+     * @throws IllegalArgumentException unless the centroids are {0, a, -a} with a &gt;= 0, delta is finite and
+     *                                  &gt;= 0, and the rest is as {@link ClusteredLayer} checks
+     */
+    public static TernaryLayer restore(State state, double threshold) {
+        double[] c = state.centroids();
+        if (c == null || c.length != 3 || !(c[1] >= 0) || Double.doubleToRawLongBits(c[2])
+                != Double.doubleToRawLongBits(0 - c[1])) {
+            throw new IllegalArgumentException("a ternary layer's centroids are {0, a, -a} with a >= 0, got "
+                    + Arrays.toString(c));
+        }
+        if (!(threshold >= 0 && Double.isFinite(threshold))) {
+            throw new IllegalArgumentException("ternary threshold must be finite and >= 0, got " + threshold);
+        }
+        return new TernaryLayer(state, threshold);
     }
 
     /** {@link #of(INDArray, INDArray)} of an unpruned layer. */

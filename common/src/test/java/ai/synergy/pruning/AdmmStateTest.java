@@ -139,6 +139,40 @@ class AdmmStateTest {
     }
 
     @Test
+    void variablesRestoreTheSameStateAndItsNextUpdate() {
+        AdmmState s = state(new AdmmConfig(.01, 1.7));
+        s.setVariables(FC, s.z(FC), dense(U));
+        s.update(Map.of(FC, dense(W)));
+        AdmmState copy = AdmmState.restore(s.rhoGrowth(), s.variables());
+        assertThat(copy.rhoGrowth()).isEqualTo(1.7);
+        assertThat(copy.plan()).isEqualTo(s.plan());
+        assertThat(copy.rho(FC)).isEqualTo(s.rho(FC));
+        assertThat(copy.z(FC).data().asDouble()).containsExactly(s.z(FC).data().asDouble());
+        copy.update(Map.of(FC, dense(W)));
+        s.update(Map.of(FC, dense(W)));
+        assertThat(copy.rho(FC)).isEqualTo(s.rho(FC));
+        assertThat(copy.u(FC).data().asDouble()).containsExactly(s.u(FC).data().asDouble());
+    }
+
+    @Test
+    void restoreRejectsInconsistentVariables() {
+        LayerPruning pruning = new LayerPruning(PruningScheme.IRREGULAR, .5, LayerKind.DENSE);
+        INDArray z = dense(W);
+        assertThatThrownBy(() -> AdmmState.restore(.5, Map.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rho growth");
+        assertThatThrownBy(() -> AdmmState.restore(1.3, Map.of(FC, new AdmmState.LayerVariables(pruning, z,
+                dense(1, 2), 1e-3)))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shape");
+        assertThatThrownBy(() -> AdmmState.restore(1.3, Map.of(FC, new AdmmState.LayerVariables(pruning, z,
+                z.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT), 1e-3))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("data type");
+        assertThatThrownBy(() -> AdmmState.restore(1.3, Map.of(FC, new AdmmState.LayerVariables(pruning, z, z,
+                Double.NaN)))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rho");
+        assertThatThrownBy(() -> AdmmState.restore(1.3, Map.of(FC, new AdmmState.LayerVariables(
+                new LayerPruning(PruningScheme.IRREGULAR, .5, LayerKind.CONV), z, z, 1e-3))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rank 4");
+    }
+
+    @Test
     void rejectsMissingLayersShapesAndBadConfigs() {
         AdmmState s = state(AdmmConfig.defaults());
         assertThatThrownBy(() -> s.update(Map.of())).isInstanceOf(IllegalArgumentException.class)

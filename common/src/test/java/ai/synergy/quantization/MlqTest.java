@@ -23,6 +23,29 @@ class MlqTest {
     static final double[] W = {.9, -.8, .1, -.05, .6, 0, -.3, .02};
 
     @Test
+    void aRestoredTernaryLayerKeepsItsThresholdScaleAndFlags() {
+        INDArray w = vector(.9, 0, -.3, 0, .1, -.7);
+        TernaryLayer layer = TernaryLayer.of(w, vector(0, 1, 0, 1, 0, 0));
+        layer.quantize(w, 1);
+        TernaryLayer copy = TernaryLayer.restore(layer.state(), layer.threshold());
+        assertThat(copy.threshold()).isEqualTo(layer.threshold());
+        assertThat(copy.codebook()).isEqualTo(layer.codebook());
+        assertThat(copy.assignment()).isEqualTo(layer.assignment());
+        assertThat(bits(copy.frozenMask())).isEqualTo(bits(layer.frozenMask()));
+        INDArray w2 = w.dup();
+        layer.quantize(w, 0, 2);
+        copy.quantize(w2, 0, 2);
+        assertThat(bits(w2)).isEqualTo(bits(w));
+        assertThat(copy.quantize(.2)).isEqualTo(layer.quantize(.2));
+
+        ClusteredLayer.State state = layer.state();
+        assertThatThrownBy(() -> TernaryLayer.restore(state, -1)).hasMessageContaining("threshold");
+        assertThatThrownBy(() -> TernaryLayer.restore(new ClusteredLayer.State(new double[]{0, .5, -.4},
+                state.quantized(), state.assignment(), state.frozen(), state.pruned(), state.shape(),
+                state.dataType()), .1)).hasMessageContaining("{0, a, -a}");
+    }
+
+    @Test
     void ternaryCodebookFollowsTheTwnRule() {
         TernaryLayer layer = TernaryLayer.of(vector(W));
         assertThat(layer.threshold()).isCloseTo(.242375, within(1e-12));

@@ -141,6 +141,61 @@ class SlqLayerTest {
     }
 
     @Test
+    void aRestoredStateContinuesExactlyLikeTheOriginal() {
+        INDArray w = gaussian(31, .05, DataType.FLOAT, 6, 10);
+        w.putScalar(3, 0);
+        w.putScalar(17, 0);
+        SlqLayer layer = SlqLayer.cluster(w, 4, w.eq(0).castTo(DataType.FLOAT));
+        layer.quantize(w, layer.select(layer.squaredErrors(w), 3));
+        w.addi(gaussian(32, .005, DataType.FLOAT, 6, 10).muli(layer.frozenMask().rsub(1)));
+        layer.reassign(w);
+
+        SlqLayer copy = SlqLayer.restore(layer.state());
+        assertThat(copy.centroids()).isEqualTo(layer.centroids());
+        assertThat(copy.assignment()).isEqualTo(layer.assignment());
+        assertThat(bits(copy.frozenMask())).isEqualTo(bits(layer.frozenMask()));
+        INDArray w2 = w.dup();
+        layer.quantize(w, layer.select(layer.squaredErrors(w), 2));
+        copy.quantize(w2, copy.select(copy.squaredErrors(w2), 2));
+        assertThat(bits(w2)).isEqualTo(bits(w));
+        assertThat(copy.state().frozen()).isEqualTo(layer.state().frozen());
+        assertThat(copy.state().quantized()).isEqualTo(layer.state().quantized());
+    }
+
+    @Test
+    void restoreRejectsStatesClusteringCannotReach() {
+        ClusteredLayer.State good = SlqLayer.cluster(vector(.5, 0, -.3), 2, vector(0, 1, 0)).state();
+        SlqLayer.restore(good);
+        assertThatThrownBy(() -> SlqLayer.restore(new ClusteredLayer.State(new double[]{0, 1, -1, 2},
+                new boolean[4], new int[3], new boolean[3], new boolean[3], new long[]{3}, DataType.DOUBLE)))
+                .hasMessageContaining("2^(b-1) + 1 clusters");
+        assertThatThrownBy(() -> SlqLayer.restore(new ClusteredLayer.State(new double[]{.1, 1, -1},
+                new boolean[3], new int[3], new boolean[3], new boolean[3], new long[]{3}, DataType.DOUBLE)))
+                .hasMessageContaining("c0 = 0");
+        assertThatThrownBy(() -> SlqLayer.restore(new ClusteredLayer.State(new double[]{0, 1, -1},
+                new boolean[3], new int[]{0, 3, 0}, new boolean[3], new boolean[3], new long[]{3}, DataType.DOUBLE)))
+                .hasMessageContaining("weight 1 is in cluster 3 of 3");
+        assertThatThrownBy(() -> SlqLayer.restore(new ClusteredLayer.State(new double[]{0, 1, -1},
+                new boolean[3], new int[3], new boolean[3], new boolean[3], new long[]{4}, DataType.DOUBLE)))
+                .hasMessageContaining("expected 4 assignments");
+        assertThatThrownBy(() -> SlqLayer.restore(new ClusteredLayer.State(new double[]{0, 1, -1},
+                new boolean[3], new int[]{1, 0, 0}, new boolean[]{true, false, false}, new boolean[3], new long[]{3},
+                DataType.DOUBLE))).hasMessageContaining("frozen weight 0 is in cluster 1, which is not quantized");
+        assertThatThrownBy(() -> SlqLayer.restore(new ClusteredLayer.State(new double[]{0, 1, -1},
+                new boolean[3], new int[3], new boolean[3], new boolean[]{false, true, false}, new long[]{3},
+                DataType.DOUBLE))).hasMessageContaining("pruned weight 1 must be frozen in cluster 0");
+        assertThatThrownBy(() -> SlqLayer.restore(new ClusteredLayer.State(new double[]{0, Double.NaN, -1},
+                new boolean[3], new int[3], new boolean[3], new boolean[3], new long[]{3}, DataType.DOUBLE)))
+                .hasMessageContaining("finite");
+        assertThatThrownBy(() -> SlqLayer.restore(new ClusteredLayer.State(new double[]{0, 1, -1},
+                new boolean[3], new int[3], new boolean[3], new boolean[3], new long[]{3}, DataType.INT32)))
+                .hasMessageContaining("floating point");
+        assertThatThrownBy(() -> SlqLayer.restore(new ClusteredLayer.State(new double[]{0, 1, -1},
+                new boolean[3], new int[3], new boolean[3], new boolean[3], new long[]{1L << 40, 1L << 40},
+                DataType.FLOAT))).hasMessageContaining("bad weight shape");
+    }
+
+    @Test
     void invalidInputsSayWhatIsWrong() {
         SlqLayer layer = SlqLayer.cluster(vector(W), 5);
         assertThatThrownBy(() -> SlqLayer.cluster(vector(W), 9)).hasMessage("bits must be in [2, 8], got 9");

@@ -2,7 +2,6 @@ package ai.synergy.jobs;
 
 import ai.synergy.checkpoint.CheckpointStore;
 import ai.synergy.checkpoint.HadoopFiles;
-import ai.synergy.checkpoint.JavaState;
 import ai.synergy.checkpoint.QuantizeState;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
@@ -146,9 +145,9 @@ public final class QuantizeJob {
         if (start.isPresent()) {
             history.addAll(start.get().state().rounds());
             firstRound = start.get().state().roundsCompleted();
-            rounds = JavaState.read(checkpoints.readExtra(start.get(), ROUNDS_STATE).orElseThrow(
+            rounds = QuantizationRounds.fromBytes(checkpoints.readExtra(start.get(), ROUNDS_STATE).orElseThrow(
                     () -> new InvalidInputException("--resume: " + start.get().dir() + " has no " + ROUNDS_STATE)),
-                    QuantizationRounds.class, ROUNDS_STATE);
+                    new Path(start.get().dir(), ROUNDS_STATE).toString());
             console.printf("resuming from %s (round %d of %d done)%n", start.get().dir(), firstRound,
                     rounds.rounds());
         } else {
@@ -214,7 +213,7 @@ public final class QuantizeJob {
                 QuantizeState state = new QuantizeState(round + 1, config, data.fingerprint(), TrainJob.gitRevision(),
                         Instant.now().toString(), history);
                 checkpoints.save(sparkGraph.getNetwork(), state, round + 1, 2,
-                        Map.of(ROUNDS_STATE, JavaState.bytes(rounds)));
+                        Map.of(ROUNDS_STATE, rounds.toBytes()));
                 writeRoundsLog(files, outDir, history);
                 RunReport.write(files, outDir, true);
                 if (options.stopAfterRound() > 0 && round + 1 == options.stopAfterRound()

@@ -3,7 +3,6 @@ package ai.synergy.jobs;
 import ai.synergy.checkpoint.CheckpointState;
 import ai.synergy.checkpoint.CheckpointStore;
 import ai.synergy.checkpoint.HadoopFiles;
-import ai.synergy.checkpoint.JavaState;
 import ai.synergy.config.Credentials;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
@@ -157,8 +156,8 @@ public final class TrainJob {
             graph = checkpoints.loadModel(start.get());
             history.addAll(start.get().state().metrics());
             firstEpoch = start.get().state().epochsCompleted();
-            savedPruning = checkpoints.readExtra(start.get(), PRUNING_STATE).map(bytes -> JavaState.read(bytes,
-                    PruningStages.Saved.class, PRUNING_STATE));
+            savedPruning = checkpoints.readExtra(start.get(), PRUNING_STATE).map(bytes -> PruningStages.Saved.fromBytes(
+                    bytes, new Path(start.get().dir(), PRUNING_STATE).toString()));
             console.printf(firstEpoch < config.totalEpochs() ? "resuming from %s (epoch %d of %d done)%n"
                             : "finishing the run from %s (epoch %d of %d done; the final model was not written)%n",
                     start.get().dir(), firstEpoch, config.totalEpochs());
@@ -252,7 +251,7 @@ public final class TrainJob {
             CheckpointState state = new CheckpointState(epoch + 1, config, data.fingerprint(), gitRevision(),
                     Instant.now().toString(), history, settingChanges);
             checkpoints.save(sparkGraph.getNetwork(), state, epoch + 1, config.keepCheckpoints(),
-                    config.pruning().enabled() ? Map.of(PRUNING_STATE, JavaState.bytes(pruning.saved())) : Map.of());
+                    config.pruning().enabled() ? Map.of(PRUNING_STATE, pruning.saved().toBytes()) : Map.of());
             RunOutputs.writeMetrics(files, outDir, history, config.model().architecture().canonicalName());
             RunOutputs.writeTimeSplit(files, outDir, epoch + 1, split);
             RunReport.write(files, outDir, false);

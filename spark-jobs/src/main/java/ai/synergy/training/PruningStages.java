@@ -1,8 +1,10 @@
 package ai.synergy.training;
 
+import ai.synergy.checkpoint.StateFile;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.pruning.AdmmState;
+import ai.synergy.pruning.LayerKind;
 import ai.synergy.pruning.LayerPruning;
 import ai.synergy.pruning.Masks;
 import ai.synergy.model.ResNets;
@@ -17,8 +19,11 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.PrintStream;
-import java.io.Serializable;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * Driver side of pruning (ALGORITHMS.md section 2): owns the ADMM state (Z, U, rho per layer) and the hard-pruning
@@ -42,8 +47,113 @@ public final class PruningStages {
     private WeightConstraintHook hook;
     private WeightConstraint installed;
 
-    /** What a checkpoint keeps of the pruning stages (Java-serialized beside the model). */
-    public record Saved(AdmmState admm, Masks masks) implements Serializable {
+    /**
+     * What a checkpoint keeps of the pruning stages, as a {@link StateFile} beside the model: the ADMM variables
+     * (null before the ADMM stage or when it is skipped) and the masks (null before hard pruning).
+     *
+     * @param admm  Z, U and rho of every pruned layer, or null
+     * @param masks the hard-pruning masks, or null
+     */
+    public record Saved(AdmmState admm, Masks masks) {
+        /** What the file says it holds. */
+        static final String KIND = "pruning-stages";
+        private static final String Z = "admm.z/";
+        private static final String U = "admm.u/";
+        private static final String MASK = "masks/";
+
+        /** The state file: the plan and rho as JSON, Z, U and the masks as arrays named "admm.z/LAYER" etc. */
+        public byte[] toBytes() {
+            Map<String, INDArray> arrays = new TreeMap<>();
+            AdmmDocument admmDocument = null;
+            if (admm != null) {
+                Map<String, AdmmLayer> layers = new TreeMap<>();
+                admm.variables().forEach((layer, v) -> {
+                    layers.put(layer, new AdmmLayer(v.pruning().scheme(), v.pruning().ratio(), v.pruning().kind(),
+                            v.rho()));
+                    arrays.put(Z + layer, v.z());
+                    arrays.put(U + layer, v.u());
+                });
+                admmDocument = new AdmmDocument(admm.rhoGrowth(), layers);
+            }
+            List<String> masked = null;
+            if (masks != null) {
+                masked = List.copyOf(masks.layers());
+                for (String layer : masked) {
+                    arrays.put(MASK + layer, masks.mask(layer));
+                }
+            }
+            return StateFile.write(KIND, new Document(admmDocument, masked), arrays);
+        }
+
+        /**
+         * The state {@link #toBytes} wrote.
+         *
+         * @param source names the file in errors
+         * @throws ai.synergy.config.InvalidInputException "--resume: SOURCE is unreadable (why)" when the bytes are
+         *                                                 not such a file or hold an inconsistent state
+         */
+        public static Saved fromBytes(byte[] bytes, String source) {
+            StateFile.Contents<Document> in = StateFile.read(bytes, KIND, Document.class, source);
+            Document document = in.document();
+            try {
+                AdmmState admm = null;
+                if (document.admm() != null) {
+                    Map<String, AdmmState.LayerVariables> variables = new TreeMap<>();
+                    for (Map.Entry<String, AdmmLayer> e : document.admm().layers().entrySet()) {
+                        AdmmLayer l = e.getValue();
+                        variables.put(e.getKey(), new AdmmState.LayerVariables(
+                                new LayerPruning(l.scheme(), l.ratio(), l.kind()), in.array(Z + e.getKey()),
+                                in.array(U + e.getKey()), l.rho()));
+                    }
+                    admm = AdmmState.restore(document.admm().rhoGrowth(), variables);
+                }
+                Masks masks = null;
+                if (document.masks() != null) {
+                    Map<String, INDArray> arrays = new TreeMap<>();
+                    for (String layer : document.masks()) {
+                        INDArray mask = in.array(MASK + layer);
+                        if (!mask.dataType().isFPType()) {
+                            throw new IllegalArgumentException("mask of layer " + layer + " is " + mask.dataType()
+                                    + ", not floating point");
+                        }
+                        arrays.put(layer, mask);
+                    }
+                    masks = Masks.of(arrays);
+                }
+                in.requireAllTaken();
+                return new Saved(admm, masks);
+            } catch (IllegalArgumentException e) {
+                throw in.unreadable(e.getMessage(), e);
+            }
+        }
+
+        /** The JSON document of the file; {@code masks} lists the masked layers. */
+        private record Document(AdmmDocument admm, List<String> masks) {
+            Document {
+                if (masks != null && (masks.stream().anyMatch(Objects::isNull)
+                        || new HashSet<>(masks).size() != masks.size())) {
+                    throw new IllegalArgumentException("masked layers must be distinct names");
+                }
+            }
+        }
+
+        /** ADMM's growth factor and every pruned layer's sparsity set and rho. */
+        private record AdmmDocument(double rhoGrowth, Map<String, AdmmLayer> layers) {
+            AdmmDocument {
+                if (layers == null || layers.values().stream().anyMatch(Objects::isNull)) {
+                    throw new IllegalArgumentException("ADMM layers must be set");
+                }
+            }
+        }
+
+        /** One ADMM layer: scheme, ratio and kind ({@link LayerPruning}) and rho. */
+        private record AdmmLayer(PruningScheme scheme, double ratio, LayerKind kind, double rho) {
+            AdmmLayer {
+                if (scheme == null || kind == null) {
+                    throw new IllegalArgumentException("an ADMM layer's scheme and kind must be set");
+                }
+            }
+        }
     }
 
     public PruningStages(JavaSparkContext jsc, TrainConfig config, RoundTrainingMaster master) {
