@@ -5,6 +5,7 @@ import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
+import ai.synergy.nd4j.BatchNormHelpers;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 
@@ -149,7 +150,10 @@ public final class CheckpointStore<S> {
     public ComputationGraph loadModel(Checkpoint<S> checkpoint) throws IOException {
         Path model = new Path(checkpoint.dir(), MODEL);
         try {
-            return ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(files.readBytes(model)), true);
+            ComputationGraph graph = ModelSerializer.restoreComputationGraph(
+                    new ByteArrayInputStream(files.readBytes(model)), true);
+            BatchNormHelpers.install(graph); // a restored network trains with the project's batch norm too
+            return graph;
         } catch (IOException | RuntimeException e) {
             throw new InvalidInputException(model + ": not a readable DL4J model (" + e.getMessage() + ")"
                     + olderCheckpointHint(checkpoint.dir()), e);

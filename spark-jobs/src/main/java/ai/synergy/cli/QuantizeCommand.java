@@ -4,6 +4,7 @@ import ai.synergy.config.InvalidInputException;
 import ai.synergy.jobs.QuantizeJob;
 import ai.synergy.model.LearningRateSchedule;
 import ai.synergy.quantization.PortionSchedule;
+import ai.synergy.run.RunFolder;
 import ai.synergy.spark.SparkContexts;
 import ai.synergy.training.DataSpec;
 import ai.synergy.training.QuantizationMethod;
@@ -70,8 +71,11 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output folder URI.")
     String out;
 
-    @Option(names = "--resume", description = "Continue the run in --out from its last finished round.")
-    boolean resume;
+    @Option(names = "--resume", arity = "0..1", fallbackValue = "yes", paramLabel = "auto",
+            description = "Continue the run in --out from its newest checkpoint. --resume auto: continue it if there "
+                    + "is one, else start it (for YARN attempts and Kubernetes restarts; waits for a lost driver's lock "
+                    + "to go stale).")
+    String resume;
 
     @Option(names = "--stop-after-round", defaultValue = "0",
             description = "End this run after round N's checkpoint (continue with --resume); 0 = run to the end.")
@@ -83,9 +87,9 @@ final class QuantizeCommand implements Callable<Integer> {
         try (SparkContexts.JobContext context = SparkContexts.open("synergy-quantize", averaging.workers)) {
             JavaSparkContext jsc = context.jsc();
             QuantizeConfig config = config(jsc.hadoopConfiguration());
-            QuantizeJob.Result result = new QuantizeJob(jsc, config, new QuantizeJob.RunOptions(out, resume,
-                    stopAfterRound), System.out).run();
-            if (result.finished()) {
+            QuantizeJob.Result result = new QuantizeJob(jsc, config, new QuantizeJob.RunOptions(out,
+                    RunFolder.Resume.parse(resume), stopAfterRound), System.out).run();
+            if (result.finished() && !result.rounds().isEmpty()) {
                 var last = result.rounds().get(result.rounds().size() - 1);
                 System.out.printf("test top-1 %.4f after %d rounds; %.1fx smaller than float32; report: %s/%s, "
                                 + "rounds: %s/%s, per layer: %s/%s%n", last.testTop1(), last.round(),

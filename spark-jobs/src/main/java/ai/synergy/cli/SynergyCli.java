@@ -1,5 +1,6 @@
 package ai.synergy.cli;
 
+import ai.synergy.checkpoint.HadoopFiles;
 import ai.synergy.config.Credentials;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.run.RunFolder;
@@ -37,6 +38,12 @@ public final class SynergyCli implements Runnable {
         CommandLine.usage(this, System.out);
     }
 
+    /**
+     * Runs a command and ends the JVM with its exit code, except in a cluster-mode driver (YARN's application master,
+     * a standalone worker's driver wrapper), where {@code System.exit} would pre-empt the report of the final status:
+     * there a success returns and a failure throws with its one-line message, which becomes the application's
+     * diagnostics.
+     */
     public static void main(String[] args) {
         java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
         // SIGTERM or Ctrl-C: one line saying what is kept and how to continue (runs before Spark's own hooks)
@@ -47,8 +54,36 @@ public final class SynergyCli implements Runnable {
         }, Integer.MAX_VALUE);
         int code = execute(args);
         done.set(true);
-        System.exit(code);
+        if (!isClusterModeDriver()) {
+            System.exit(code);
+        }
+        if (code != 0) {
+            throw new CommandFailedException(code, LAST_ERROR.get());
+        }
     }
+
+    /** True in a driver that spark-submit started with {@code --deploy-mode cluster}. */
+    static boolean isClusterModeDriver() {
+        return "cluster".equals(System.getProperty("spark.submit.deployMode"));
+    }
+
+    /** A command that failed in a cluster-mode driver: the exit code and the line it printed. */
+    public static final class CommandFailedException extends RuntimeException {
+        private final int exitCode;
+
+        CommandFailedException(int exitCode, String line) {
+            super(line == null ? "synergy failed with exit code " + exitCode : line + " (exit code " + exitCode + ")");
+            this.exitCode = exitCode;
+        }
+
+        /** The exit code the command returned. */
+        public int exitCode() {
+            return exitCode;
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicReference<String> LAST_ERROR =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     /** Runs a command line and returns its exit code (tests call this instead of {@link #main}). */
     public static int execute(String... args) {
@@ -61,31 +96,35 @@ public final class SynergyCli implements Runnable {
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof InvalidInputException) {
-                commandLine.getErr().println("synergy: error: " + e.getMessage());
-                return BAD_INPUT;
-            }
-            if (e instanceof TrainingDivergedException) {
-                commandLine.getErr().println("synergy: " + e.getMessage());
-                return DIVERGED;
-            }
-            if (ShutdownHookManager.get().isShutdownInProgress()) {
+            if (ShutdownHookManager.get().isShutdownInProgress() && !(e instanceof InvalidInputException)) {
                 return INTERRUPTED; // the shutdown hook said so in one line; what failed after it is its echo
             }
             IOException io = ioCause(e);
-            if (io != null) {
-                commandLine.getErr().println("synergy: error: " + Credentials.redact(describe(io))
-                        + RunFolder.resumeHint().map(h -> "; " + h).orElse(""));
-                return FAILED;
+            if (e instanceof InvalidInputException || io instanceof HadoopFiles.TargetIsFolderException) {
+                return fail(commandLine, "synergy: error: " + e.getMessage(), BAD_INPUT);
             }
+            if (e instanceof TrainingDivergedException) {
+                return fail(commandLine, "synergy: " + e.getMessage(), DIVERGED);
+            }
+            if (io != null) {
+                return fail(commandLine, "synergy: error: " + Credentials.redact(describe(io))
+                        + RunFolder.resumeHint().map(h -> "; " + h).orElse(""), FAILED);
+            }
+            LAST_ERROR.set("synergy: " + Credentials.redact(String.valueOf(e)));
             throw e;
         });
         cli.setParameterExceptionHandler((e, a) -> {
-            e.getCommandLine().getErr().println("synergy: error: " + e.getMessage());
+            fail(e.getCommandLine(), "synergy: error: " + e.getMessage(), BAD_INPUT);
             e.getCommandLine().getErr().println("(see: synergy " + e.getCommandLine().getCommandName() + " --help)");
             return BAD_INPUT;
         });
         return cli.execute(args);
+    }
+
+    private static int fail(CommandLine commandLine, String line, int code) {
+        commandLine.getErr().println(line);
+        LAST_ERROR.set(line);
+        return code;
     }
 
     /** The I/O failure at the root of {@code e} (a full disk, an unreachable file system), if it is one. */

@@ -10,6 +10,7 @@ import ai.synergy.model.LearningRateSchedule;
 import ai.synergy.model.ModelArchitecture;
 import ai.synergy.model.ModelSpec;
 import ai.synergy.model.OptimizerSpec;
+import ai.synergy.run.RunFolder;
 import ai.synergy.spark.SparkContexts;
 import ai.synergy.training.AdversarialTraining;
 import ai.synergy.training.DataSpec;
@@ -117,8 +118,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output folder URI (file://, hdfs://, s3a://, or a local path).")
     String out;
 
-    @Option(names = "--resume", description = "Continue the run in --out from its newest checkpoint.")
-    boolean resume;
+    @Option(names = "--resume", arity = "0..1", fallbackValue = "yes", paramLabel = "auto",
+            description = "Continue the run in --out from its newest checkpoint. --resume auto: continue it if there "
+                    + "is one, else start it (for YARN attempts and Kubernetes restarts; waits for a lost driver's lock "
+                    + "to go stale).")
+    String resume;
 
     @Option(names = "--allow-changed-settings",
             description = "With --resume: continue although settings differ from the checkpoint's (e.g. a lower --lr); "
@@ -137,7 +141,8 @@ final class TrainCommand implements Callable<Integer> {
             JavaSparkContext jsc = context.jsc();
             TrainConfig config = config(jsc.hadoopConfiguration());
             TrainJob.Result result = new TrainJob(jsc, config,
-                    new TrainJob.RunOptions(out, resume, stopAfterEpoch, allowChangedSettings), System.out).run();
+                    new TrainJob.RunOptions(out, RunFolder.Resume.parse(resume), stopAfterEpoch,
+                            allowChangedSettings), System.out).run();
             if (result.finished() && !result.metrics().isEmpty()) {
                 var last = result.metrics().get(result.metrics().size() - 1);
                 System.out.printf("test top-1 %.4f%s after %d epochs; model: %s/model.zip, report: %s/report.md, "

@@ -12,6 +12,7 @@ import ai.synergy.spark.SparkErrors;
 import ai.synergy.training.DataSpec;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
+import ai.synergy.nd4j.BatchNormHelpers;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
@@ -106,7 +107,10 @@ public final class EvaluateJob {
         Path path = HadoopFiles.path(modelUri);
         files.requireNonEmptyFile(path, "--model", "");
         try {
-            return ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(files.readBytes(path)), false);
+            ComputationGraph graph = ModelSerializer.restoreComputationGraph(
+                    new ByteArrayInputStream(files.readBytes(path)), false);
+            BatchNormHelpers.install(graph);
+            return graph;
         } catch (IOException | RuntimeException e) {
             throw new InvalidInputException("--model: " + modelUri + " is not a DL4J ComputationGraph zip ("
                     + e.getMessage() + ")", e);

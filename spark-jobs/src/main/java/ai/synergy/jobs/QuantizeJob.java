@@ -72,10 +72,14 @@ public final class QuantizeJob {
      * How a run starts and stops.
      *
      * @param out            output folder URI
-     * @param resume         continue from the last finished round's checkpoint in {@code out}
+     * @param resume         whether to continue the run in {@code out} (no, yes, or auto: if there is one)
      * @param stopAfterRound end the run (as if interrupted) after this round's checkpoint; 0 = run to the end
      */
-    public record RunOptions(String out, boolean resume, int stopAfterRound) {
+    public record RunOptions(String out, RunFolder.Resume resume, int stopAfterRound) {
+        /** Options with a plain {@code --resume} flag. */
+        public RunOptions(String out, boolean resume, int stopAfterRound) {
+            this(out, RunFolder.Resume.of(resume), stopAfterRound);
+        }
     }
 
     private final JavaSparkContext jsc;
@@ -97,10 +101,14 @@ public final class QuantizeJob {
         CheckpointStore<QuantizeState> checkpoints = new CheckpointStore<>(files, outDir, "round",
                 QuantizeState.class);
         // the model is read first: a bad --model leaves --out untouched (not even created)
-        ComputationGraph model = options.resume() && checkpoints.hasComplete() ? null
+        ComputationGraph model = options.resume() != RunFolder.Resume.NO && checkpoints.hasComplete() ? null
                 : EvaluateJob.loadFor(jsc, config.model(), config.data());
         try (RunFolder folder = RunFolder.claim(files, outDir, RunFolder.Job.QUANTIZE, checkpoints, options.resume(),
                 "--out")) {
+            if (folder.start() == RunFolder.Start.FINISHED) {
+                console.printf("%s holds the finished run; nothing to do%n", folder.dir());
+                return new Result(null, List.of(), true, null);
+            }
             Optional<CheckpointStore.Checkpoint<QuantizeState>> start = startingPoint(folder, checkpoints);
             ComputationGraph source = start.isPresent() ? checkpoints.loadModel(start.get())
                     : model != null ? model : EvaluateJob.loadFor(jsc, config.model(), config.data());
@@ -120,7 +128,7 @@ public final class QuantizeJob {
     private Optional<CheckpointStore.Checkpoint<QuantizeState>> startingPoint(
             RunFolder folder, CheckpointStore<QuantizeState> checkpoints) throws IOException {
         if (folder.start() == RunFolder.Start.FRESH) {
-            if (options.resume()) {
+            if (options.resume() != RunFolder.Resume.NO) {
                 console.printf("no complete round checkpoint in %s yet: starting from the beginning%n", folder.dir());
             }
             return Optional.empty();

@@ -63,16 +63,21 @@ public final class TrainJob {
      * How a run starts and stops.
      *
      * @param out            output folder URI (any Hadoop file system)
-     * @param resume         continue from the newest checkpoint in {@code out}
+     * @param resume         whether to continue the run in {@code out} (no, yes, or auto: if there is one)
      * @param stopAfterEpoch end the run (as if interrupted) after this epoch's checkpoint; 0 = run to the end
      * @param allowChangedSettings with {@code resume}: continue although settings differ from the checkpoint's (the
      *                       changes are printed and recorded in the provenance); the model, supervision and pruning
      *                       never may
      */
-    public record RunOptions(String out, boolean resume, int stopAfterEpoch, boolean allowChangedSettings) {
+    public record RunOptions(String out, RunFolder.Resume resume, int stopAfterEpoch, boolean allowChangedSettings) {
         /** Options that resume only with the checkpoint's settings. */
         public RunOptions(String out, boolean resume, int stopAfterEpoch) {
-            this(out, resume, stopAfterEpoch, false);
+            this(out, RunFolder.Resume.of(resume), stopAfterEpoch, false);
+        }
+
+        /** Options with a plain {@code --resume} flag. */
+        public RunOptions(String out, boolean resume, int stopAfterEpoch, boolean allowChangedSettings) {
+            this(out, RunFolder.Resume.of(resume), stopAfterEpoch, allowChangedSettings);
         }
     }
 
@@ -95,6 +100,10 @@ public final class TrainJob {
         CheckpointStore<CheckpointState> checkpoints = CheckpointStore.ofEpochs(files, outDir);
         try (RunFolder folder = RunFolder.claim(files, outDir, RunFolder.Job.TRAIN, checkpoints, options.resume(),
                 "--out")) {
+            if (folder.start() == RunFolder.Start.FINISHED) {
+                console.printf("%s holds the finished run; nothing to do%n", folder.dir());
+                return new Result(null, List.of(), true, options.out());
+            }
             Optional<CheckpointStore.Checkpoint<CheckpointState>> start = startingPoint(folder, checkpoints);
             ShardedDataset data = ShardedDataset.load(jsc, config.data(), config.workers());
             try {
@@ -120,7 +129,7 @@ public final class TrainJob {
     private Optional<CheckpointStore.Checkpoint<CheckpointState>> startingPoint(
             RunFolder folder, CheckpointStore<CheckpointState> checkpoints) throws IOException {
         if (folder.start() == RunFolder.Start.FRESH) {
-            if (options.resume()) {
+            if (options.resume() != RunFolder.Resume.NO) {
                 console.printf("no complete checkpoint in %s yet: starting from the beginning%n", folder.dir());
             }
             return Optional.empty();

@@ -65,7 +65,45 @@ public final class RunFolder implements AutoCloseable {
         /** Nothing to continue: the job starts from the beginning. */
         FRESH,
         /** A complete checkpoint: the job continues from it. */
-        RESUME
+        RESUME,
+        /** The run is finished ({@link Resume#AUTO} only): nothing to do. */
+        FINISHED
+    }
+
+    /** What the user asked for with {@code --resume}. */
+    public enum Resume {
+        /** A new run (no {@code --resume}): refused where a checkpoint or a finished run is. */
+        NO,
+        /** Continue the run there ({@code --resume}): refused where there is none. */
+        YES,
+        /**
+         * Whatever continues the work ({@code --resume auto}): resume a checkpoint, else start; a finished run is
+         * done. For restarts without a person (YARN application attempts, Kubernetes restart policies), which also
+         * wait for the lock of the driver they replace to go stale.
+         */
+        AUTO;
+
+        /** The mode for a plain boolean {@code --resume}. */
+        public static Resume of(boolean resume) {
+            return resume ? YES : NO;
+        }
+
+        /**
+         * Parses {@code --resume}'s value: absent = {@link #NO}, the bare flag = {@link #YES}, {@code auto}.
+         */
+        public static Resume parse(String value) {
+            if (value == null) {
+                return NO;
+            }
+            return switch (value) {
+                case "", "true", "yes" -> YES;
+                case "auto" -> AUTO;
+                case "false", "no" -> NO;
+                default -> throw new InvalidInputException("--resume: unknown value '" + value + "'; give --resume "
+                        + "alone (continue the run in --out) or --resume auto (continue it if there is one, else "
+                        + "start)");
+            };
+        }
     }
 
     private static volatile RunFolder current;
@@ -94,12 +132,13 @@ public final class RunFolder implements AutoCloseable {
      * @param checkpoints the job's checkpoints in {@code dir}
      * @param resume      whether the user asked to continue the run there
      */
-    public static RunFolder claim(HadoopFiles files, Path dir, Job job, CheckpointStore<?> checkpoints, boolean resume,
+    public static RunFolder claim(HadoopFiles files, Path dir, Job job, CheckpointStore<?> checkpoints, Resume resume,
                                   String flag) throws IOException {
         FileSystem fs = files.fileSystem();
         inspect(files, dir, job, checkpoints, flag); // refuses a foreign folder before anything is created in it
         files.requireWritableDirectory(dir, flag);
-        RunLock lock = RunLock.acquire(files, new Path(dir, LOCK), job.label(), flag);
+        RunLock lock = RunLock.acquire(files, new Path(dir, LOCK), job.label(), flag,
+                resume == Resume.AUTO ? RunLock.staleAfter().plus(RunLock.HEARTBEAT) : java.time.Duration.ZERO);
         try {
             // what the folder holds now that no other job can change it
             Optional<Marker> marker = inspect(files, dir, job, checkpoints, flag);
@@ -108,6 +147,7 @@ public final class RunFolder implements AutoCloseable {
             removeTemporaryFiles(fs, checkpoints.root());
             Marker written = marker.orElse(null);
             if (start == Start.FRESH || written == null || !fs.exists(new Path(dir, MARKER))) {
+                // a new run, or one from before markers
                 written = new Marker(job.label(), start == Start.RESUME && written != null
                         ? written.createdAt() : Instant.now().toString(), null);
                 files.writeAtomically(new Path(dir, MARKER), Json.write(written));
@@ -121,26 +161,30 @@ public final class RunFolder implements AutoCloseable {
         }
     }
 
-    private static Start decide(Path dir, Job job, CheckpointStore<?> checkpoints, boolean resume, String flag,
+    private static Start decide(Path dir, Job job, CheckpointStore<?> checkpoints, Resume resume, String flag,
                                 Optional<Marker> marker) throws IOException {
         if (marker.isPresent() && marker.get().finished()) {
-            throw new InvalidInputException((resume ? "--resume: " : flag + ": ") + dir + " holds a finished "
+            if (resume == Resume.AUTO) {
+                return Start.FINISHED;
+            }
+            boolean asked = resume == Resume.YES;
+            throw new InvalidInputException((asked ? "--resume: " : flag + ": ") + dir + " holds a finished "
                     + job.label() + " run (finished " + marker.get().finishedAt() + "); nothing to "
-                    + (resume ? "resume" : "do there") + ": choose another " + flag + " for a new run (`synergy "
+                    + (asked ? "resume" : "do there") + ": choose another " + flag + " for a new run (`synergy "
                     + "report " + dir + "` rewrites its report)");
         }
         boolean hasCheckpoint = checkpoints.hasComplete();
         if (hasCheckpoint) {
-            if (!resume) {
+            if (resume == Resume.NO) {
                 throw new InvalidInputException(flag + ": " + dir + " holds an unfinished " + job.label() + " run ("
                         + "newest checkpoint " + checkpoints.newestName().orElse("?") + "); pass --resume to continue "
                         + "it, or choose another " + flag + " (nothing was changed)");
             }
             return Start.RESUME;
         }
-        if (resume && marker.isEmpty()) {
+        if (resume == Resume.YES && marker.isEmpty()) {
             throw new InvalidInputException("--resume: " + dir + " holds no " + job.label() + " run to resume; run "
-                    + "the same command without --resume to start one");
+                    + "the same command without --resume to start one (or with --resume auto)");
         }
         return Start.FRESH; // new, empty, or a run killed before its first checkpoint: start over
     }

@@ -83,9 +83,33 @@ public final class RunLock implements AutoCloseable {
      * Takes the lock {@code file} for {@code job}, taking over an abandoned one.
      *
      * @param flag the flag that named the folder, for the message when another live run holds it
+     * @param wait how long to wait for a held lock to be released or to go stale (zero: refuse at once); a restarted
+     *             driver waits for the lock of the one it replaces
      * @throws InvalidInputException when a live run holds it
      */
-    public static RunLock acquire(HadoopFiles files, Path file, String job, String flag) throws IOException {
+    public static RunLock acquire(HadoopFiles files, Path file, String job, String flag, Duration wait)
+            throws IOException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            try {
+                return tryAcquire(files, file, job, flag);
+            } catch (InvalidInputException held) {
+                if (System.nanoTime() >= deadline) {
+                    throw held;
+                }
+                log.info("{} is held by another run; waiting up to {} s for it to end or go stale", file,
+                        Math.max(1, (deadline - System.nanoTime()) / 1_000_000_000L));
+                try {
+                    Thread.sleep(Math.min(HEARTBEAT.toMillis(), Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw held;
+                }
+            }
+        }
+    }
+
+    private static RunLock tryAcquire(HadoopFiles files, Path file, String job, String flag) throws IOException {
         Owner me = Owner.ofThisProcess(job);
         byte[] content = Json.write(me).getBytes(java.nio.charset.StandardCharsets.UTF_8);
         for (int attempt = 0; attempt < 2; attempt++) {

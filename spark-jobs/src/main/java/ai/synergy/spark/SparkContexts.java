@@ -111,7 +111,14 @@ public final class SparkContexts {
         if (shared != null) {
             return new JobContext(shared, false);
         }
-        return new JobContext(start(appName, localThreads), true);
+        JavaSparkContext jsc = start(appName, localThreads);
+        try {
+            ExecutorWait.awaitExecutors(jsc, localThreads);
+        } catch (RuntimeException e) {
+            jsc.stop();
+            throw e;
+        }
+        return new JobContext(jsc, true);
     }
 
     /** Runs {@code body} with commands on this thread using {@code jsc} instead of starting (and stopping) their own. */

@@ -113,14 +113,17 @@ class PruningTrainingTest extends LocalSparkTest {
         // stopped in the middle of ADMM and resumed: Z, U and rho come back from the checkpoint
         Path interrupted = dir.resolve("interrupted");
         run(config(2), interrupted, false, 2);
+        assertThatThrownBy(() -> run(config(3), interrupted, true, 0))
+                .hasMessageContaining("--resume").hasMessageContaining("pruning.admmEpochs: 2 in the checkpoint, 3 now")
+                .hasMessageContaining("cannot change");
         TrainJob.Result resumed = run(config(2), interrupted, true, 0);
         double maxDiff = resumed.model().params().sub(full.model().params()).amaxNumber().doubleValue();
         assertThat(maxDiff).isLessThan(1e-5);
         assertThat(resumed.metrics()).extracting(EpochMetrics::testTop1)
                 .isEqualTo(full.metrics().stream().map(EpochMetrics::testTop1).toList());
 
-        assertThatThrownBy(() -> run(config(3), interrupted, true, 0))
-                .hasMessageContaining("--resume").hasMessageContaining("same stage options");
+        assertThatThrownBy(() -> run(config(2), interrupted, true, 0))
+                .hasMessageContaining("--resume").hasMessageContaining("holds a finished train run");
 
         // pruning a trained model (--init-model, no dense epochs) starts from its parameters
         Path pruneOnly = dir.resolve("prune-only");

@@ -145,7 +145,7 @@ class QuantizeJobTest extends LocalSparkTest {
         assertThat(Files.size(straight.resolve("rounds.png"))).isGreaterThan(1000);
         assertThat(Files.readString(straight.resolve(QuantizeJob.REPORT))).contains("\"bits\" : 5");
 
-        assertThatThrownBy(() -> run(config, straight, false, 0)).hasMessageContaining("--resume");
+        assertThatThrownBy(() -> run(config, straight, false, 0)).hasMessageContaining("holds a finished quantize run");
     }
 
     @Test

@@ -43,6 +43,10 @@ class RunFolderTest {
     }
 
     RunFolder claim(java.nio.file.Path out, RunFolder.Job job, boolean resume) throws IOException {
+        return claim(out, job, RunFolder.Resume.of(resume));
+    }
+
+    RunFolder claim(java.nio.file.Path out, RunFolder.Job job, RunFolder.Resume resume) throws IOException {
         Path dir = HadoopFiles.path(out.toString());
         return RunFolder.claim(files(), dir, job, new CheckpointStore<>(files(), dir, "epoch", State.class), resume,
                 "--out");
@@ -208,6 +212,51 @@ class RunFolderTest {
             assertThat(folder.start()).isEqualTo(RunFolder.Start.RESUME);
         }
         assertThat(lock).doesNotExist();
+    }
+
+    @Test
+    void resumeAutoStartsResumesOrFindsTheRunDoneWithoutAPerson() throws Exception {
+        java.nio.file.Path out = tmp.resolve("auto");
+        try (RunFolder folder = claim(out, RunFolder.Job.TRAIN, RunFolder.Resume.AUTO)) {
+            assertThat(folder.start()).isEqualTo(RunFolder.Start.FRESH);
+        }
+        try (RunFolder folder = claim(out, RunFolder.Job.TRAIN, RunFolder.Resume.AUTO)) {
+            assertThat(folder.start()).isEqualTo(RunFolder.Start.FRESH); // killed before its first checkpoint
+        }
+        completeCheckpoint(out, 1);
+        try (RunFolder folder = claim(out, RunFolder.Job.TRAIN, RunFolder.Resume.AUTO)) {
+            assertThat(folder.start()).isEqualTo(RunFolder.Start.RESUME);
+            folder.markFinished();
+        }
+        try (RunFolder folder = claim(out, RunFolder.Job.TRAIN, RunFolder.Resume.AUTO)) {
+            assertThat(folder.start()).isEqualTo(RunFolder.Start.FINISHED);
+        }
+        assertThatThrownBy(() -> RunFolder.Resume.parse("sometimes"))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("--resume: unknown value 'sometimes'");
+    }
+
+    @Test
+    void resumeAutoWaitsForTheLockOfTheDriverItReplacesToGoStale() throws Exception {
+        java.nio.file.Path out = tmp.resolve("restarted");
+        claim(out, false).close();
+        completeCheckpoint(out, 1);
+        String before = System.getProperty(RunLock.STALE_AFTER_PROPERTY);
+        System.setProperty(RunLock.STALE_AFTER_PROPERTY, "2");
+        try {
+            // the lost driver ran on another host and touched its lock just now (a plain --resume is refused at once:
+            // aLockFromAnotherHostFreesItselfOnlyAfterItsOwnerFellSilent)
+            Files.writeString(out.resolve(RunFolder.LOCK), Json.write(new RunLock.Owner("lost-driver-host", 1,
+                    "train", "2026-01-01T00:00:00Z", "t")));
+            try (RunFolder folder = claim(out, RunFolder.Job.TRAIN, RunFolder.Resume.AUTO)) {
+                assertThat(folder.start()).isEqualTo(RunFolder.Start.RESUME);
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty(RunLock.STALE_AFTER_PROPERTY);
+            } else {
+                System.setProperty(RunLock.STALE_AFTER_PROPERTY, before);
+            }
+        }
     }
 
     @Test
