@@ -142,4 +142,24 @@ class SynergyCliTest {
         assertThat(code).isEqualTo(SynergyCli.BAD_INPUT);
         assertThat(err.toString()).containsAnyOf("Missing required option", "Missing required parameter");
     }
+
+    @org.junit.jupiter.api.Test
+    void aClusterModeDriverReturnsOnSuccessAndThrowsItsOneLineOnFailure() {
+        // in YARN's application master a System.exit, even of 0, pre-empts the final status (recorded as FAILED)
+        String before = System.getProperty("spark.submit.deployMode");
+        System.setProperty("spark.submit.deployMode", "cluster");
+        try {
+            SynergyCli.main(new String[]{"--version"}); // returns instead of ending the JVM
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SynergyCli.main(new String[]{"train", "--out",
+                            "/tmp/never-written", "--workers", "0"}))
+                    .isInstanceOf(SynergyCli.CommandFailedException.class)
+                    .hasMessage("synergy: error: --workers must be >= 1, got 0 (exit code 2)");
+        } finally {
+            if (before == null) {
+                System.clearProperty("spark.submit.deployMode");
+            } else {
+                System.setProperty("spark.submit.deployMode", before);
+            }
+        }
+    }
 }

@@ -67,6 +67,9 @@ class TrainJobTest extends LocalSparkTest {
                 "--resume");
         assertThat(interrupted.resolve("model.zip")).doesNotExist();
         TrainJob.Result resumed = run(config("resnet8", 3), interrupted, true, 0);
+        // the network restored from the checkpoint trains with the project's batch norm, as a fresh one does
+        assertThat(ai.synergy.nd4j.Nd4jRuntime.helperSummary(resumed.model())).containsKey("ChannelBatchNormHelper")
+                .doesNotContainKey("MKLDNNBatchNormHelper");
 
         double maxDiff = resumed.model().params().sub(full.model().params()).amaxNumber().doubleValue();
         assertThat(maxDiff).isLessThan(1e-5);
