@@ -23,13 +23,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Shards changed after {@code prepare} are refused when a job loads them, with one line naming the file and what is
- * wrong ({@code --verify-shards}: index checksums and tar sizes by default, tar checksums on request).
+ * wrong ({@code --verify-shards}: index checksums and tar sizes by default, tar checksums on request), and an image
+ * that does not decode while training ends the run with one line and exit code 2.
  */
 class ShardIntegrityTest extends LocalSparkTest {
     private static final int WORKERS = 2;
@@ -161,6 +163,39 @@ class ShardIntegrityTest extends LocalSparkTest {
         Cli typo = train(shards, "--verify-shards", "most");
         assertThat(typo.code()).isEqualTo(SynergyCli.BAD_INPUT);
         assertThat(typo.err()).startsWith("synergy: error: --verify-shards: unknown check 'most'");
+    }
+
+    @Test
+    void anImageThatDoesNotDecodeEndsTrainingWithOneLineAndExitCode2() throws IOException {
+        Path shards = copy("undecodable");
+        damageEveryImage(shards.resolve("train-00000-of-00004.tar")); // worker 0's shards: its first batch fails
+        damageEveryImage(shards.resolve("train-00002-of-00004.tar"));
+        Cli cli = train(shards);
+        assertThat(cli.code()).isEqualTo(SynergyCli.BAD_INPUT);
+        assertThat(cli.err().lines().toList()).singleElement().asString()
+                .matches("synergy: error: --data: " + Pattern.quote(shardUri(shards, ""))
+                        + "train-0000[02]-of-00004\\.tar: image \\S+ does not decode \\(NOT_AN_IMAGE: .*\\): "
+                        + "the shard is damaged; rerun prepare");
+    }
+
+    @Test
+    void aShardCutShortIsNamedWhenItsImagesAreRead() throws IOException {
+        Path shards = copy("cut-short");
+        Path tar = shards.resolve("val-00000-of-00004.tar");
+        Files.write(tar, Arrays.copyOf(Files.readAllBytes(tar), 700));
+        ShardResult shard = manifest.splits().get("val").shards().get(0);
+        JpegShards worker = new LoadJpegShards(shards.toUri().toString(), List.of(shard), 1, 0, "cut", ShardCheck.NONE,
+                new org.apache.spark.util.SerializableConfiguration(jsc.hadoopConfiguration())).call(0);
+        try (BatchSource source = worker.open(new BatchSpec(CLASSES, 16, Augmentation.NONE, 1.0))) {
+            assertThatThrownBy(() -> source.evaluationBatch(0, worker.count()))
+                    .isInstanceOf(DamagedShardException.class)
+                    .hasMessageStartingWith("--data: " + shardUri(shards, "val-00000-of-00004.tar") + " ends before image ");
+        }
+    }
+
+    @Test
+    void aDamagedShardCarriesNoStackTraceForSparkToLog() {
+        assertThat(new DamagedShardException("--data: x").getStackTrace()).isEmpty();
     }
 
     /** Overwrites the first bytes of every image in a tar (same size): not a JPEG any more. */
