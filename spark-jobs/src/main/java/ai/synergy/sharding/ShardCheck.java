@@ -12,7 +12,7 @@ public enum ShardCheck {
     /** Trust the files: no checksum, no size check. */
     NONE,
     /**
-     * The default, cheap at any scale: every index file's SHA-256 (an index is ~50 bytes per image, and is read in
+     * The default, cheap at any scale: every index file's SHA-256 (an index is ~40 bytes per image, and is read in
      * full anyway) and every tar file's size (one file-status call). Catches edited or replaced indexes (wrong labels,
      * dropped images) and truncated or appended tars; not a tar rewritten in place at the same size.
      */
