@@ -119,7 +119,7 @@ public final class TrainJob {
     }
 
     /** Settings a resumed run may change: they do not change what is computed. */
-    static final Set<String> CHANGEABLE_ON_RESUME = Set.of("keepCheckpoints", "evalBatchSize");
+    static final Set<String> CHANGEABLE_ON_RESUME = Set.of("keepCheckpoints", "evalBatchSize", "data.shardCheck");
     /** Settings whose state lives in the checkpoint (its graph, heads, ADMM variables): never changed on resume. */
     static final Set<String> FIXED_ON_RESUME = Set.of("model", "supervision", "pruning");
 
