@@ -46,7 +46,7 @@ import java.util.TreeSet;
 
 /**
  * Driver side of {@code quantize}: incremental quantization rounds staged by the driver, retraining on the executors
- * (ALGORITHMS.md sections 3 and 4). Each round: the driver partitions and quantizes the still-free weights of every
+ * (docs/methods.md sections 3 and 4). Each round: the driver partitions and quantizes the still-free weights of every
  * quantized layer ({@link QuantizationRounds}) and broadcasts the frozen set; the executors retrain the free weights
  * with parameter averaging while a {@link WeightConstraintHook} zeroes the frozen weights' gradients and re-imposes
  * their values after every update; the driver re-imposes them after every average (bit-exact), evaluates on the

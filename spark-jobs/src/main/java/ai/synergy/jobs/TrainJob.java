@@ -226,7 +226,7 @@ public final class TrainJob {
             int e = epoch;
             TrainingStage stage = config.stageOf(epoch);
             pruning.beginEpoch(epoch, sparkGraph.getNetwork(), console);
-            // each stage runs the schedule over its own length (ALGORITHMS.md section 2: ADMM, then retraining)
+            // each stage runs the schedule over its own length (docs/methods.md section 2: ADMM, then retraining)
             double inStage = epoch - config.stageStart(stage);
             double loss = trainer.train(epoch,
                     fraction -> config.schedule().rateAt(inStage + fraction, config.stageLength(stage)),

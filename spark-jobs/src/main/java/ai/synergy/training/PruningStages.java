@@ -26,7 +26,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * Driver side of pruning (ALGORITHMS.md section 2): owns the ADMM state (Z, U, rho per layer) and the hard-pruning
+ * Driver side of pruning (docs/methods.md section 2): owns the ADMM state (Z, U, rho per layer) and the hard-pruning
  * masks, moves the run through its stages and hands the executors the constraint of the current stage through a
  * {@link WeightConstraintHook} on the training master.
  *
