@@ -55,13 +55,6 @@ import java.util.TreeSet;
  * {@code quantization.json}, {@code rounds.jsonl}, {@code checkpoints/round-NNNN/}.
  */
 public final class QuantizeJob {
-    /** The compact export. */
-    public static final String COMPACT_MODEL = "model-compact.zip";
-    /** Per-round metrics, one JSON object a line. */
-    public static final String ROUNDS = "rounds.jsonl";
-    /** Per-layer codebook sizes and the compression of the compact export. */
-    public static final String REPORT = "quantization.json";
-    static final String ROUNDS_STATE = "quantization.bin";
 
     /** What a run produced. */
     public record Result(ComputationGraph model, List<RoundMetrics> rounds, boolean finished,
@@ -153,9 +146,9 @@ public final class QuantizeJob {
         if (start.isPresent()) {
             history.addAll(start.get().state().rounds());
             firstRound = start.get().state().roundsCompleted();
-            rounds = QuantizationRounds.fromBytes(checkpoints.readExtra(start.get(), ROUNDS_STATE).orElseThrow(
-                    () -> new InvalidInputException("--resume: " + start.get().dir() + " has no " + ROUNDS_STATE)),
-                    new Path(start.get().dir(), ROUNDS_STATE).toString());
+            rounds = QuantizationRounds.fromBytes(checkpoints.readExtra(start.get(), RunFolder.ROUNDS_STATE).orElseThrow(
+                    () -> new InvalidInputException("--resume: " + start.get().dir() + " has no " + RunFolder.ROUNDS_STATE)),
+                    new Path(start.get().dir(), RunFolder.ROUNDS_STATE).toString());
             console.printf("resuming from %s (round %d of %d done)%n", start.get().dir(), firstRound,
                     rounds.rounds());
         } else {
@@ -221,9 +214,9 @@ public final class QuantizeJob {
                 QuantizeState state = new QuantizeState(round + 1, config, data.fingerprint(), TrainJob.gitRevision(),
                         Instant.now().toString(), history);
                 checkpoints.save(sparkGraph.getNetwork(), state, round + 1, 2,
-                        Map.of(ROUNDS_STATE, rounds.toBytes()));
+                        Map.of(RunFolder.ROUNDS_STATE, rounds.toBytes()));
                 writeRoundsLog(files, outDir, history);
-                RunReport.write(files, outDir, true);
+                RunReport.writeQuantization(files, outDir, history, state, false, Optional.empty());
                 if (options.stopAfterRound() > 0 && round + 1 == options.stopAfterRound()
                         && round + 1 < rounds.rounds()) {
                     console.printf("stopped after round %d as asked; continue with --resume%n", round + 1);
@@ -249,16 +242,16 @@ public final class QuantizeJob {
         }
         ByteArrayOutputStream compact = new ByteArrayOutputStream();
         CompactModel.Report report = CompactModel.write(model, quantized, compact);
-        files.writeAtomically(new Path(outDir, COMPACT_MODEL), compact.toByteArray());
-        files.writeAtomically(new Path(outDir, REPORT), Json.write(QuantizationReport.of(report, weights,
+        files.writeAtomically(new Path(outDir, RunFolder.COMPACT_MODEL), compact.toByteArray());
+        files.writeAtomically(new Path(outDir, RunFolder.QUANTIZATION_REPORT), Json.write(QuantizationReport.of(report, weights,
                 rounds.layers())));
         QuantizeState state = new QuantizeState(rounds.rounds(), config, fingerprint, TrainJob.gitRevision(),
                 Instant.now().toString(), history);
         RunOutputs.writeModel(files, outDir, model, Json.write(state));
         folder.markFinished();
-        RunReport.write(files, outDir, false);
+        RunReport.writeQuantization(files, outDir, history, state, true, Optional.of(report.compression()));
         console.printf("quantized model: %s/%s; compact export %s/%s: %d bytes of parameters against %d as float32 "
-                        + "(%.1fx smaller)%n", options.out(), RunOutputs.MODEL, options.out(), COMPACT_MODEL,
+                        + "(%.1fx smaller)%n", options.out(), RunFolder.MODEL, options.out(), RunFolder.COMPACT_MODEL,
                 report.compactBytes(), report.denseBytes(), report.compression());
         return new Result(model, history, true, report);
     }
@@ -301,6 +294,6 @@ public final class QuantizeJob {
         for (RoundMetrics m : history) {
             lines.append(Json.writeLine(m)).append('\n');
         }
-        files.writeAtomically(new Path(outDir, ROUNDS), lines.toString());
+        files.writeAtomically(new Path(outDir, RunFolder.ROUNDS), lines.toString());
     }
 }

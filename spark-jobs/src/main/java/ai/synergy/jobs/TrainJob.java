@@ -52,8 +52,6 @@ import java.util.Set;
  */
 public final class TrainJob {
     private static final Logger log = LoggerFactory.getLogger(TrainJob.class);
-    /** The pruning stages' state (ADMM Z, U, rho; masks) in a checkpoint folder. */
-    static final String PRUNING_STATE = "pruning.bin";
 
     /** What a run produced. */
     public record Result(ComputationGraph model, List<EpochMetrics> metrics, boolean finished, String outputDir) {
@@ -165,8 +163,8 @@ public final class TrainJob {
             graph = checkpoints.loadModel(start.get());
             history.addAll(start.get().state().metrics());
             firstEpoch = start.get().state().epochsCompleted();
-            savedPruning = checkpoints.readExtra(start.get(), PRUNING_STATE).map(bytes -> PruningStages.Saved.fromBytes(
-                    bytes, new Path(start.get().dir(), PRUNING_STATE).toString()));
+            savedPruning = checkpoints.readExtra(start.get(), RunFolder.PRUNING_STATE).map(bytes -> PruningStages.Saved.fromBytes(
+                    bytes, new Path(start.get().dir(), RunFolder.PRUNING_STATE).toString()));
             console.printf(firstEpoch < config.totalEpochs() ? "resuming from %s (epoch %d of %d done)%n"
                             : "finishing the run from %s (epoch %d of %d done; the final model was not written)%n",
                     start.get().dir(), firstEpoch, config.totalEpochs());
@@ -260,10 +258,10 @@ public final class TrainJob {
             CheckpointState state = new CheckpointState(epoch + 1, config, data.fingerprint(), gitRevision(),
                     Instant.now().toString(), history, settingChanges);
             checkpoints.save(sparkGraph.getNetwork(), state, epoch + 1, config.keepCheckpoints(),
-                    config.pruning().enabled() ? Map.of(PRUNING_STATE, pruning.saved().toBytes()) : Map.of());
+                    config.pruning().enabled() ? Map.of(RunFolder.PRUNING_STATE, pruning.saved().toBytes()) : Map.of());
             RunOutputs.writeMetrics(files, outDir, history, config.model().architecture().canonicalName());
             RunOutputs.writeTimeSplit(files, outDir, epoch + 1, split);
-            RunReport.write(files, outDir, false);
+            RunReport.writeTraining(files, outDir, history, state, false);
             if (options.stopAfterEpoch() > 0 && epoch + 1 == options.stopAfterEpoch()
                     && epoch + 1 < config.totalEpochs()) {
                 console.printf("stopped after epoch %d as asked; continue with --resume%n", epoch + 1);
@@ -285,7 +283,7 @@ public final class TrainJob {
         }
         RunOutputs.writeModel(files, outDir, model, Json.write(finalState));
         folder.markFinished();
-        RunReport.write(files, outDir, false);
+        RunReport.writeTraining(files, outDir, history, finalState, true);
         return new Result(sparkGraph.getNetwork(), history, true, options.out());
     }
 
