@@ -24,10 +24,10 @@ import ai.synergy.training.QuantizeConfig;
 import ai.synergy.training.RoundPlan;
 import ai.synergy.training.RoundTrainingMaster;
 import ai.synergy.training.TrainingDivergedException;
+import ai.synergy.training.ConstraintBroadcast;
 import ai.synergy.training.WeightConstraintHook;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -105,16 +105,8 @@ public final class QuantizeJob {
             Optional<CheckpointStore.Checkpoint<QuantizeState>> start = startingPoint(folder, checkpoints);
             ComputationGraph source = start.isPresent() ? checkpoints.loadModel(start.get())
                     : model != null ? model : EvaluateJob.loadFor(jsc, config.model(), config.data());
-            ShardedDataset data = ShardedDataset.load(jsc, config.data(), config.workers());
-            try {
-                return quantize(folder, files, outDir, checkpoints, start, source, data);
-            } catch (IOException | InvalidInputException | TrainingDivergedException e) {
-                throw e;
-            } catch (Exception e) { // SparkException is checked but undeclared
-                throw SparkErrors.unwrapInvalidInput(e);
-            } finally {
-                data.release();
-            }
+            return LoadedData.use(jsc, config.data(), config.workers(),
+                    data -> quantize(folder, files, outDir, checkpoints, start, source, data));
         }
     }
 
@@ -169,15 +161,14 @@ public final class QuantizeJob {
                 (rounds.rounds() - firstRound) * Math.max(1, config.epochsPerRound()), plan.rounds(),
                 trainer.imagesPerEpoch(config.workers()));
         MultiDataSet probe = probe(data);
-        WeightConstraintHook hook = null;
-        try {
+        try (ConstraintBroadcast constraint = new ConstraintBroadcast(jsc, master)) {
             for (int round = firstRound; round < rounds.rounds(); round++) {
                 ComputationGraph network = sparkGraph.getNetwork();
                 long partitionStart = System.nanoTime();
                 FrozenWeights frozen = rounds.quantizeRound(round, PrunableLayers.weights(network),
                         new LossEffectScores(network, probe));
                 double partitionSeconds = (System.nanoTime() - partitionStart) / 1e9;
-                hook = install(master, hook, frozen);
+                constraint.install(frozen);
                 restartOptimizer(network);
 
                 long trainStart = System.nanoTime();
@@ -223,11 +214,6 @@ public final class QuantizeJob {
                     return new Result(sparkGraph.getNetwork(), history, false, null);
                 }
             }
-        } finally {
-            if (hook != null) {
-                master.removeHook(hook);
-                hook.broadcast().destroy();
-            }
         }
         return finish(folder, files, outDir, rounds, sparkGraph.getNetwork(), history, data.fingerprint());
     }
@@ -268,17 +254,6 @@ public final class QuantizeJob {
         List<MultiDataSet> batches = data.train().mapPartitions(new RoundBatches(config.seed(), -1, 0, 1, perWorker,
                 config.data().batchSpec()), true).collect();
         return org.nd4j.linalg.dataset.MultiDataSet.merge(batches);
-    }
-
-    private WeightConstraintHook install(RoundTrainingMaster master, WeightConstraintHook old, FrozenWeights frozen) {
-        if (old != null) {
-            master.removeHook(old);
-            old.broadcast().destroy();
-        }
-        Broadcast<FrozenWeights> broadcast = jsc.broadcast(frozen);
-        WeightConstraintHook hook = new WeightConstraintHook(broadcast);
-        master.addHook(hook);
-        return hook;
     }
 
     /** A round starts with a fresh optimizer: momentum (updater state) zeroed; the schedule restarts by itself. */

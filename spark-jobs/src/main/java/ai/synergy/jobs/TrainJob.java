@@ -103,16 +103,8 @@ public final class TrainJob {
                 return new Result(null, List.of(), true, options.out());
             }
             Optional<CheckpointStore.Checkpoint<CheckpointState>> start = startingPoint(folder, checkpoints);
-            ShardedDataset data = ShardedDataset.load(jsc, config.data(), config.workers());
-            try {
-                return train(folder, files, outDir, checkpoints, start, data);
-            } catch (IOException | InvalidInputException | TrainingDivergedException e) {
-                throw e;
-            } catch (Exception e) { // SparkException is checked but undeclared
-                throw SparkErrors.unwrapInvalidInput(e);
-            } finally {
-                data.release();
-            }
+            return LoadedData.use(jsc, config.data(), config.workers(),
+                    data -> train(folder, files, outDir, checkpoints, start, data));
         }
     }
 
