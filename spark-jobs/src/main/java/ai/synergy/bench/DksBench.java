@@ -13,7 +13,7 @@ import ai.synergy.model.ModelSpec;
 import ai.synergy.model.OptimizerSpec;
 import ai.synergy.nd4j.Nd4jRuntime;
 import ai.synergy.spark.SparkContexts;
-import ai.synergy.training.DataSpec;
+import ai.synergy.dataset.DataSpec;
 import ai.synergy.training.PruningConfig;
 import ai.synergy.training.TrainConfig;
 import org.apache.spark.api.java.JavaSparkContext;

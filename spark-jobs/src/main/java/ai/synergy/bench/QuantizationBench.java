@@ -15,7 +15,7 @@ import ai.synergy.nd4j.Nd4jRuntime;
 import ai.synergy.quantization.PortionSchedule;
 import ai.synergy.spark.SparkContexts;
 import ai.synergy.training.AdversarialTraining;
-import ai.synergy.training.DataSpec;
+import ai.synergy.dataset.DataSpec;
 import ai.synergy.training.PruningConfig;
 import ai.synergy.training.QuantizationMethod;
 import ai.synergy.training.QuantizeConfig;

@@ -2,7 +2,7 @@ package ai.synergy.bench;
 
 import ai.synergy.run.RunFolder;
 import ai.synergy.adversarial.Pgd;
-import ai.synergy.checkpoint.CheckpointState;
+import ai.synergy.training.CheckpointState;
 import ai.synergy.config.Json;
 import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.evaluation.RobustCounts;
@@ -22,7 +22,7 @@ import ai.synergy.pruning.PruningScheme;
 import ai.synergy.pruning.SparsityReport;
 import ai.synergy.spark.SparkContexts;
 import ai.synergy.training.AdversarialTraining;
-import ai.synergy.training.DataSpec;
+import ai.synergy.dataset.DataSpec;
 import ai.synergy.training.PruningConfig;
 import ai.synergy.training.PruningStages;
 import ai.synergy.training.TrainConfig;

@@ -10,7 +10,7 @@ import ai.synergy.model.ModelSpec;
 import ai.synergy.model.OptimizerSpec;
 import ai.synergy.model.ResNets;
 import ai.synergy.nd4j.Nd4jRuntime;
-import ai.synergy.training.DataSpec;
+import ai.synergy.dataset.DataSpec;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.commons.io.FileUtils;
 import org.deeplearning4j.nn.conf.inputs.InputType;

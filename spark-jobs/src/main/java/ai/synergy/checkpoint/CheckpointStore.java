@@ -1,5 +1,6 @@
 package ai.synergy.checkpoint;
 
+import ai.synergy.io.HadoopFiles;
 import ai.synergy.config.Credentials;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
@@ -51,10 +52,6 @@ public final class CheckpointStore<S> {
         this.stateType = stateType;
     }
 
-    /** The epoch checkpoints of a training run. */
-    public static CheckpointStore<CheckpointState> ofEpochs(HadoopFiles files, Path outputDir) {
-        return new CheckpointStore<>(files, outputDir, "epoch", CheckpointState.class);
-    }
 
     /** The folder that holds the checkpoints. */
     public Path root() {

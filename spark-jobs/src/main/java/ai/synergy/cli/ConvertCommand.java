@@ -1,7 +1,7 @@
 package ai.synergy.cli;
 
 import ai.synergy.jobs.ConvertJob;
-import ai.synergy.training.DataSpec;
+import ai.synergy.dataset.DataSpec;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

@@ -1,11 +1,11 @@
 package ai.synergy.cli;
 
-import ai.synergy.checkpoint.HadoopFiles;
+import ai.synergy.io.HadoopFiles;
 import ai.synergy.config.InvalidInputException;
-import ai.synergy.sharding.Augmentation;
-import ai.synergy.sharding.ShardCheck;
-import ai.synergy.sharding.ShardManifest;
-import ai.synergy.training.DataSpec;
+import ai.synergy.dataset.Augmentation;
+import ai.synergy.dataset.ShardCheck;
+import ai.synergy.prepare.ShardManifest;
+import ai.synergy.dataset.DataSpec;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Option;
 

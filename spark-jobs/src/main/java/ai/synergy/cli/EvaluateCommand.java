@@ -1,14 +1,14 @@
 package ai.synergy.cli;
 
 import ai.synergy.adversarial.Pgd;
-import ai.synergy.checkpoint.HadoopFiles;
+import ai.synergy.io.HadoopFiles;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
 import ai.synergy.evaluation.RobustCounts;
 import ai.synergy.evaluation.TopKCounts;
 import ai.synergy.jobs.EvaluateJob;
 import ai.synergy.spark.SparkContexts;
-import ai.synergy.training.DataSpec;
+import ai.synergy.dataset.DataSpec;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

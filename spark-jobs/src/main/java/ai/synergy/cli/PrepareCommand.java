@@ -2,8 +2,8 @@ package ai.synergy.cli;
 
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.jobs.PrepareJob;
-import ai.synergy.sharding.PrepareOptions;
-import ai.synergy.sharding.ShardManifest;
+import ai.synergy.prepare.PrepareOptions;
+import ai.synergy.prepare.ShardManifest;
 import ai.synergy.spark.SparkContexts;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;

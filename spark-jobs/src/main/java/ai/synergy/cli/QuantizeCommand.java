@@ -6,7 +6,7 @@ import ai.synergy.model.LearningRateSchedule;
 import ai.synergy.quantization.PortionSchedule;
 import ai.synergy.run.RunFolder;
 import ai.synergy.spark.SparkContexts;
-import ai.synergy.training.DataSpec;
+import ai.synergy.dataset.DataSpec;
 import ai.synergy.training.QuantizationMethod;
 import ai.synergy.training.QuantizeConfig;
 import org.apache.hadoop.conf.Configuration;

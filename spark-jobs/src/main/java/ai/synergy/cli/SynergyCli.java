@@ -1,6 +1,6 @@
 package ai.synergy.cli;
 
-import ai.synergy.checkpoint.HadoopFiles;
+import ai.synergy.io.HadoopFiles;
 import ai.synergy.config.Credentials;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.run.RunFolder;

@@ -13,7 +13,7 @@ import ai.synergy.model.OptimizerSpec;
 import ai.synergy.run.RunFolder;
 import ai.synergy.spark.SparkContexts;
 import ai.synergy.training.AdversarialTraining;
-import ai.synergy.training.DataSpec;
+import ai.synergy.dataset.DataSpec;
 import ai.synergy.training.TrainConfig;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;

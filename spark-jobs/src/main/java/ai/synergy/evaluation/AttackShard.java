@@ -2,9 +2,9 @@ package ai.synergy.evaluation;
 
 import ai.synergy.adversarial.GraphLossGradient;
 import ai.synergy.adversarial.Pgd;
-import ai.synergy.sharding.BatchSource;
-import ai.synergy.sharding.BatchSpec;
-import ai.synergy.sharding.WorkerShard;
+import ai.synergy.dataset.BatchSource;
+import ai.synergy.dataset.BatchSpec;
+import ai.synergy.dataset.WorkerShard;
 import ai.synergy.spark.ExecutorSetup;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;

@@ -1,8 +1,8 @@
 package ai.synergy.evaluation;
 
 import ai.synergy.adversarial.Pgd;
-import ai.synergy.sharding.BatchSpec;
-import ai.synergy.sharding.WorkerShard;
+import ai.synergy.dataset.BatchSpec;
+import ai.synergy.dataset.WorkerShard;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;

@@ -1,11 +1,11 @@
 package ai.synergy.jobs;
 
-import ai.synergy.checkpoint.HadoopFiles;
+import ai.synergy.io.HadoopFiles;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.data.IdxReader;
 import ai.synergy.data.LabeledImages;
-import ai.synergy.sharding.IlsvrcLayout;
-import ai.synergy.training.DataSpec;
+import ai.synergy.prepare.IlsvrcLayout;
+import ai.synergy.dataset.DataSpec;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;

@@ -1,15 +1,15 @@
 package ai.synergy.jobs;
 
-import ai.synergy.checkpoint.HadoopFiles;
+import ai.synergy.io.HadoopFiles;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.dks.SynergyLoss;
 import ai.synergy.adversarial.Pgd;
 import ai.synergy.evaluation.DistributedEvaluator;
 import ai.synergy.evaluation.RobustCounts;
 import ai.synergy.evaluation.TopKCounts;
-import ai.synergy.sharding.ShardedDataset;
+import ai.synergy.dataset.ShardedDataset;
 import ai.synergy.spark.SparkErrors;
-import ai.synergy.training.DataSpec;
+import ai.synergy.dataset.DataSpec;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import ai.synergy.nd4j.BatchNormHelpers;

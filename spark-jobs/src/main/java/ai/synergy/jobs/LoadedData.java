@@ -1,9 +1,9 @@
 package ai.synergy.jobs;
 
 import ai.synergy.config.InvalidInputException;
-import ai.synergy.sharding.ShardedDataset;
+import ai.synergy.dataset.ShardedDataset;
 import ai.synergy.spark.SparkErrors;
-import ai.synergy.training.DataSpec;
+import ai.synergy.dataset.DataSpec;
 import ai.synergy.training.TrainingDivergedException;
 import org.apache.spark.api.java.JavaSparkContext;
 

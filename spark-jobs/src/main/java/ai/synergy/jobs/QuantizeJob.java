@@ -1,8 +1,8 @@
 package ai.synergy.jobs;
 
 import ai.synergy.checkpoint.CheckpointStore;
-import ai.synergy.checkpoint.HadoopFiles;
-import ai.synergy.checkpoint.QuantizeState;
+import ai.synergy.io.HadoopFiles;
+import ai.synergy.training.QuantizeState;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
 import ai.synergy.evaluation.DistributedEvaluator;
@@ -13,8 +13,8 @@ import ai.synergy.quantization.CompactModel;
 import ai.synergy.run.RecordDiff;
 import ai.synergy.run.RunFolder;
 import ai.synergy.quantization.FrozenWeights;
-import ai.synergy.sharding.RoundBatches;
-import ai.synergy.sharding.ShardedDataset;
+import ai.synergy.dataset.RoundBatches;
+import ai.synergy.dataset.ShardedDataset;
 import ai.synergy.spark.SparkErrors;
 import ai.synergy.training.EpochTrainer;
 import ai.synergy.training.LossEffectScores;

@@ -1,7 +1,7 @@
 package ai.synergy.jobs;
 
 import ai.synergy.run.RunFolder;
-import ai.synergy.checkpoint.HadoopFiles;
+import ai.synergy.io.HadoopFiles;
 import ai.synergy.metrics.CurvePlot;
 import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.metrics.MetricsLog;

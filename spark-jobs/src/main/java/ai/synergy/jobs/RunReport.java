@@ -1,9 +1,9 @@
 package ai.synergy.jobs;
 
-import ai.synergy.checkpoint.CheckpointState;
+import ai.synergy.training.CheckpointState;
 import ai.synergy.checkpoint.CheckpointStore;
-import ai.synergy.checkpoint.HadoopFiles;
-import ai.synergy.checkpoint.QuantizeState;
+import ai.synergy.io.HadoopFiles;
+import ai.synergy.training.QuantizeState;
 import ai.synergy.config.Credentials;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
@@ -12,7 +12,7 @@ import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.metrics.MetricsLog;
 import ai.synergy.metrics.RoundMetrics;
 import ai.synergy.run.RunFolder;
-import ai.synergy.sharding.ShardManifest;
+import ai.synergy.prepare.ShardManifest;
 import org.apache.hadoop.fs.Path;
 
 import java.io.ByteArrayInputStream;
@@ -83,7 +83,7 @@ public final class RunReport {
         boolean finished = finished(files, outDir);
         CheckpointState state = finished
                 ? readState(files, new Path(outDir, RunFolder.MODEL_PROVENANCE), CheckpointState.class)
-                : CheckpointStore.ofEpochs(files, outDir).latest().map(CheckpointStore.Checkpoint::state).orElse(null);
+                : CheckpointState.checkpoints(files, outDir).latest().map(CheckpointStore.Checkpoint::state).orElse(null);
         if (charts) {
             String model = state == null ? "model" : state.config().model().architecture().canonicalName();
             RunOutputs.writeChart(files, new Path(outDir, RunFolder.CURVES), png -> CurvePlot.writePng(epochs, model,
@@ -216,7 +216,7 @@ public final class RunReport {
         ShardManifest manifest = ShardManifest.read(files, outDir.toString(), "report");
         Map<String, List<Integer>> perShard = new java.util.LinkedHashMap<>();
         manifest.splits().forEach((split, s) -> perShard.put(split,
-                s.shards().stream().map(ai.synergy.sharding.ShardResult::images).toList()));
+                s.shards().stream().map(ai.synergy.prepare.ShardResult::images).toList()));
         Map<String, List<Integer>> perClass = new java.util.LinkedHashMap<>();
         manifest.splits().forEach((split, s) -> perClass.put(split, s.imagesPerClass()));
         if (charts) {

@@ -1,8 +1,8 @@
 package ai.synergy.jobs;
 
-import ai.synergy.checkpoint.CheckpointState;
+import ai.synergy.training.CheckpointState;
 import ai.synergy.checkpoint.CheckpointStore;
-import ai.synergy.checkpoint.HadoopFiles;
+import ai.synergy.io.HadoopFiles;
 import ai.synergy.config.Credentials;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
@@ -16,8 +16,8 @@ import ai.synergy.nd4j.Nd4jRuntime;
 import ai.synergy.pruning.SparsityReport;
 import ai.synergy.run.RecordDiff;
 import ai.synergy.run.RunFolder;
-import ai.synergy.sharding.BatchSpec;
-import ai.synergy.sharding.ShardedDataset;
+import ai.synergy.dataset.BatchSpec;
+import ai.synergy.dataset.ShardedDataset;
 import ai.synergy.spark.SparkErrors;
 import ai.synergy.training.AdversarialHook;
 import ai.synergy.training.EpochTimeSplit;
@@ -95,7 +95,7 @@ public final class TrainJob {
     public Result run() throws IOException {
         HadoopFiles files = HadoopFiles.of(options.out(), jsc.hadoopConfiguration());
         Path outDir = HadoopFiles.path(options.out());
-        CheckpointStore<CheckpointState> checkpoints = CheckpointStore.ofEpochs(files, outDir);
+        CheckpointStore<CheckpointState> checkpoints = CheckpointState.checkpoints(files, outDir);
         try (RunFolder folder = RunFolder.claim(files, outDir, RunFolder.Job.TRAIN, checkpoints, options.resume(),
                 "--out")) {
             if (folder.start() == RunFolder.Start.FINISHED) {

@@ -1,7 +1,7 @@
 package ai.synergy.run;
 
 import ai.synergy.checkpoint.CheckpointStore;
-import ai.synergy.checkpoint.HadoopFiles;
+import ai.synergy.io.HadoopFiles;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
 import org.apache.hadoop.fs.FileStatus;

@@ -1,7 +1,7 @@
 package ai.synergy.spark;
 
 import ai.synergy.config.InvalidInputException;
-import ai.synergy.sharding.DamagedShardException;
+import ai.synergy.dataset.DamagedShardException;
 
 import java.util.List;
 

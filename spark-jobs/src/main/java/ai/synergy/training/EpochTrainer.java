@@ -1,8 +1,8 @@
 package ai.synergy.training;
 
-import ai.synergy.sharding.BatchSpec;
-import ai.synergy.sharding.RoundBatches;
-import ai.synergy.sharding.ShardedDataset;
+import ai.synergy.dataset.BatchSpec;
+import ai.synergy.dataset.RoundBatches;
+import ai.synergy.dataset.ShardedDataset;
 import org.apache.spark.api.java.JavaRDD;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;

@@ -1,5 +1,6 @@
 package ai.synergy.training;
 
+import ai.synergy.dataset.DataSpec;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.model.LearningRateSchedule;
 import ai.synergy.quantization.PortionSchedule;

@@ -16,7 +16,7 @@ import ai.synergy.pruning.PruningScheme;
 import ai.synergy.testing.IdxFixtures;
 import ai.synergy.testing.LocalSparkTest;
 import ai.synergy.training.AdversarialTraining;
-import ai.synergy.training.DataSpec;
+import ai.synergy.dataset.DataSpec;
 import ai.synergy.training.PruningConfig;
 import ai.synergy.training.TrainConfig;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -20,7 +20,7 @@ import ai.synergy.quantization.PortionSchedule;
 import ai.synergy.testing.IdxFixtures;
 import ai.synergy.testing.LocalSparkTest;
 import ai.synergy.training.AdversarialTraining;
-import ai.synergy.training.DataSpec;
+import ai.synergy.dataset.DataSpec;
 import ai.synergy.training.PruningConfig;
 import ai.synergy.training.QuantizationMethod;
 import ai.synergy.training.QuantizeConfig;

@@ -11,7 +11,7 @@ import ai.synergy.model.ModelArchitecture;
 import ai.synergy.model.ModelSpec;
 import ai.synergy.model.OptimizerSpec;
 import ai.synergy.testing.LocalSparkTest;
-import ai.synergy.training.DataSpec;
+import ai.synergy.dataset.DataSpec;
 import ai.synergy.training.PruningConfig;
 import ai.synergy.training.TrainConfig;
 import org.junit.jupiter.api.BeforeAll;

@@ -9,11 +9,11 @@ import ai.synergy.pruning.PruningScheme;
 import ai.synergy.run.RunFolder;
 import ai.synergy.run.RunLock;
 import ai.synergy.spark.SparkContexts;
-import ai.synergy.sharding.Augmentation;
+import ai.synergy.dataset.Augmentation;
 import ai.synergy.testing.FaultyFileSystem;
 import ai.synergy.testing.IdxFixtures;
 import ai.synergy.testing.LocalSparkTest;
-import ai.synergy.training.DataSpec;
+import ai.synergy.dataset.DataSpec;
 import ai.synergy.training.PruningConfig;
 import ai.synergy.training.TrainConfig;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -186,7 +186,7 @@ class RunReliabilityTest extends LocalSparkTest {
         assertThat(folder).isDirectory();
 
         DataSpec colour = new DataSpec(DataSpec.Format.IDX, "colour", data.location(), 0, 0, 10, 3, 28, 28,
-                List.of(0.5, 0.5, 0.5), List.of(0.5, 0.5, 0.5), Augmentation.NONE, 1.0, ai.synergy.sharding.ShardCheck.INDEX);
+                List.of(0.5, 0.5, 0.5), List.of(0.5, 0.5, 0.5), Augmentation.NONE, 1.0, ai.synergy.dataset.ShardCheck.INDEX);
         assertThatThrownBy(() -> EvaluateJob.run(jsc, model, colour, 2, 64))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("--model").hasMessageContaining("does not take --data colour's 3x28x28 images")

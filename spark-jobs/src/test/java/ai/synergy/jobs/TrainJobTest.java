@@ -2,7 +2,7 @@ package ai.synergy.jobs;
 
 import ai.synergy.training.AdversarialTraining;
 import ai.synergy.dks.SupervisionConfig;
-import ai.synergy.checkpoint.CheckpointState;
+import ai.synergy.training.CheckpointState;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
 import ai.synergy.metrics.EpochMetrics;
@@ -13,7 +13,7 @@ import ai.synergy.model.ModelSpec;
 import ai.synergy.model.OptimizerSpec;
 import ai.synergy.testing.IdxFixtures;
 import ai.synergy.testing.LocalSparkTest;
-import ai.synergy.training.DataSpec;
+import ai.synergy.dataset.DataSpec;
 import ai.synergy.training.PruningConfig;
 import ai.synergy.training.TrainConfig;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -61,8 +61,8 @@ class TrainJobTest extends LocalSparkTest {
         assertThat(full.finished()).isTrue();
         // the report the job rendered from memory is the one `synergy report` renders from the files
         String rendered = Files.readString(straight.resolve("report.md"));
-        RunReport.write(ai.synergy.checkpoint.HadoopFiles.of(straight.toString(), jsc.hadoopConfiguration()),
-                ai.synergy.checkpoint.HadoopFiles.path(straight.toString()), false);
+        RunReport.write(ai.synergy.io.HadoopFiles.of(straight.toString(), jsc.hadoopConfiguration()),
+                ai.synergy.io.HadoopFiles.path(straight.toString()), false);
         assertThat(Files.readString(straight.resolve("report.md"))).isEqualTo(rendered).contains("Finished: 3 epochs");
 
         Path interrupted = dir.resolve("interrupted");

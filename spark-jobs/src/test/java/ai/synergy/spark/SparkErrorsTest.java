@@ -31,7 +31,7 @@ class SparkErrorsTest {
     void anExceptionTheDriverCouldNotDeserializeIsFoundInTheAbortMessage() {
         // Spark keeps only the text when the executor's exception does not deserialize on the driver
         RuntimeException e = SparkErrors.unwrapInvalidInput(new SparkException(ABORTED
-                + "ai.synergy.sharding.DamagedShardException: --data: file:/s/train-00000-of-00004.tar: image k does "
+                + "ai.synergy.dataset.DamagedShardException: --data: file:/s/train-00000-of-00004.tar: image k does "
                 + "not decode (TRUNCATED: cut short): the shard is damaged; rerun prepare\n\nDriver stacktrace:\n\tat x"));
         assertThat(e).isInstanceOf(InvalidInputException.class).hasMessage("--data: file:/s/train-00000-of-00004.tar: "
                 + "image k does not decode (TRUNCATED: cut short): the shard is damaged; rerun prepare");

@@ -1,6 +1,6 @@
 package ai.synergy.testing;
 
-import ai.synergy.training.DataSpec;
+import ai.synergy.dataset.DataSpec;
 
 import java.io.DataOutputStream;
 import java.io.IOException;

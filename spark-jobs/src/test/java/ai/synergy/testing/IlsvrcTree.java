@@ -1,7 +1,7 @@
 package ai.synergy.testing;
 
 import ai.synergy.data.image.JpegEncoder;
-import ai.synergy.sharding.IlsvrcLayout;
+import ai.synergy.prepare.IlsvrcLayout;
 
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;

@@ -1,5 +1,6 @@
 package ai.synergy.training;
 
+import ai.synergy.dataset.DataSpec;
 import ai.synergy.testing.HostileBytes;
 import ai.synergy.checkpoint.StateFile;
 import ai.synergy.config.InvalidInputException;

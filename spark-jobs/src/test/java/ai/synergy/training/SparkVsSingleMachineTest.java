@@ -1,5 +1,6 @@
 package ai.synergy.training;
 
+import ai.synergy.dataset.DataSpec;
 import ai.synergy.evaluation.DistributedEvaluator;
 import ai.synergy.evaluation.EvaluateShard;
 import ai.synergy.evaluation.TopKCounts;
@@ -9,12 +10,12 @@ import ai.synergy.model.ModelSpec;
 import ai.synergy.model.OptimizerSpec;
 import ai.synergy.model.ResNets;
 import ai.synergy.nd4j.Nd4jRuntime;
-import ai.synergy.sharding.BatchSpec;
-import ai.synergy.sharding.ImageShard;
-import ai.synergy.sharding.WorkerShard;
-import ai.synergy.sharding.LoadIdxShard;
-import ai.synergy.sharding.RoundBatches;
-import ai.synergy.sharding.ShardedDataset;
+import ai.synergy.dataset.BatchSpec;
+import ai.synergy.dataset.ImageShard;
+import ai.synergy.dataset.WorkerShard;
+import ai.synergy.dataset.LoadIdxShard;
+import ai.synergy.dataset.RoundBatches;
+import ai.synergy.dataset.ShardedDataset;
 import ai.synergy.testing.IdxFixtures;
 import ai.synergy.testing.LocalSparkTest;
 import org.apache.hadoop.conf.Configuration;
