@@ -21,7 +21,7 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * Runs a Zeppelin note ({@code .zpln}, Zeppelin 0.10 JSON) the way Zeppelin's Spark interpreter does: the
+ * Runs a Zeppelin note ({@code .zpln}, Zeppelin 0.11 JSON) the way Zeppelin's Spark interpreter does: the
  * {@code %spark} paragraphs in order in one Scala 2.12 interpreter with {@code spark}, {@code sc} and {@code z} bound,
  * {@code %spark.sql} through {@code spark.sql}; {@code %md} is skipped and {@code %spark.conf} is checked (every key
  * one Spark knows, {@code spark.jars} naming the application jar). Fails on the first paragraph that does not succeed.
