@@ -1,8 +1,6 @@
 package ai.synergy.engines;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -102,25 +100,28 @@ final class SparkSubmit {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m", "-cp",
                 home.jars() + "/*", "org.apache.spark.launcher.Main", "org.apache.spark.deploy.SparkSubmit"));
         launcher.addAll(args);
-        ProcessBuilder builder = new ProcessBuilder(launcher).directory(SparkHome.ROOT.toFile())
-                .redirectError(ProcessBuilder.Redirect.INHERIT);
-        builder.environment().clear();
-        builder.environment().putAll(environment);
-        Process process = builder.start();
-        byte[] out;
-        try (InputStream in = process.getInputStream()) {
-            ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-            in.transferTo(buffer);
-            out = buffer.toByteArray();
+        Path output = Files.createTempFile("spark-launcher", ".out");
+        try {
+            ProcessBuilder builder = new ProcessBuilder(launcher).directory(SparkHome.ROOT.toFile())
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).redirectOutput(output.toFile());
+            builder.environment().clear();
+            builder.environment().putAll(environment);
+            Process process = builder.start();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                throw new AssertionError("Spark's launcher did not end in 60 s");
+            }
+            return parseLauncherOutput(Files.readAllBytes(output), process.exitValue());
+        } finally {
+            Files.deleteIfExists(output);
         }
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("Spark's launcher did not end in 60 s");
-        }
+    }
+
+    private static List<String> parseLauncherOutput(byte[] out, int exitCode) {
         String text = new String(out, StandardCharsets.UTF_8);
         int start = text.indexOf("\0\n");
-        if (process.exitValue() != 0 || start < 0) {
-            throw new AssertionError("Spark's launcher failed (exit " + process.exitValue() + "): " + text);
+        if (exitCode != 0 || start < 0) {
+            throw new AssertionError("Spark's launcher failed (exit " + exitCode + "): " + text);
         }
         List<String> command = new ArrayList<>();
         for (String token : text.substring(start + 2).split("\0")) {
