@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
 
 /**
  * Projected gradient descent in the L-infinity ball (Madry et al., "Towards Deep Learning Models Resistant to
- * Adversarial Attacks", ICLR 2018, eq. 2; ALGORITHMS.md section 2): from {@code x} (or a uniform random start in the
+ * Adversarial Attacks", ICLR 2018, eq. 2; docs/methods.md section 2): from {@code x} (or a uniform random start in the
  * ball), {@code steps} times x <- clip_[0,1](Proj_{|x - x0| <= eps}(x + stepSize * sign(dLoss/dx))). Inputs and
  * {@code eps} are in [0, 1] pixel units, before any normalisation (the project's networks normalise inside).
  * FGSM is one step of size eps without random start ({@link #fgsm}).

@@ -1,4 +1,5 @@
 /**
- * Shared configuration plumbing: the one JSON mapper and the bad-input exception every job reports with.
+ * Shared configuration plumbing: the one JSON mapper, the bad-input exception every job reports with, and the
+ * redaction of passwords in URIs.
  */
 package ai.synergy.config;

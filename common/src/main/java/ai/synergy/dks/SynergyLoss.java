@@ -22,7 +22,7 @@ import java.util.Objects;
  * (z = a(preOutput)) and back-propagated through, as DL4J's stock losses do.
  *
  * <p><b>Value</b> (per example): the paper's objective, deep-supervision cross-entropy on every head plus the synergy
- * loss of dense pairwise knowledge matching, in the official code's form (ALGORITHMS.md section 1):
+ * loss of dense pairwise knowledge matching, in the official code's form (docs/methods.md section 1):
  * <pre>
  *   L = sum_m CE(softmax(z_m), y) + w * T^2 * sum_{m != n} KL( p_n^T || p_m^T ),
  *   p^T = softmax(z / T),  KL(p || q) = sum_c p_c log(p_c / q_c)

@@ -1,4 +1,4 @@
 /**
- * Per-epoch metrics records, their JSON-lines log, and the PNG curves plot.
+ * Per-epoch and per-round metrics records, their JSON-lines logs, and the PNG charts.
  */
 package ai.synergy.metrics;

@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * The learning rate as a function of training progress, evaluated on the driver before every averaging round
- * (dl4j-spark's workers restart DL4J schedules at iteration 0 every round: ARCHITECTURE.md, "Known traps").
+ * (dl4j-spark's workers restart DL4J schedules at iteration 0 every round: docs/architecture.md, "Known traps").
  *
  * @param type       constant, step (multiply by {@code gamma} at each milestone epoch), cosine (to 0 at the end,
  *                   Loshchilov and Hutter 2017) or onecycle (Smith 2018, PyTorch OneCycleLR defaults: cosine warm-up

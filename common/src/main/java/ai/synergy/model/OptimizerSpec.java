@@ -1,7 +1,7 @@
 package ai.synergy.model;
 
 /**
- * SGD with momentum and weight decay, as used by every training recipe in ALGORITHMS.md.
+ * SGD with momentum and weight decay, as used by every training recipe of the papers in docs/methods.md.
  *
  * @param learningRate initial learning rate; the driver overrides it before every averaging round from the schedule
  * @param momentum     Nesterov momentum coefficient (0.9 in the ResNet recipes; DL4J's only momentum SGD is {@code Nesterovs});

@@ -1,7 +1,7 @@
 package ai.synergy.pruning;
 
 /**
- * ADMM penalty settings (ALGORITHMS.md section 2, "ADMM pruning"; Zhang et al., ECCV 2018; Ye et al.,
+ * ADMM penalty settings (docs/methods.md section 2, "ADMM pruning"; Zhang et al., ECCV 2018; Ye et al.,
  * arXiv:1903.12561). Defaults {@code rho0 = 1e-3}, growth 1.3. A larger rho pulls W towards the sparse Z harder,
  * so hard pruning later loses less, but it fights the training loss sooner and costs accuracy during ADMM; the growth
  * raises rho at every ADMM update so that W and Z meet by the end.

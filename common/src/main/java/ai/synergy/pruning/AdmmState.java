@@ -13,7 +13,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The ADMM auxiliary and dual variables of every pruned layer, Z_l, U_l and rho_l (ALGORITHMS.md section 2,
+ * The ADMM auxiliary and dual variables of every pruned layer, Z_l, U_l and rho_l (docs/methods.md section 2,
  * "ADMM pruning"; Zhang et al., ECCV 2018, as used by Ye et al., arXiv:1903.12561). The driver owns it and
  * {@link #update}s it every {@code admmInterval} epochs; executors receive a serialized copy and add
  * {@link #proximalGradient} to each pruned layer's weight gradient every minibatch.

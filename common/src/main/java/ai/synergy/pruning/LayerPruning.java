@@ -11,7 +11,7 @@ import java.util.TreeMap;
 
 /**
  * What one layer is pruned to: its sparsity set S (scheme, ratio) and its weight layout, i.e. everything
- * {@link Projections#project} needs (ALGORITHMS.md section 2, "Projections").
+ * {@link Projections#project} needs (docs/methods.md section 2, "Projections").
  *
  * @param scheme irregular, filter or column
  * @param ratio  fraction removed, in (0, 1): a layer at ratio 0 is not pruned and has no LayerPruning

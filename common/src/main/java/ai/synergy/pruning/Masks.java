@@ -12,10 +12,10 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Per-layer 0/1 masks from hard pruning (ALGORITHMS.md section 2, "Then hard prune": W &lt;- Proj_S(W),
- * mask = nonzero pattern; Ye et al., arXiv:1903.12561). During masked retraining {@link #apply} runs after every
- * update on the executors and after every averaging round on the driver, because averaged weights that should be 0
- * need not come back bit-identical (ARCHITECTURE.md, "Known traps").
+ * Per-layer 0/1 masks from hard pruning (docs/methods.md section 2, "Hard pruning and masked retraining":
+ * W &lt;- Proj_S(W), mask = nonzero pattern; Ye et al., arXiv:1903.12561). During masked retraining {@link #apply}
+ * runs after every update on the executors and after every averaging round on the driver, because averaged weights
+ * that should be 0 need not come back bit-identical (docs/architecture.md, "Known traps").
  */
 public final class Masks implements WeightConstraint, Serializable {
     private static final long serialVersionUID = 1L;

@@ -6,7 +6,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.Arrays;
 
 /**
- * Euclidean projections Proj_S(W) onto the sparsity sets of ALGORITHMS.md section 2, "Projections" (Ye et al.,
+ * Euclidean projections Proj_S(W) onto the sparsity sets of docs/methods.md section 2, "Projections" (Ye et al.,
  * arXiv:1903.12561; Zhang et al., ECCV 2018). A ratio p is the fraction removed: of n weights (irregular) or of the
  * filters / columns (structured), exactly {@code round(p * n)} are removed ({@link Math#round}, halves round up) and
  * {@code k = n - round(p * n)} kept, the largest by |w| or by L2 norm. Ties are broken by position, the lower index

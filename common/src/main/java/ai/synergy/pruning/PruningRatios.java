@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 /**
  * Pruning ratio p (fraction of weights removed, in [0, 1)) per prunable layer, by DL4J layer name
  * (e.g. {@code s1_b1_1_conv}); layers not named get {@code defaultRatio}. A ratio of 0 leaves a layer unpruned.
- * The paper's settings (ALGORITHMS.md section 2): .9375 on every conv layer of VGG-16 / ResNet-18 (16x smaller);
+ * The paper's settings (docs/methods.md section 2): .9375 on every conv layer of VGG-16 / ResNet-18 (16x smaller);
  * LeNet conv1 .8, conv2 .947, fc1 .99, fc2 .93. Higher ratios compress more and cost accuracy, natural and
  * adversarial alike.
  *

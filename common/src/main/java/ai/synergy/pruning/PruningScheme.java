@@ -1,6 +1,6 @@
 package ai.synergy.pruning;
 
-/** The sparsity set S of a layer (ALGORITHMS.md section 2, "Projections"; Ye et al., arXiv:1903.12561). */
+/** The sparsity set S of a layer (docs/methods.md section 2, "Projections"; Ye et al., arXiv:1903.12561). */
 public enum PruningScheme {
     /** Any weight may be removed: keep the largest |w|. Highest accuracy at a given ratio, needs sparse kernels. */
     IRREGULAR,

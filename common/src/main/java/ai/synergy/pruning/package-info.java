@@ -5,7 +5,7 @@
  * ({@link ai.synergy.pruning.PruningRatios}, {@link ai.synergy.pruning.LayerPruning}), the ADMM state Z, U, rho
  * ({@link ai.synergy.pruning.AdmmState}), hard-pruning masks that keep pruned weights exactly 0
  * ({@link ai.synergy.pruning.Masks}) and the sparsity / sparse-export report
- * ({@link ai.synergy.pruning.SparsityReport}). See ALGORITHMS.md section 2, "ADMM pruning" and "Projections".
+ * ({@link ai.synergy.pruning.SparsityReport}). See docs/methods.md section 2, "ADMM pruning" and "Projections".
  *
  * <p>Layouts: a DL4J convolution weight is [out, in, kh, kw], a DL4J dense weight is [nIn, nOut] (rows and columns
  * swap compared with PyTorch's [out, in]); {@link ai.synergy.pruning.LayerKind} carries the difference.

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * MLQ's cluster partition across layers (Xu et al., arXiv:1803.03289, "Multiple-Level Quantization"; ALGORITHMS.md
+ * MLQ's cluster partition across layers (Xu et al., arXiv:1803.03289, "Multiple-Level Quantization"; docs/methods.md
  * section 4: "clusters are ranked across all layers together by loss"): every not-yet-quantized cluster of every
  * layer, ordered by a caller-supplied score (the loss effect of quantizing it; {@link ClusteredLayer#squaredErrors} is
  * the default), lowest first.

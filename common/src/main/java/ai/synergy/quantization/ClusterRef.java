@@ -3,7 +3,7 @@ package ai.synergy.quantization;
 import java.util.Objects;
 
 /**
- * One cluster of one layer, for ranking clusters across layers (MLQ, ALGORITHMS.md section 4).
+ * One cluster of one layer, for ranking clusters across layers (MLQ, docs/methods.md section 4).
  *
  * @param layer   DL4J layer name
  * @param cluster cluster index, >= 0 (0 is the zero cluster)

@@ -8,7 +8,7 @@ import java.util.Arrays;
 
 /**
  * One layer's weights grouped into clusters, each with a centroid, quantized a few clusters at a time (SLQ / MLQ,
- * Xu et al., AAAI 2018, arXiv:1803.03289; ALGORITHMS.md section 4): quantizing a cluster sets its members to the
+ * Xu et al., AAAI 2018, arXiv:1803.03289; docs/methods.md section 4): quantizing a cluster sets its members to the
  * centroid and freezes them; the other weights stay free and retrain. Cluster 0 is the zero cluster, c0 = 0 always.
  *
  * <p>A round, on the driver: {@link #reassign} the free weights to clusters (after the first, which the factory

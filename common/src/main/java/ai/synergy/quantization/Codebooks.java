@@ -7,7 +7,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.Arrays;
 
 /**
- * Codebook-agnostic checks of a quantized weight (ALGORITHMS.md sections 3 and 4, "Check": every weight of a
+ * Codebook-agnostic checks of a quantized weight (docs/methods.md sections 3 and 4, "Checks": every weight of a
  * quantized layer is in its codebook, at most 2^(b-1) + 1 distinct values). Values compare exactly, +0 and -0 as one
  * value, after rounding the codebook to the weights' data type (a double centroid checked against float weights is
  * compared as the float it becomes).

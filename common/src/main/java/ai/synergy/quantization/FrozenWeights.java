@@ -19,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The quantized (frozen) weights of every quantized layer and their values, kept exact while the free weights retrain
  * (INQ: Zhou et al., arXiv:1702.03044, whose re-training updates only the not-yet-quantized weights; SLQ/MLQ: Xu et
- * al., arXiv:1803.03289; ALGORITHMS.md sections 3-4). It has the methods of
+ * al., arXiv:1803.03289; docs/methods.md sections 3-4). It has the methods of
  * {@code ai.synergy.pruning.WeightConstraint}: {@link #adjustGradients} zeroes the frozen weights' gradients before the
  * update, {@link #adjustWeights} writes the frozen values back after the update and after every parameter average
  * (momentum, weight decay and averaging of equal float32 values can all move a frozen weight).

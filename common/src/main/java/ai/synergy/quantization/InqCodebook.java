@@ -6,7 +6,7 @@ import java.io.Serializable;
 
 /**
  * INQ's power-of-two codebook P_l of one layer and its rounding rule (Zhou et al., ICLR 2017, arXiv:1702.03044,
- * Eq. 2-4; ALGORITHMS.md section 3, "Codebook" and "Rounding"). From s = max|W_l| and bit-width b:
+ * Eq. 2-4; docs/methods.md section 3, "Codebook" and "Rounding"). From s = max|W_l| and bit-width b:
  * n1 = floor(log2(4s/3)), n2 = n1 + 1 - 2^(b-1)/2 and P_l = {0} U {+-2^k : n2 &lt;= k &lt;= n1}, 2^(b-1) + 1 values.
  * Computed once per layer from the full-precision weights; biases and batch norm are never quantized.
  *
@@ -80,8 +80,9 @@ public record InqCodebook(int bits, double maxAbs) implements Serializable {
     /**
      * Eq. 4: w -&gt; beta sgn(w) when (alpha + beta)/2 &lt;= |w| &lt; 3 beta/2, alpha and beta adjacent in
      * {0, 2^n2, ..., 2^n1}; |w| &lt; 2^(n2-1) -&gt; +0. Exact ties round up (.375 -&gt; .5 at n1 = -1); the official
-     * Caffe code rounds them down, ALGORITHMS.md follows the paper. A |w| of 1.5 * 2^n1 or more (a free weight that
-     * grew while retraining; the layer's own s is always below it) saturates at the nearest value, 2^n1 sgn(w).
+     * Caffe code rounds them down; we follow the paper (docs/methods.md section 3). A |w| of 1.5 * 2^n1 or more (a
+     * free weight that grew while retraining; the layer's own s is always below it) saturates at the nearest value,
+     * 2^n1 sgn(w).
      *
      * @throws IllegalArgumentException for NaN
      */

@@ -8,7 +8,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * MLQ's depth level, "incremental layer compensation" (Xu et al., arXiv:1803.03289; ALGORITHMS.md section 4): the
+ * MLQ's depth level, "incremental layer compensation" (Xu et al., arXiv:1803.03289; docs/methods.md section 4): the
  * layers that become ternary at each stage. At stage s the layers of stage s are quantized (cluster by cluster, see
  * {@link ClusterRanking}) and then stay frozen, bit-identical, while the layers of later stages keep full precision
  * and retrain to compensate. Fewer stages train faster; more stages leave more layers to compensate each step.

@@ -6,7 +6,7 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * INQ's weight partition (Zhou et al., arXiv:1702.03044; ALGORITHMS.md section 3, "Rounds"): which weights of a
+ * INQ's weight partition (Zhou et al., arXiv:1702.03044; docs/methods.md section 3, "Rounds"): which weights of a
  * layer are frozen (quantized) after a round. The result is a new 0/1 mask, 1 = frozen, in C order of the weights'
  * shape and in their data type; it always contains the already-frozen weights, so the frozen set only grows.
  *

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * INQ's accumulated portions of each layer's weights quantized after each round, largest |w| first (Zhou et al.,
- * arXiv:1702.03044, experiments; ALGORITHMS.md section 3, "Rounds"). Fewer, bigger steps train faster; more, smaller
+ * arXiv:1702.03044, experiments; docs/methods.md section 3, "Rounds"). Fewer, bigger steps train faster; more, smaller
  * steps leave more free weights to compensate each step, which low bit-widths need (the paper's 2-bit schedule has ten
  * rounds, its 5-bit one four).
  *

@@ -4,7 +4,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * SLQ's per-layer k-means codebook (Xu et al., AAAI 2018, arXiv:1803.03289, section "Single-Level Quantization";
- * ALGORITHMS.md section 4): 2^(b-1) + 1 clusters with c0 = 0 fixed, initial centroids 0, +-2^e, +-2^(e-1), ...
+ * docs/methods.md section 4): 2^(b-1) + 1 clusters with c0 = 0 fixed, initial centroids 0, +-2^e, +-2^(e-1), ...
  * (e = floor(log2 max|w|); order c1 = +2^e, c2 = -2^e, c3 = +2^(e-1), ...), {@value #ITERATIONS} Lloyd iterations of
  * squared distance, ties to the lower index. The codebook is the float centroids, not powers of two.
  *

@@ -6,8 +6,8 @@ import java.util.Arrays;
 
 /**
  * MLQ's ternary codebook {-a, 0, +a} of one layer (Xu et al., AAAI 2018, arXiv:1803.03289, section "Multiple-Level
- * Quantization"; ALGORITHMS.md section 4), as three clusters: c0 = 0, c1 = +a, c2 = -a. ALGORITHMS.md fixes no rule for
- * a; we use Ternary Weight Networks' approximate solution (Li et al., arXiv:1605.04711), computed once from the
+ * Quantization"; docs/methods.md section 4), as three clusters: c0 = 0, c1 = +a, c2 = -a. For a we use Ternary
+ * Weight Networks' approximate solution (Li et al., arXiv:1605.04711), computed once from the
  * full-precision weights like INQ's codebook: threshold delta = 0.7 * mean|w|, a = mean of |w| over |w| &gt; delta (the
  * non-pruned weights only). A weight joins +a when w &gt; delta, -a when w &lt; -delta, 0 otherwise; delta and a stay
  * fixed while free weights retrain, so {@link #reassign} only re-applies that rule. An all-zero layer gets

@@ -1,6 +1,6 @@
 /**
  * Incremental weight quantization, pure ND4J (no Spark): a layer's weights are quantized a portion at a time, the
- * quantized ones frozen at exact codebook values while the rest retrain (ALGORITHMS.md sections 3 and 4).
+ * quantized ones frozen at exact codebook values while the rest retrain (docs/methods.md sections 3 and 4).
  *
  * <ul>
  * <li>INQ (Zhou et al., ICLR 2017, arXiv:1702.03044): the power-of-two codebook and rounding rule
@@ -13,8 +13,9 @@
  *     ({@link ai.synergy.quantization.ClusterRanking}) and the layer-wise stages
  *     ({@link ai.synergy.quantization.LayerStages}).</li>
  * <li>Shared: the frozen weights kept bit-exact through training and parameter averaging
- *     ({@link ai.synergy.quantization.FrozenWeights}) and codebook checks
- *     ({@link ai.synergy.quantization.Codebooks}).</li>
+ *     ({@link ai.synergy.quantization.FrozenWeights}), codebook checks
+ *     ({@link ai.synergy.quantization.Codebooks}) and the compact export of a quantized network as b-bit codes
+ *     ({@link ai.synergy.quantization.CompactModel}).</li>
  * </ul>
  *
  * <p>Pruned models: pass the pruning stage's pruned weights (1 = pruned, each exactly 0) as the {@code pruned} mask;

@@ -5,7 +5,7 @@ package org.nd4j.nativeblas;
  * {@code org.nd4j.nativeblas.Nd4jCpu$Environment.isUseMKLDNN()} by reflection, but ND4J M2.1 moved that class to
  * {@code org.nd4j.linalg.cpu.nativecpu.bindings.Nd4jCpu} and renamed the method {@code isUseONEDNN}. Without this
  * class DL4J silently runs conv and batch norm without oneDNN (about 8x slower on CPU).
- * See ../shared/design/ARCHITECTURE.md, "The ND4J CPU build and DL4J's oneDNN helpers".
+ * See docs/architecture.md, "Stack" ("The ND4J CPU build").
  */
 public final class Nd4jCpu {
     private Nd4jCpu() {

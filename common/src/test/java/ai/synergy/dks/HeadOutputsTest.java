@@ -10,7 +10,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 class HeadOutputsTest {
-    /** ALGORITHMS.md section 1 check logits, rows [z0 z1 z2]. */
+    /** docs/methods.md section 1 check logits, rows [z0 z1 z2]. */
     private static final INDArray LOGITS = Nd4j.create(new double[][]{
             {2, 1, .1, 1.5, .3, .2, 3, -1, 0},
             {.5, 2.5, -1, 0, 1, 1, -.5, 2, .5}});

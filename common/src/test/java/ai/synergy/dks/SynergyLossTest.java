@@ -34,14 +34,14 @@ import static org.assertj.core.api.Assertions.within;
 /**
  * Conventions (those of DL4J's LossMCXENT): {@code computeGradient} is per example, i.e. the derivative of the summed
  * score {@code computeScore(average = false)} = B * {@code computeScore(average = true)}; dividing it by B gives
- * ALGORITHMS.md's batch-mean gradient. The teachers are stop-gradient, so the gradient is the derivative of the
+ * docs/methods.md's batch-mean gradient. The teachers are stop-gradient, so the gradient is the derivative of the
  * score with the teachers frozen (the package-private {@code computeScoreArray} with separate teacher logits), not
  * of the plain score. Everything in DOUBLE unless stated.
  */
 class SynergyLossTest {
     private static final IActivation IDENTITY = new ActivationIdentity();
 
-    /** ALGORITHMS.md section 1 check vector: B = 2, C = 3, M = 3, labels [0, 1], rows [z0 z1 z2]. */
+    /** docs/methods.md section 1 check vector: B = 2, C = 3, M = 3, labels [0, 1], rows [z0 z1 z2]. */
     private static final double[][] CHECK_LOGITS = {
             {2, 1, .1, 1.5, .3, .2, 3, -1, 0},
             {.5, 2.5, -1, 0, 1, 1, -.5, 2, .5}};
@@ -105,7 +105,7 @@ class SynergyLossTest {
         assertThat(grad.shape()).containsExactly(2, 9);
         assertThat(grad.dataType()).isEqualTo(DataType.DOUBLE);
 
-        // ALGORITHMS.md's dL/dz0, row 0, is batch-mean: divide the per-example gradient by B = 2.
+        // docs/methods.md's dL/dz0, row 0, is batch-mean: divide the per-example gradient by B = 2.
         assertRow(grad.div(2), 0, new double[]{-0.297335, 0.259381, 0.037954}, 1e-5);
         // every entry, per example (independent float64 computation)
         assertRow(grad, 0, new double[]{-0.5946707642, 0.5187618543, 0.0759089099,

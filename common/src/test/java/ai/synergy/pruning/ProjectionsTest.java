@@ -11,9 +11,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ProjectionsTest {
-    /** ALGORITHMS.md section 2 check vector. */
+    /** docs/methods.md section 2, "Checks": the projection check vector. */
     static final double[] W = {.9, -.05, .3, -.7, .01, .2, -.4, .08};
-    /** ALGORITHMS.md section 2 filter check, rows = filters [out=4, in=2]. */
+    /** docs/methods.md section 2, "Checks": the filter check, rows = filters [out=4, in=2]. */
     private static final double[][] FILTERS = {{.1, .2}, {1, -1}, {.05, 0}, {-.5, .6}};
 
     static INDArray dense(double... w) {

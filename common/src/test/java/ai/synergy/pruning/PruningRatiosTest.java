@@ -28,7 +28,7 @@ class PruningRatiosTest {
     void aFileGivesPerLayerRatiosAndADefault(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("ratios.txt");
         Files.writeString(file, """
-                # LeNet, ALGORITHMS.md section 2
+                # LeNet, docs/methods.md section 2
                 conv1 0.8
                 conv2\t0.947   # tab separated
 

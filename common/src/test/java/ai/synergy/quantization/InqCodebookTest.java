@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class InqCodebookTest {
-    /** ALGORITHMS.md section 3, "Check". */
+    /** docs/methods.md section 3, "Checks". */
     static final double[] W = {.61, -.45, .3, -.2, .13, -.09, .047, .0121, -.0042, .0017, .0009, -.35};
 
     @Test

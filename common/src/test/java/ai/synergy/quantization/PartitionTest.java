@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class PartitionTest {
-    /** ALGORITHMS.md section 3, "partition of ...". */
+    /** docs/methods.md section 3, "Checks": the partition check vector. */
     static final double[] P = {.61, -.45, .3, -.2, .13, -.09, .047, -.35};
 
     @Test

@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 class SlqLayerTest {
-    /** ALGORITHMS.md section 4, "Check". */
+    /** docs/methods.md section 4, "Checks". */
     static final double[] W = {.52, .47, -.55, .26, -.24, .13, -.12, .066, -.031, .015, .0079, -.0041, .002, .0004,
         -.0003, .3, -.49};
 

@@ -1,9 +1,9 @@
 package ai.synergy.bench;
 
+import ai.synergy.run.RunFolder;
 import ai.synergy.config.Json;
 import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.jobs.QuantizeJob;
-import ai.synergy.jobs.RunOutputs;
 import ai.synergy.jobs.TrainJob;
 import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.metrics.RoundMetrics;
@@ -75,7 +75,7 @@ public final class QuantizationBench {
             List<EpochMetrics> metrics = new TrainJob(jsc, train, new TrainJob.RunOptions(trained.toString(), false,
                     0), quiet()).run().metrics();
             floatTop1 = metrics.get(metrics.size() - 1).testTop1();
-            Path model = trained.resolve(RunOutputs.MODEL);
+            Path model = trained.resolve(RunFolder.MODEL);
             floatBytes = Files.size(model);
             System.out.printf("float32: test top-1 %.4f%n", floatTop1);
             String only = System.getProperty("synergy.bench.rows", "").toLowerCase(java.util.Locale.ROOT);

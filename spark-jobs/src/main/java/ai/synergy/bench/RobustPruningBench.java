@@ -1,12 +1,12 @@
 package ai.synergy.bench;
 
+import ai.synergy.run.RunFolder;
 import ai.synergy.adversarial.Pgd;
 import ai.synergy.checkpoint.CheckpointState;
 import ai.synergy.config.Json;
 import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.evaluation.RobustCounts;
 import ai.synergy.jobs.EvaluateJob;
-import ai.synergy.jobs.RunOutputs;
 import ai.synergy.jobs.TrainJob;
 import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.model.LearningRateSchedule;
@@ -92,7 +92,7 @@ public final class RobustPruningBench {
                     denseEpochs, null));
             dense = bench.run("b", "dense, PGD training", 1, pgd, PruningConfig.none(), denseEpochs, null);
             rows.add(dense);
-            String denseModel = work.resolve("b").resolve(RunOutputs.MODEL).toString();
+            String denseModel = work.resolve("b").resolve(RunFolder.MODEL).toString();
             for (double ratio : new double[]{0.8, 0.9, 0.95}) {
                 rows.add(bench.run("c" + Math.round(ratio * 100), "(b) + ADMM irregular " + pct(ratio) + " under PGD",
                         1, pgd, admm(PruningScheme.IRREGULAR, ratio, admmEpochs, retrainEpochs), 0, denseModel));
@@ -179,12 +179,12 @@ public final class RobustPruningBench {
                     new LearningRateSchedule(LearningRateSchedule.Type.COSINE, 0.1, List.of(), 0.1, 0), epochs, 2,
                     64, 5, 250, 7, 1, initModel);
             Path out = work.resolve(name);
-            String model = out.resolve(RunOutputs.MODEL).toString();
+            String model = out.resolve(RunFolder.MODEL).toString();
             List<EpochMetrics> metrics;
             double seconds;
-            if (java.nio.file.Files.exists(out.resolve(RunOutputs.MODEL_PROVENANCE))) {
-                metrics = Json.read(java.nio.file.Files.readString(out.resolve(RunOutputs.MODEL_PROVENANCE)),
-                        CheckpointState.class, RunOutputs.MODEL_PROVENANCE).metrics();
+            if (java.nio.file.Files.exists(out.resolve(RunFolder.MODEL_PROVENANCE))) {
+                metrics = Json.read(java.nio.file.Files.readString(out.resolve(RunFolder.MODEL_PROVENANCE)),
+                        CheckpointState.class, RunFolder.MODEL_PROVENANCE).metrics();
                 seconds = metrics.stream().mapToDouble(m -> m.epochSeconds() + m.evalSeconds()).sum();
                 System.out.printf("%s: reusing the model trained earlier in %s%n", name, out);
             } else {

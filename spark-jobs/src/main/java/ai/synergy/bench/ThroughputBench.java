@@ -1,5 +1,6 @@
 package ai.synergy.bench;
 
+import ai.synergy.run.RunFolder;
 import ai.synergy.nd4j.BatchNormHelpers;
 import ai.synergy.cluster.LoopbackCluster;
 import ai.synergy.config.Json;
@@ -190,8 +191,8 @@ public final class ThroughputBench {
                 "--test-limit", "64", "--eval-batch-size", "32", "--keep-checkpoints", "1", "--out",
                 out.toString()), env);
         List<Double> rates = new ArrayList<>();
-        for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
-            JsonNode m = Json.readTree(line, "metrics.jsonl");
+        for (String line : Files.readAllLines(out.resolve(RunFolder.METRICS))) {
+            JsonNode m = Json.readTree(line, RunFolder.METRICS);
             if (m.path("epoch").asInt() > 1) {
                 rates.add(m.path("imagesPerSecond").asDouble());
             }

@@ -3,6 +3,7 @@ package ai.synergy.cli;
 import ai.synergy.checkpoint.HadoopFiles;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.sharding.Augmentation;
+import ai.synergy.sharding.ShardCheck;
 import ai.synergy.sharding.ShardManifest;
 import ai.synergy.training.DataSpec;
 import org.apache.hadoop.conf.Configuration;
@@ -44,6 +45,12 @@ public final class DataOptions {
                     + "square; 1 = no border cropped (default: ${DEFAULT-VALUE}).")
     double evalCrop;
 
+    @Option(names = "--verify-shards", defaultValue = "index",
+            description = "imagenet: what each worker checks of manifest.json's promises before using its shards: "
+                    + "index (every index file's SHA-256 and every tar's size: cheap), full (also every tar's SHA-256: "
+                    + "reads the data set once more) or none (default: ${DEFAULT-VALUE}).")
+    String verifyShards;
+
     /** Checks the flags' form without touching any file, so that typos fail before Spark starts. */
     void requireWellFormed() {
         boolean known = "fashion-mnist".equals(data) || (data != null && data.startsWith("idx:") && data.length() > 4)
@@ -53,6 +60,7 @@ public final class DataOptions {
                     + "'; accepted: fashion-mnist, idx:<folder>, imagenet:<folder>");
         }
         Augmentation.parse(augment);
+        ShardCheck.parse(verifyShards);
         if (imageSize < 8) {
             throw new InvalidInputException("--image-size must be >= 8, got " + imageSize);
         }
@@ -76,7 +84,7 @@ public final class DataOptions {
             try {
                 ShardManifest manifest = ShardManifest.read(files, location, "--data");
                 return DataSpec.shards(location, manifest, trainLimit, testLimit, imageSize,
-                        Augmentation.parse(augment), evalCrop);
+                        Augmentation.parse(augment), evalCrop).withShardCheck(ShardCheck.parse(verifyShards));
             } catch (IOException e) {
                 throw new InvalidInputException("--data: cannot read the manifest in " + location + " ("
                         + e.getMessage() + ")", e);

@@ -1,5 +1,6 @@
 package ai.synergy.cli;
 
+import ai.synergy.config.InvalidInputException;
 import ai.synergy.jobs.PrepareJob;
 import ai.synergy.sharding.PrepareOptions;
 import ai.synergy.sharding.ShardManifest;
@@ -23,9 +24,10 @@ final class PrepareCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, description = "Output folder URI (new or empty, or an unfinished run).")
     String output;
 
-    @Option(names = "--shards", defaultValue = "0",
-            description = "Shards per split; 0 = Spark's default parallelism. Use a multiple of the training workers.")
-    int shards;
+    @Option(names = "--shards",
+            description = "Shards per split, >= 1 (default: Spark's default parallelism). Use a multiple of the "
+                    + "training workers.")
+    Integer shards;
 
     @Option(names = "--short-side", defaultValue = "256",
             description = "Downscale images whose shorter side is longer to this; 0 = keep sizes (default: ${DEFAULT-VALUE}).")
@@ -54,18 +56,18 @@ final class PrepareCommand implements Callable<Integer> {
             description = "For a ground-truth txt: wnid of each 1-based class id, one per line (default: the synset list's order).")
     String valSynsetOrder;
 
-    @Option(names = "--threads", defaultValue = "0",
-            description = "Local mode only: executor threads; 0 = all cores.")
-    int threads;
+    @Option(names = "--threads",
+            description = "Local mode only: executor threads, >= 1 (default: all cores).")
+    Integer threads;
 
     @Override
     public Integer call() throws Exception {
-        int local = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        requireFlags();
+        int local = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         try (SparkContexts.JobContext context = SparkContexts.open("synergy-prepare", local)) {
             JavaSparkContext jsc = context.jsc();
-            int shardCount = shards > 0 ? shards : jsc.defaultParallelism();
-            PrepareOptions options = new PrepareOptions(input, output, shardCount, shortSide, quality, seed, splits,
-                    synsets, valLabels, valSynsetOrder);
+            int shardCount = shards != null ? shards : jsc.defaultParallelism();
+            PrepareOptions options = options(shardCount);
             PrepareJob.Result result = PrepareJob.run(jsc, options, System.out);
             ShardManifest.Report report = result.manifest().report();
             System.out.printf("prepared %d images in %d shards per split into %s (%.1f s%s); skipped %d files %s; "
@@ -74,5 +76,22 @@ final class PrepareCommand implements Callable<Integer> {
                     report.skipped().size(), report.skippedByReason(), output, ShardManifest.FILE, output);
         }
         return 0;
+    }
+
+    /**
+     * Checks every flag before Spark starts, each error one line naming its flag: {@code --threads} here (it only
+     * sizes the local Spark context), the rest by building the {@link PrepareOptions} they describe, whose constructor
+     * holds the rules (with 1 standing in for an absent {@code --shards}, which Spark's parallelism decides later).
+     */
+    private void requireFlags() {
+        if (threads != null && threads < 1) {
+            throw new InvalidInputException("--threads must be >= 1, got " + threads + " (leave it out for all cores)");
+        }
+        options(shards != null ? shards : 1);
+    }
+
+    private PrepareOptions options(int shardCount) {
+        return new PrepareOptions(input, output, shardCount, shortSide, quality, seed, splits, synsets, valLabels,
+                valSynsetOrder);
     }
 }

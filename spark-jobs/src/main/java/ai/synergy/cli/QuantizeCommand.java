@@ -93,8 +93,8 @@ final class QuantizeCommand implements Callable<Integer> {
                 var last = result.rounds().get(result.rounds().size() - 1);
                 System.out.printf("test top-1 %.4f after %d rounds; %.1fx smaller than float32; report: %s/%s, "
                                 + "rounds: %s/%s, per layer: %s/%s%n", last.testTop1(), last.round(),
-                        result.compact().compression(), out, ai.synergy.jobs.RunReport.REPORT, out,
-                        QuantizeJob.ROUNDS, out, QuantizeJob.REPORT);
+                        result.compact().compression(), out, RunFolder.REPORT, out,
+                        RunFolder.ROUNDS, out, RunFolder.QUANTIZATION_REPORT);
             }
         }
         return 0;

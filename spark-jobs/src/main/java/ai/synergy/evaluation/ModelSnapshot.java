@@ -11,7 +11,7 @@ import java.io.Serializable;
 /**
  * A network as plain Java data (configuration JSON and a copy of the parameters) for broadcasting to executors.
  * Broadcasting this instead of a live INDArray avoids the trap of Spark closing AutoCloseable broadcast values and
- * freeing the driver's parameters (ARCHITECTURE.md, "Known traps").
+ * freeing the driver's parameters (docs/architecture.md, "Known traps").
  *
  * @param configurationJson the graph configuration
  * @param parameters        the flattened parameters, in DL4J order

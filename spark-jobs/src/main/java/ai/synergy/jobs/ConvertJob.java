@@ -14,22 +14,17 @@ import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
 
+import ai.synergy.data.image.JpegEncoder;
 import javax.imageio.IIOImage;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.ImageOutputStream;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 
@@ -183,38 +178,37 @@ public final class ConvertJob {
         }
         fs.mkdirs(valDir);
 
-        try (JpegEncoder encoder = new JpegEncoder(options.quality(), options.size())) {
-            int trainCount = limit(train.count(), options.trainLimit());
-            List<Integer> perClass = new ArrayList<>(Collections.nCopies(names.size(), 0));
-            for (int i = 0; i < trainCount; i++) {
-                int label = train.label(i);
-                String wnid = wnid(label);
-                Path file = new Path(new Path(trainDir, wnid), wnid + "_" + (i + 1) + ".JPEG");
-                writeNew(fs, file, encoder.encode(train, i));
-                perClass.set(label, perClass.get(label) + 1);
-            }
-            int valCount = limit(val.count(), options.valLimit());
-            StringBuilder solution = new StringBuilder("ImageId,PredictionString\n");
-            StringBuilder groundTruth = new StringBuilder();
-            for (int i = 0; i < valCount; i++) {
-                String file = valFileName(i + 1);
-                writeNew(fs, new Path(valDir, file), encoder.encode(val, i));
-                solution.append(file, 0, file.length() - ".JPEG".length()).append(',').append(wnid(val.label(i)))
-                        .append(" 0 0 ").append(encoder.width(val) - 1).append(' ').append(encoder.height(val) - 1)
-                        .append('\n');
-                groundTruth.append(val.label(i) + 1).append('\n');
-            }
-            out.writeAtomically(new Path(root, IlsvrcLayout.LOC_VAL_SOLUTION), solution.toString());
-            out.writeAtomically(new Path(root, IlsvrcLayout.VAL_GROUND_TRUTH), groundTruth.toString());
-            StringBuilder synsets = new StringBuilder();
-            for (int k = 0; k < names.size(); k++) {
-                synsets.append(wnid(k)).append(' ').append(names.get(k)).append('\n');
-            }
-            out.writeAtomically(new Path(root, IlsvrcLayout.SYNSET_MAPPING), synsets.toString());
-            double seconds = (System.nanoTime() - start) / 1e9;
-            return new Result(trainCount, valCount, names.size(), perClass, encoder.width(train), encoder.height(train),
-                    seconds);
+        GreyJpegs encoder = new GreyJpegs(options.quality(), options.size());
+        int trainCount = limit(train.count(), options.trainLimit());
+        List<Integer> perClass = new ArrayList<>(Collections.nCopies(names.size(), 0));
+        for (int i = 0; i < trainCount; i++) {
+            int label = train.label(i);
+            String wnid = wnid(label);
+            Path file = new Path(new Path(trainDir, wnid), wnid + "_" + (i + 1) + ".JPEG");
+            writeNew(fs, file, encoder.encode(train, i));
+            perClass.set(label, perClass.get(label) + 1);
         }
+        int valCount = limit(val.count(), options.valLimit());
+        StringBuilder solution = new StringBuilder("ImageId,PredictionString\n");
+        StringBuilder groundTruth = new StringBuilder();
+        for (int i = 0; i < valCount; i++) {
+            String file = valFileName(i + 1);
+            writeNew(fs, new Path(valDir, file), encoder.encode(val, i));
+            solution.append(file, 0, file.length() - ".JPEG".length()).append(',').append(wnid(val.label(i)))
+                    .append(" 0 0 ").append(encoder.width(val) - 1).append(' ').append(encoder.height(val) - 1)
+                    .append('\n');
+            groundTruth.append(val.label(i) + 1).append('\n');
+        }
+        out.writeAtomically(new Path(root, IlsvrcLayout.LOC_VAL_SOLUTION), solution.toString());
+        out.writeAtomically(new Path(root, IlsvrcLayout.VAL_GROUND_TRUTH), groundTruth.toString());
+        StringBuilder synsets = new StringBuilder();
+        for (int k = 0; k < names.size(); k++) {
+            synsets.append(wnid(k)).append(' ').append(names.get(k)).append('\n');
+        }
+        out.writeAtomically(new Path(root, IlsvrcLayout.SYNSET_MAPPING), synsets.toString());
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new Result(trainCount, valCount, names.size(), perClass, encoder.width(train), encoder.height(train),
+                seconds);
     }
 
     private String inputFile(String name) {
@@ -297,16 +291,12 @@ public final class ConvertJob {
     }
 
     /** Encodes one grey IDX image as a greyscale JPEG of a given quality, optionally scaled to a square. */
-    private static final class JpegEncoder implements AutoCloseable {
-        private final ImageWriter writer;
-        private final ImageWriteParam param;
+    private static final class GreyJpegs {
+        private final float quality;
         private final int size;
 
-        JpegEncoder(double quality, int size) {
-            this.writer = jpegWriter();
-            this.param = writer.getDefaultWriteParam();
-            param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-            param.setCompressionQuality((float) quality);
+        GreyJpegs(double quality, int size) {
+            this.quality = (float) quality;
             this.size = size;
         }
 
@@ -318,16 +308,8 @@ public final class ConvertJob {
             return size > 0 ? size : images.height();
         }
 
-        byte[] encode(LabeledImages images, int index) throws IOException {
-            BufferedImage image = grey(images, index);
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(2048);
-            try (ImageOutputStream stream = ImageIO.createImageOutputStream(bytes)) {
-                writer.setOutput(stream);
-                writer.write(null, new IIOImage(image, null, null), param);
-            } finally {
-                writer.setOutput(null);
-            }
-            return bytes.toByteArray();
+        byte[] encode(LabeledImages images, int index) {
+            return JpegEncoder.encode(new IIOImage(grey(images, index), null, null), quality, false);
         }
 
         private BufferedImage grey(LabeledImages images, int index) {
@@ -348,34 +330,6 @@ public final class ConvertJob {
                 g.dispose();
             }
             return scaled;
-        }
-
-        @Override
-        public void close() {
-            writer.dispose();
-        }
-
-        /** The JDK's own JPEG writer when present (stable output), else the first registered one. */
-        private static ImageWriter jpegWriter() {
-            ImageWriter first = null;
-            for (Iterator<ImageWriter> it = ImageIO.getImageWritersByFormatName("jpeg"); it.hasNext(); ) {
-                ImageWriter candidate = it.next();
-                if (candidate.getClass().getName().equals("com.sun.imageio.plugins.jpeg.JPEGImageWriter")) {
-                    if (first != null) {
-                        first.dispose();
-                    }
-                    return candidate;
-                }
-                if (first == null) {
-                    first = candidate;
-                } else {
-                    candidate.dispose();
-                }
-            }
-            if (first == null) {
-                throw new IllegalStateException("no ImageIO JPEG writer in this JVM");
-            }
-            return first;
         }
     }
 }

@@ -36,7 +36,7 @@ public final class EvaluateJob {
     public static TopKCounts run(JavaSparkContext jsc, String modelUri, DataSpec data, int workers, int batchSize)
             throws IOException {
         ComputationGraph graph = loadFor(jsc, modelUri, data);
-        return onTestSplit(jsc, data, workers, shards ->
+        return LoadedData.use(jsc, data, workers, shards ->
                 DistributedEvaluator.evaluate(jsc, graph, shards.test(), batchSize, data.batchSpec()).main());
     }
 
@@ -47,22 +47,8 @@ public final class EvaluateJob {
     public static RobustCounts runUnderAttack(JavaSparkContext jsc, String modelUri, DataSpec data, int workers,
                                               int batchSize, Pgd attack, long seed) throws IOException {
         ComputationGraph graph = loadFor(jsc, modelUri, data);
-        return onTestSplit(jsc, data, workers, shards -> DistributedEvaluator.evaluateUnderAttack(jsc, graph,
+        return LoadedData.use(jsc, data, workers, shards -> DistributedEvaluator.evaluateUnderAttack(jsc, graph,
                 shards.test(), batchSize, data.batchSpec(), attack, seed));
-    }
-
-    private static <T> T onTestSplit(JavaSparkContext jsc, DataSpec data, int workers,
-                                     java.util.function.Function<ShardedDataset, T> evaluation) {
-        ShardedDataset shards = ShardedDataset.load(jsc, data, workers);
-        try {
-            return evaluation.apply(shards);
-        } catch (InvalidInputException e) {
-            throw e;
-        } catch (Exception e) { // SparkException is checked but undeclared
-            throw SparkErrors.unwrapInvalidInput(e);
-        } finally {
-            shards.release();
-        }
     }
 
     /** Loads a model and checks that it classifies {@code data}'s classes. */

@@ -24,10 +24,10 @@ import ai.synergy.training.QuantizeConfig;
 import ai.synergy.training.RoundPlan;
 import ai.synergy.training.RoundTrainingMaster;
 import ai.synergy.training.TrainingDivergedException;
+import ai.synergy.training.ConstraintBroadcast;
 import ai.synergy.training.WeightConstraintHook;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -46,7 +46,7 @@ import java.util.TreeSet;
 
 /**
  * Driver side of {@code quantize}: incremental quantization rounds staged by the driver, retraining on the executors
- * (ALGORITHMS.md sections 3 and 4). Each round: the driver partitions and quantizes the still-free weights of every
+ * (docs/methods.md sections 3 and 4). Each round: the driver partitions and quantizes the still-free weights of every
  * quantized layer ({@link QuantizationRounds}) and broadcasts the frozen set; the executors retrain the free weights
  * with parameter averaging while a {@link WeightConstraintHook} zeroes the frozen weights' gradients and re-imposes
  * their values after every update; the driver re-imposes them after every average (bit-exact), evaluates on the
@@ -55,13 +55,6 @@ import java.util.TreeSet;
  * {@code quantization.json}, {@code rounds.jsonl}, {@code checkpoints/round-NNNN/}.
  */
 public final class QuantizeJob {
-    /** The compact export. */
-    public static final String COMPACT_MODEL = "model-compact.zip";
-    /** Per-round metrics, one JSON object a line. */
-    public static final String ROUNDS = "rounds.jsonl";
-    /** Per-layer codebook sizes and the compression of the compact export. */
-    public static final String REPORT = "quantization.json";
-    static final String ROUNDS_STATE = "quantization.bin";
 
     /** What a run produced. */
     public record Result(ComputationGraph model, List<RoundMetrics> rounds, boolean finished,
@@ -112,16 +105,8 @@ public final class QuantizeJob {
             Optional<CheckpointStore.Checkpoint<QuantizeState>> start = startingPoint(folder, checkpoints);
             ComputationGraph source = start.isPresent() ? checkpoints.loadModel(start.get())
                     : model != null ? model : EvaluateJob.loadFor(jsc, config.model(), config.data());
-            ShardedDataset data = ShardedDataset.load(jsc, config.data(), config.workers());
-            try {
-                return quantize(folder, files, outDir, checkpoints, start, source, data);
-            } catch (IOException | InvalidInputException | TrainingDivergedException e) {
-                throw e;
-            } catch (Exception e) { // SparkException is checked but undeclared
-                throw SparkErrors.unwrapInvalidInput(e);
-            } finally {
-                data.release();
-            }
+            return LoadedData.use(jsc, config.data(), config.workers(),
+                    data -> quantize(folder, files, outDir, checkpoints, start, source, data));
         }
     }
 
@@ -153,9 +138,9 @@ public final class QuantizeJob {
         if (start.isPresent()) {
             history.addAll(start.get().state().rounds());
             firstRound = start.get().state().roundsCompleted();
-            rounds = QuantizationRounds.fromBytes(checkpoints.readExtra(start.get(), ROUNDS_STATE).orElseThrow(
-                    () -> new InvalidInputException("--resume: " + start.get().dir() + " has no " + ROUNDS_STATE)),
-                    new Path(start.get().dir(), ROUNDS_STATE).toString());
+            rounds = QuantizationRounds.fromBytes(checkpoints.readExtra(start.get(), RunFolder.ROUNDS_STATE).orElseThrow(
+                    () -> new InvalidInputException("--resume: " + start.get().dir() + " has no " + RunFolder.ROUNDS_STATE)),
+                    new Path(start.get().dir(), RunFolder.ROUNDS_STATE).toString());
             console.printf("resuming from %s (round %d of %d done)%n", start.get().dir(), firstRound,
                     rounds.rounds());
         } else {
@@ -176,15 +161,14 @@ public final class QuantizeJob {
                 (rounds.rounds() - firstRound) * Math.max(1, config.epochsPerRound()), plan.rounds(),
                 trainer.imagesPerEpoch(config.workers()));
         MultiDataSet probe = probe(data);
-        WeightConstraintHook hook = null;
-        try {
+        try (ConstraintBroadcast constraint = new ConstraintBroadcast(jsc, master)) {
             for (int round = firstRound; round < rounds.rounds(); round++) {
                 ComputationGraph network = sparkGraph.getNetwork();
                 long partitionStart = System.nanoTime();
                 FrozenWeights frozen = rounds.quantizeRound(round, PrunableLayers.weights(network),
                         new LossEffectScores(network, probe));
                 double partitionSeconds = (System.nanoTime() - partitionStart) / 1e9;
-                hook = install(master, hook, frozen);
+                constraint.install(frozen);
                 restartOptimizer(network);
 
                 long trainStart = System.nanoTime();
@@ -221,19 +205,14 @@ public final class QuantizeJob {
                 QuantizeState state = new QuantizeState(round + 1, config, data.fingerprint(), TrainJob.gitRevision(),
                         Instant.now().toString(), history);
                 checkpoints.save(sparkGraph.getNetwork(), state, round + 1, 2,
-                        Map.of(ROUNDS_STATE, rounds.toBytes()));
+                        Map.of(RunFolder.ROUNDS_STATE, rounds.toBytes()));
                 writeRoundsLog(files, outDir, history);
-                RunReport.write(files, outDir, true);
+                RunReport.writeQuantization(files, outDir, history, state, false, Optional.empty());
                 if (options.stopAfterRound() > 0 && round + 1 == options.stopAfterRound()
                         && round + 1 < rounds.rounds()) {
                     console.printf("stopped after round %d as asked; continue with --resume%n", round + 1);
                     return new Result(sparkGraph.getNetwork(), history, false, null);
                 }
-            }
-        } finally {
-            if (hook != null) {
-                master.removeHook(hook);
-                hook.broadcast().destroy();
             }
         }
         return finish(folder, files, outDir, rounds, sparkGraph.getNetwork(), history, data.fingerprint());
@@ -249,16 +228,16 @@ public final class QuantizeJob {
         }
         ByteArrayOutputStream compact = new ByteArrayOutputStream();
         CompactModel.Report report = CompactModel.write(model, quantized, compact);
-        files.writeAtomically(new Path(outDir, COMPACT_MODEL), compact.toByteArray());
-        files.writeAtomically(new Path(outDir, REPORT), Json.write(QuantizationReport.of(report, weights,
+        files.writeAtomically(new Path(outDir, RunFolder.COMPACT_MODEL), compact.toByteArray());
+        files.writeAtomically(new Path(outDir, RunFolder.QUANTIZATION_REPORT), Json.write(QuantizationReport.of(report, weights,
                 rounds.layers())));
         QuantizeState state = new QuantizeState(rounds.rounds(), config, fingerprint, TrainJob.gitRevision(),
                 Instant.now().toString(), history);
         RunOutputs.writeModel(files, outDir, model, Json.write(state));
         folder.markFinished();
-        RunReport.write(files, outDir, false);
+        RunReport.writeQuantization(files, outDir, history, state, true, Optional.of(report.compression()));
         console.printf("quantized model: %s/%s; compact export %s/%s: %d bytes of parameters against %d as float32 "
-                        + "(%.1fx smaller)%n", options.out(), RunOutputs.MODEL, options.out(), COMPACT_MODEL,
+                        + "(%.1fx smaller)%n", options.out(), RunFolder.MODEL, options.out(), RunFolder.COMPACT_MODEL,
                 report.compactBytes(), report.denseBytes(), report.compression());
         return new Result(model, history, true, report);
     }
@@ -277,17 +256,6 @@ public final class QuantizeJob {
         return org.nd4j.linalg.dataset.MultiDataSet.merge(batches);
     }
 
-    private WeightConstraintHook install(RoundTrainingMaster master, WeightConstraintHook old, FrozenWeights frozen) {
-        if (old != null) {
-            master.removeHook(old);
-            old.broadcast().destroy();
-        }
-        Broadcast<FrozenWeights> broadcast = jsc.broadcast(frozen);
-        WeightConstraintHook hook = new WeightConstraintHook(broadcast);
-        master.addHook(hook);
-        return hook;
-    }
-
     /** A round starts with a fresh optimizer: momentum (updater state) zeroed; the schedule restarts by itself. */
     private static void restartOptimizer(ComputationGraph network) {
         if (network.getUpdater() != null && network.getUpdater().getStateViewArray() != null) {
@@ -301,6 +269,6 @@ public final class QuantizeJob {
         for (RoundMetrics m : history) {
             lines.append(Json.writeLine(m)).append('\n');
         }
-        files.writeAtomically(new Path(outDir, ROUNDS), lines.toString());
+        files.writeAtomically(new Path(outDir, RunFolder.ROUNDS), lines.toString());
     }
 }

@@ -1,5 +1,6 @@
 package ai.synergy.jobs;
 
+import ai.synergy.run.RunFolder;
 import ai.synergy.checkpoint.HadoopFiles;
 import ai.synergy.metrics.CurvePlot;
 import ai.synergy.metrics.EpochMetrics;
@@ -19,19 +20,7 @@ import java.util.List;
 
 /** Driver side: the files a training run leaves in its output folder, each written atomically. */
 public final class RunOutputs {
-    /** Per-epoch metrics, one JSON object a line. */
-    public static final String METRICS = "metrics.jsonl";
-    /** Loss and accuracy curves. */
-    public static final String CURVES = "curves.png";
-    /** Where each epoch's training time went (compute, data, averaging, scheduling), one JSON line per epoch. */
-    public static final String TIME_SPLIT = "timings.jsonl";
-    /** The trained network (DL4J ModelSerializer zip, without updater state). */
-    public static final String MODEL = "model.zip";
-    /** Provenance of the trained network. */
-    public static final String MODEL_PROVENANCE = "model.json";
 
-    /** Pruned runs: sparsity per layer, parameters kept and the sparse export's size. */
-    public static final String SPARSITY = "sparsity.json";
 
     private RunOutputs() {
     }
@@ -43,17 +32,17 @@ public final class RunOutputs {
         for (EpochMetrics m : history) {
             lines.append(MetricsLog.toJsonLine(m)).append('\n');
         }
-        files.writeAtomically(new Path(outDir, METRICS), lines.toString());
-        writeChart(files, new Path(outDir, CURVES), png -> CurvePlot.writePng(history, title, png));
+        files.writeAtomically(new Path(outDir, RunFolder.METRICS), lines.toString());
+        writeChart(files, new Path(outDir, RunFolder.CURVES), png -> CurvePlot.writePng(history, title, png));
     }
 
     /**
-     * Records where epoch {@code epoch}'s training time went as one line of {@value #TIME_SPLIT}, keeping the lines of
+     * Records where epoch {@code epoch}'s training time went as one line of {@value RunFolder#TIME_SPLIT}, keeping the lines of
      * earlier epochs (also across {@code --resume}) and dropping any of this or later epochs from an abandoned run.
      */
     public static void writeTimeSplit(HadoopFiles files, Path outDir, int epoch, EpochTimeSplit split)
             throws IOException {
-        Path target = new Path(outDir, TIME_SPLIT);
+        Path target = new Path(outDir, RunFolder.TIME_SPLIT);
         StringBuilder lines = new StringBuilder();
         if (files.fileSystem().exists(target)) {
             for (String line : files.readString(target).split("\n")) {
@@ -66,7 +55,7 @@ public final class RunOutputs {
         files.writeAtomically(target, lines.toString());
     }
 
-    /** One line of {@value #TIME_SPLIT}: the epoch and its time split. */
+    /** One line of {@value RunFolder#TIME_SPLIT}: the epoch and its time split. */
     record EpochTimeSplitLine(int epoch, @com.fasterxml.jackson.annotation.JsonUnwrapped EpochTimeSplit split) {
     }
 
@@ -84,7 +73,7 @@ public final class RunOutputs {
 
     /** Writes the sparsity report of a pruned model as JSON. */
     public static void writeSparsity(HadoopFiles files, Path outDir, SparsityReport report) throws IOException {
-        files.writeAtomically(new Path(outDir, SPARSITY), Json.write(new SparsitySummary(report)));
+        files.writeAtomically(new Path(outDir, RunFolder.SPARSITY), Json.write(new SparsitySummary(report)));
     }
 
     /** The JSON form of a sparsity report: its rows plus the derived totals a reader wants at a glance. */
@@ -102,7 +91,7 @@ public final class RunOutputs {
             throws IOException {
         ByteArrayOutputStream zip = new ByteArrayOutputStream();
         ModelSerializer.writeModel(graph, zip, false);
-        files.writeAtomically(new Path(outDir, MODEL), zip.toByteArray());
-        files.writeAtomically(new Path(outDir, MODEL_PROVENANCE), Credentials.redact(provenanceJson));
+        files.writeAtomically(new Path(outDir, RunFolder.MODEL), zip.toByteArray());
+        files.writeAtomically(new Path(outDir, RunFolder.MODEL_PROVENANCE), Credentials.redact(provenanceJson));
     }
 }

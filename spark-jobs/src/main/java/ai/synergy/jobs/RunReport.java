@@ -4,6 +4,7 @@ import ai.synergy.checkpoint.CheckpointState;
 import ai.synergy.checkpoint.CheckpointStore;
 import ai.synergy.checkpoint.HadoopFiles;
 import ai.synergy.checkpoint.QuantizeState;
+import ai.synergy.config.Credentials;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
 import ai.synergy.metrics.CurvePlot;
@@ -22,16 +23,13 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Driver side: {@code report.md} of a run folder, from the folder's own files: status, the chart, the final metrics,
+ * Driver side: {@code report.md} of a run folder: status, the chart, the final metrics,
  * one table row per epoch (training) or round (quantization), and the configuration with the data fingerprint and
- * code revision; for {@code prepare}'s output, the shards' balance. The jobs rewrite it after every epoch or round
- * (prepare when it finishes); {@code synergy report <run>} regenerates it and its charts from the files alone.
+ * code revision; for {@code prepare}'s output, the shards' balance. The jobs render it from what they hold in memory
+ * after every epoch or round ({@link #writeTraining}, {@link #writeQuantization}; prepare when it finishes);
+ * {@code synergy report <run>} loads the folder's files and renders the same report and charts ({@link #write}).
  */
 public final class RunReport {
-    /** The report's file name. */
-    public static final String REPORT = "report.md";
-    /** A quantization run's chart. */
-    public static final String ROUNDS_CHART = "rounds.png";
     /** Prepared shards' chart. */
     public static final String SHARDS_CHART = "shards.png";
 
@@ -47,23 +45,36 @@ public final class RunReport {
      */
     public static Path write(HadoopFiles files, Path outDir, boolean charts) throws IOException {
         String text;
-        if (files.fileSystem().exists(new Path(outDir, RunOutputs.METRICS))) {
+        if (files.fileSystem().exists(new Path(outDir, RunFolder.METRICS))) {
             text = trainingReport(files, outDir, charts);
-        } else if (files.fileSystem().exists(new Path(outDir, QuantizeJob.ROUNDS))) {
+        } else if (files.fileSystem().exists(new Path(outDir, RunFolder.ROUNDS))) {
             text = quantizationReport(files, outDir, charts);
         } else if (files.fileSystem().exists(new Path(outDir, ShardManifest.FILE))) {
             text = shardsReport(files, outDir, charts);
         } else {
-            throw new InvalidInputException(outDir + ": no " + RunOutputs.METRICS + ", " + QuantizeJob.ROUNDS + " or "
+            throw new InvalidInputException(outDir + ": no " + RunFolder.METRICS + ", " + RunFolder.ROUNDS + " or "
                     + ShardManifest.FILE + " there, so not the output folder of a train, quantize or prepare run");
         }
-        Path report = new Path(outDir, REPORT);
+        Path report = new Path(outDir, RunFolder.REPORT);
         files.writeAtomically(report, text);
         return report;
     }
 
+    /**
+     * Writes a training run's report from what the job holds in memory (no file is read back).
+     *
+     * @param state    the newest checkpoint's or the final model's state
+     * @param finished whether the run wrote its final outputs
+     */
+    public static void writeTraining(HadoopFiles files, Path outDir, List<EpochMetrics> epochs, CheckpointState state,
+                                     boolean finished) throws IOException {
+        boolean pruned = finished && state.config().pruning().enabled();
+        files.writeAtomically(new Path(outDir, RunFolder.REPORT), Credentials.redact(renderTraining(epochs, state,
+                finished, pruned)));
+    }
+
     private static String trainingReport(HadoopFiles files, Path outDir, boolean charts) throws IOException {
-        Path metricsFile = new Path(outDir, RunOutputs.METRICS);
+        Path metricsFile = new Path(outDir, RunFolder.METRICS);
         List<EpochMetrics> epochs = MetricsLog.readAll(new ByteArrayInputStream(files.readBytes(metricsFile)),
                 metricsFile.toString());
         if (epochs.isEmpty()) {
@@ -71,18 +82,27 @@ public final class RunReport {
         }
         boolean finished = finished(files, outDir);
         CheckpointState state = finished
-                ? readState(files, new Path(outDir, RunOutputs.MODEL_PROVENANCE), CheckpointState.class)
+                ? readState(files, new Path(outDir, RunFolder.MODEL_PROVENANCE), CheckpointState.class)
                 : CheckpointStore.ofEpochs(files, outDir).latest().map(CheckpointStore.Checkpoint::state).orElse(null);
+        if (charts) {
+            String model = state == null ? "model" : state.config().model().architecture().canonicalName();
+            RunOutputs.writeChart(files, new Path(outDir, RunFolder.CURVES), png -> CurvePlot.writePng(epochs, model,
+                    png));
+        }
+        return renderTraining(epochs, state, finished,
+                finished && files.fileSystem().exists(new Path(outDir, RunFolder.SPARSITY)));
+    }
+
+    /** A training run's report; {@code state} may be null (a folder without checkpoints). */
+    static String renderTraining(List<EpochMetrics> epochs, CheckpointState state, boolean finished,
+                                 boolean sparsityFile) {
         String model = state == null ? "model" : state.config().model().architecture().canonicalName();
         String data = state == null ? "" : " on " + state.config().data().name();
-        if (charts) {
-            RunOutputs.writeChart(files, new Path(outDir, RunOutputs.CURVES), png -> CurvePlot.writePng(epochs, model, png));
-        }
         EpochMetrics last = epochs.get(epochs.size() - 1);
         StringBuilder md = new StringBuilder();
         md.append("# Training run: ").append(model).append(data).append("\n\n");
         md.append(status(finished, "epoch", last.epoch(), state == null ? 0 : state.config().totalEpochs()));
-        md.append("![training loss and test accuracy per epoch](").append(RunOutputs.CURVES).append(")\n\n");
+        md.append("![training loss and test accuracy per epoch](").append(RunFolder.CURVES).append(")\n\n");
         md.append("## Final metrics (epoch ").append(last.epoch()).append(")\n\n");
         md.append("| test top-1 | test top-5 | train loss | test images | training images/s |\n");
         md.append("| --- | --- | --- | --- | --- |\n");
@@ -94,9 +114,9 @@ public final class RunReport {
             last.headTop1().forEach((head, top1) -> heads.add(head + " " + pct(top1)));
             md.append(String.join(", ", heads)).append("\n\n");
         }
-        if (finished && files.fileSystem().exists(new Path(outDir, RunOutputs.SPARSITY))) {
-            md.append("Pruned: per-layer kept weights in [").append(RunOutputs.SPARSITY).append("](")
-                    .append(RunOutputs.SPARSITY).append(").\n\n");
+        if (sparsityFile) {
+            md.append("Pruned: per-layer kept weights in [").append(RunFolder.SPARSITY).append("](")
+                    .append(RunFolder.SPARSITY).append(").\n\n");
         }
         boolean pruning = epochs.stream().anyMatch(m -> m.pruning() != null);
         md.append("## Per epoch\n\n");
@@ -120,8 +140,21 @@ public final class RunReport {
         return md.toString();
     }
 
+    /**
+     * Writes a quantization run's report and its chart from what the job holds in memory.
+     *
+     * @param compression the compact export's compression, once it is written
+     */
+    public static void writeQuantization(HadoopFiles files, Path outDir, List<RoundMetrics> rounds, QuantizeState state,
+                                         boolean finished, Optional<Double> compression) throws IOException {
+        RunOutputs.writeChart(files, new Path(outDir, RunFolder.ROUNDS_CHART), png -> CurvePlot.writeRoundsPng(rounds,
+                method(state), png));
+        files.writeAtomically(new Path(outDir, RunFolder.REPORT), Credentials.redact(renderQuantization(rounds, state,
+                finished, compression)));
+    }
+
     private static String quantizationReport(HadoopFiles files, Path outDir, boolean charts) throws IOException {
-        Path roundsFile = new Path(outDir, QuantizeJob.ROUNDS);
+        Path roundsFile = new Path(outDir, RunFolder.ROUNDS);
         List<RoundMetrics> rounds = new ArrayList<>();
         for (String line : files.readString(roundsFile).split("\n")) {
             if (!line.isBlank()) {
@@ -133,22 +166,32 @@ public final class RunReport {
         }
         boolean finished = finished(files, outDir);
         QuantizeState state = finished
-                ? readState(files, new Path(outDir, RunOutputs.MODEL_PROVENANCE), QuantizeState.class)
+                ? readState(files, new Path(outDir, RunFolder.MODEL_PROVENANCE), QuantizeState.class)
                 : new CheckpointStore<>(files, outDir, "round", QuantizeState.class).latest()
                 .map(CheckpointStore.Checkpoint::state).orElse(null);
-        String method = state == null ? "quantization" : state.config().method().name().toLowerCase()
-                + (state.config().method().name().equals("MLQ") ? " (ternary)" : " " + state.config().bits() + "-bit");
         if (charts) {
-            RunOutputs.writeChart(files, new Path(outDir, ROUNDS_CHART), png -> CurvePlot.writeRoundsPng(rounds, method, png));
+            RunOutputs.writeChart(files, new Path(outDir, RunFolder.ROUNDS_CHART), png -> CurvePlot.writeRoundsPng(
+                    rounds, method(state), png));
         }
+        return renderQuantization(rounds, state, finished, compression(files, outDir));
+    }
+
+    private static String method(QuantizeState state) {
+        return state == null ? "quantization" : state.config().method().name().toLowerCase(java.util.Locale.ROOT)
+                + (state.config().method().name().equals("MLQ") ? " (ternary)" : " " + state.config().bits() + "-bit");
+    }
+
+    /** A quantization run's report; {@code state} may be null (a folder without checkpoints). */
+    static String renderQuantization(List<RoundMetrics> rounds, QuantizeState state, boolean finished,
+                                     Optional<Double> compression) {
+        String method = method(state);
         RoundMetrics last = rounds.get(rounds.size() - 1);
         StringBuilder md = new StringBuilder();
         md.append("# Quantization run: ").append(method).append("\n\n");
         md.append(status(finished, "round", last.round(), state == null ? 0 : state.config().rounds()));
-        md.append("![test accuracy and quantized fraction per round](").append(ROUNDS_CHART).append(")\n\n");
+        md.append("![test accuracy and quantized fraction per round](").append(RunFolder.ROUNDS_CHART).append(")\n\n");
         md.append("## Final metrics (round ").append(last.round()).append(")\n\n");
         md.append("| test top-1 | test top-5 | weights quantized |");
-        Optional<Double> compression = compression(files, outDir);
         md.append(compression.isPresent() ? " compact export vs float32 |\n| --- | --- | --- | --- |\n"
                 : "\n| --- | --- | --- |\n");
         md.append(String.format("| %s | %s | %s |", pct(last.testTop1()), pct(last.testTop5()),
@@ -215,13 +258,13 @@ public final class RunReport {
     private static boolean finished(HadoopFiles files, Path outDir) throws IOException {
         Optional<RunFolder.Marker> marker = RunFolder.readMarker(files, outDir);
         return marker.isPresent() ? marker.get().finished()
-                : files.fileSystem().exists(new Path(outDir, RunOutputs.MODEL));
+                : files.fileSystem().exists(new Path(outDir, RunFolder.MODEL));
     }
 
     private static String status(boolean finished, String unit, int done, int total) {
         if (finished) {
             return "Finished: " + done + " " + unit + (done == 1 ? "" : "s") + "; the model is `"
-                    + RunOutputs.MODEL + "`.\n\n";
+                    + RunFolder.MODEL + "`.\n\n";
         }
         return "Not finished: " + unit + " " + done + (total > 0 ? " of " + total : "")
                 + " done; the same command with `--resume` continues it.\n\n";
@@ -236,7 +279,7 @@ public final class RunReport {
     }
 
     private static Optional<Double> compression(HadoopFiles files, Path outDir) throws IOException {
-        Path file = new Path(outDir, QuantizeJob.REPORT);
+        Path file = new Path(outDir, RunFolder.QUANTIZATION_REPORT);
         if (!files.fileSystem().exists(file)) {
             return Optional.empty();
         }

@@ -52,8 +52,6 @@ import java.util.Set;
  */
 public final class TrainJob {
     private static final Logger log = LoggerFactory.getLogger(TrainJob.class);
-    /** The pruning stages' state (ADMM Z, U, rho; masks) in a checkpoint folder. */
-    static final String PRUNING_STATE = "pruning.bin";
 
     /** What a run produced. */
     public record Result(ComputationGraph model, List<EpochMetrics> metrics, boolean finished, String outputDir) {
@@ -105,21 +103,13 @@ public final class TrainJob {
                 return new Result(null, List.of(), true, options.out());
             }
             Optional<CheckpointStore.Checkpoint<CheckpointState>> start = startingPoint(folder, checkpoints);
-            ShardedDataset data = ShardedDataset.load(jsc, config.data(), config.workers());
-            try {
-                return train(folder, files, outDir, checkpoints, start, data);
-            } catch (IOException | InvalidInputException | TrainingDivergedException e) {
-                throw e;
-            } catch (Exception e) { // SparkException is checked but undeclared
-                throw SparkErrors.unwrapInvalidInput(e);
-            } finally {
-                data.release();
-            }
+            return LoadedData.use(jsc, config.data(), config.workers(),
+                    data -> train(folder, files, outDir, checkpoints, start, data));
         }
     }
 
     /** Settings a resumed run may change: they do not change what is computed. */
-    static final Set<String> CHANGEABLE_ON_RESUME = Set.of("keepCheckpoints", "evalBatchSize");
+    static final Set<String> CHANGEABLE_ON_RESUME = Set.of("keepCheckpoints", "evalBatchSize", "data.shardCheck");
     /** Settings whose state lives in the checkpoint (its graph, heads, ADMM variables): never changed on resume. */
     static final Set<String> FIXED_ON_RESUME = Set.of("model", "supervision", "pruning");
 
@@ -165,8 +155,8 @@ public final class TrainJob {
             graph = checkpoints.loadModel(start.get());
             history.addAll(start.get().state().metrics());
             firstEpoch = start.get().state().epochsCompleted();
-            savedPruning = checkpoints.readExtra(start.get(), PRUNING_STATE).map(bytes -> PruningStages.Saved.fromBytes(
-                    bytes, new Path(start.get().dir(), PRUNING_STATE).toString()));
+            savedPruning = checkpoints.readExtra(start.get(), RunFolder.PRUNING_STATE).map(bytes -> PruningStages.Saved.fromBytes(
+                    bytes, new Path(start.get().dir(), RunFolder.PRUNING_STATE).toString()));
             console.printf(firstEpoch < config.totalEpochs() ? "resuming from %s (epoch %d of %d done)%n"
                             : "finishing the run from %s (epoch %d of %d done; the final model was not written)%n",
                     start.get().dir(), firstEpoch, config.totalEpochs());
@@ -226,7 +216,7 @@ public final class TrainJob {
             int e = epoch;
             TrainingStage stage = config.stageOf(epoch);
             pruning.beginEpoch(epoch, sparkGraph.getNetwork(), console);
-            // each stage runs the schedule over its own length (ALGORITHMS.md section 2: ADMM, then retraining)
+            // each stage runs the schedule over its own length (docs/methods.md section 2: ADMM, then retraining)
             double inStage = epoch - config.stageStart(stage);
             double loss = trainer.train(epoch,
                     fraction -> config.schedule().rateAt(inStage + fraction, config.stageLength(stage)),
@@ -260,10 +250,10 @@ public final class TrainJob {
             CheckpointState state = new CheckpointState(epoch + 1, config, data.fingerprint(), gitRevision(),
                     Instant.now().toString(), history, settingChanges);
             checkpoints.save(sparkGraph.getNetwork(), state, epoch + 1, config.keepCheckpoints(),
-                    config.pruning().enabled() ? Map.of(PRUNING_STATE, pruning.saved().toBytes()) : Map.of());
+                    config.pruning().enabled() ? Map.of(RunFolder.PRUNING_STATE, pruning.saved().toBytes()) : Map.of());
             RunOutputs.writeMetrics(files, outDir, history, config.model().architecture().canonicalName());
             RunOutputs.writeTimeSplit(files, outDir, epoch + 1, split);
-            RunReport.write(files, outDir, false);
+            RunReport.writeTraining(files, outDir, history, state, false);
             if (options.stopAfterEpoch() > 0 && epoch + 1 == options.stopAfterEpoch()
                     && epoch + 1 < config.totalEpochs()) {
                 console.printf("stopped after epoch %d as asked; continue with --resume%n", epoch + 1);
@@ -285,7 +275,7 @@ public final class TrainJob {
         }
         RunOutputs.writeModel(files, outDir, model, Json.write(finalState));
         folder.markFinished();
-        RunReport.write(files, outDir, false);
+        RunReport.writeTraining(files, outDir, history, finalState, true);
         return new Result(sparkGraph.getNetwork(), history, true, options.out());
     }
 

@@ -1,6 +1,6 @@
 package ai.synergy.notebook;
 
-import ai.synergy.jobs.RunOutputs;
+import ai.synergy.run.RunFolder;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -15,23 +15,23 @@ import org.apache.spark.sql.SparkSession;
 public record Run(String dir) {
     /** The training run's per-epoch metrics. */
     public Dataset<Row> metrics(SparkSession spark) {
-        return spark.read().json(file(RunOutputs.METRICS)).orderBy("epoch");
+        return spark.read().json(file(RunFolder.METRICS)).orderBy("epoch");
     }
 
     /** The quantization run's per-round metrics. */
     public Dataset<Row> rounds(SparkSession spark) {
-        return spark.read().json(file("rounds.jsonl")).orderBy("round");
+        return spark.read().json(file(RunFolder.ROUNDS)).orderBy("round");
     }
 
     /** The pruned run's per-layer sparsity (one row per layer). */
     public Dataset<Row> sparsity(SparkSession spark) {
-        return spark.read().option("multiLine", true).json(file(RunOutputs.SPARSITY))
+        return spark.read().option("multiLine", true).json(file(RunFolder.SPARSITY))
                 .selectExpr("explode(layers) as layer").select("layer.*");
     }
 
     /** The exported model ({@code model.zip}), e.g. for {@code --init-model} or {@code quantize --model}. */
     public String model() {
-        return file(RunOutputs.MODEL);
+        return file(RunFolder.MODEL);
     }
 
     /** A file of the run. */

@@ -18,8 +18,8 @@ public final class RecordDiff {
     }
 
     /**
-     * One line per differing setting, {@code <path>: <before> in the checkpoint, <after> now}; top-level components
-     * named in {@code ignored} are skipped.
+     * One line per differing setting, {@code <path>: <before> in the checkpoint, <after> now}; components whose path
+     * is in {@code ignored} ({@code evalBatchSize}, {@code data.shardCheck}) are skipped.
      */
     public static List<String> between(Record before, Record after, Set<String> ignored) {
         List<String> lines = new ArrayList<>();
@@ -30,10 +30,10 @@ public final class RecordDiff {
     private static void collect(String prefix, Object before, Object after, Set<String> ignored, List<String> lines) {
         if (before instanceof Record b && after instanceof Record a && b.getClass() == a.getClass()) {
             for (RecordComponent component : b.getClass().getRecordComponents()) {
-                if (prefix.isEmpty() && ignored.contains(component.getName())) {
+                if (ignored.contains(prefix + component.getName())) {
                     continue;
                 }
-                collect(prefix + component.getName() + ".", value(component, b), value(component, a), Set.of(), lines);
+                collect(prefix + component.getName() + ".", value(component, b), value(component, a), ignored, lines);
             }
             return;
         }

@@ -36,6 +36,36 @@ public final class RunFolder implements AutoCloseable {
     /** The lock file a running job holds. */
     public static final String LOCK = "synergy-run.lock";
 
+    // The files of a run folder, named once here.
+    /** The final network (DL4J ModelSerializer zip, without updater state). */
+    public static final String MODEL = "model.zip";
+    /** Provenance of the final network: the last checkpoint's state record as JSON. */
+    public static final String MODEL_PROVENANCE = "model.json";
+    /** The run's report, rewritten after every epoch or round. */
+    public static final String REPORT = "report.md";
+    /** Training: per-epoch metrics, one JSON object a line. */
+    public static final String METRICS = "metrics.jsonl";
+    /** Training: loss and accuracy curves. */
+    public static final String CURVES = "curves.png";
+    /** Training: where each epoch's time went (compute, data, averaging, scheduling), one JSON line per epoch. */
+    public static final String TIME_SPLIT = "timings.jsonl";
+    /** Pruned training runs: sparsity per layer, parameters kept and the sparse export's size. */
+    public static final String SPARSITY = "sparsity.json";
+    /** Quantization: per-round metrics, one JSON object a line. */
+    public static final String ROUNDS = "rounds.jsonl";
+    /** Quantization: accuracy and fraction quantized per round. */
+    public static final String ROUNDS_CHART = "rounds.png";
+    /** Quantization: the compact export (codes into per-array codebooks). */
+    public static final String COMPACT_MODEL = "model-compact.zip";
+    /** Quantization: per-layer codebook sizes and the compact export's compression. */
+    public static final String QUANTIZATION_REPORT = "quantization.json";
+    /** The folder of numbered checkpoints ({@link CheckpointStore}). */
+    public static final String CHECKPOINTS = "checkpoints";
+    /** Inside a training checkpoint: the pruning stages' state (ADMM variables, masks). */
+    public static final String PRUNING_STATE = "pruning.bin";
+    /** Inside a quantization checkpoint: the rounds' state (partitions, codebooks, frozen weights). */
+    public static final String ROUNDS_STATE = "quantization.bin";
+
     /** The jobs that own run folders. */
     public enum Job {
         TRAIN, QUANTIZE;

@@ -8,6 +8,8 @@ import org.apache.hadoop.fs.Path;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -25,6 +27,13 @@ import java.util.Set;
  * plus a synset order file. Files that cannot get a label are reported, not fatal; a missing root, split folder or
  * label file is.
  *
+ * <p>Symbolic links below the root are never followed: a linked file or folder is skipped and reported
+ * ({@link #SYMLINK}), a linked split folder or label file found in the root is refused. A link can point out of
+ * {@code --input} (an archive's link to {@code /etc/passwd} put that file's first bytes into the report), and its
+ * target is resolved again whenever it is read, by executors and possibly much later, so checking where it points at
+ * listing time would not bind what gets packed. {@code --input} itself may be a link, and files named by flags are
+ * read as given.
+ *
  * @param classes the synsets, in class index order
  * @param images  every candidate image with its label, per split, sorted by file
  * @param skipped files left out before decoding (unknown synset folder, no ground truth, not in a class folder)
@@ -39,6 +48,9 @@ public record IlsvrcLayout(List<SynsetClass> classes, Map<String, List<SourceIma
     /** The synset list looked for in the input root when {@code --synsets} is not given. */
     public static final String SYNSET_MAPPING = "LOC_synset_mapping.txt";
 
+    /** The reason of a skipped symbolic link. */
+    public static final String SYMLINK = "SYMLINK";
+
     /** One class. */
     public record SynsetClass(int index, String wnid, String name) implements java.io.Serializable {
     }
@@ -49,7 +61,7 @@ public record IlsvrcLayout(List<SynsetClass> classes, Map<String, List<SourceIma
         Path root = fs.makeQualified(HadoopFiles.path(options.input()));
         requireNonEmptyFolder(fs, root);
         Path synsetsFile = options.synsets() != null ? HadoopFiles.path(options.synsets())
-                : new Path(root, SYNSET_MAPPING);
+                : refuseLink(fs, new Path(root, SYNSET_MAPPING), "pass it with --synsets");
         files.requireNonEmptyFile(synsetsFile, "--synsets", " (the class list, e.g. " + SYNSET_MAPPING + ")");
         List<SynsetClass> classes = parseSynsets(files.readString(synsetsFile), synsetsFile.toString());
         Map<String, Integer> classOf = new HashMap<>();
@@ -59,7 +71,7 @@ public record IlsvrcLayout(List<SynsetClass> classes, Map<String, List<SourceIma
         Map<String, List<SourceImage>> images = new LinkedHashMap<>();
         List<SkippedFile> skipped = new ArrayList<>();
         for (String split : options.splits()) {
-            Path folder = new Path(root, split);
+            Path folder = refuseLink(fs, new Path(root, split), "give --input the real layout");
             if (!fs.exists(folder) || !fs.getFileStatus(folder).isDirectory()) {
                 throw new InvalidInputException("--input: " + folder + " is missing (the ILSVRC-2012 layout has "
                         + ("train".equals(split) ? "train/<wnid>/*.JPEG" : "val/*.JPEG")
@@ -117,6 +129,9 @@ public record IlsvrcLayout(List<SynsetClass> classes, Map<String, List<SourceIma
                                                List<SkippedFile> skipped) throws IOException {
         List<SourceImage> images = new ArrayList<>();
         for (FileStatus entry : sorted(fs.listStatus(folder))) {
+            if (skipLink(entry, root, skipped)) {
+                continue;
+            }
             if (!entry.isDirectory()) {
                 skipped.add(new SkippedFile(relative(root, entry.getPath()), "NOT_IN_CLASS_FOLDER",
                         "training images belong in train/<wnid>/"));
@@ -125,7 +140,7 @@ public record IlsvrcLayout(List<SynsetClass> classes, Map<String, List<SourceIma
             String wnid = entry.getPath().getName();
             Integer label = classOf.get(wnid);
             for (FileStatus file : sorted(fs.listStatus(entry.getPath()))) {
-                if (file.isDirectory()) {
+                if (skipLink(file, root, skipped) || file.isDirectory()) {
                     continue;
                 }
                 String rel = relative(root, file.getPath());
@@ -145,7 +160,7 @@ public record IlsvrcLayout(List<SynsetClass> classes, Map<String, List<SourceIma
         Map<String, Integer> labels = valLabels(files, options, root, classes, classOf);
         List<SourceImage> images = new ArrayList<>();
         for (FileStatus file : sorted(files.fileSystem().listStatus(folder))) {
-            if (file.isDirectory()) {
+            if (skipLink(file, root, skipped) || file.isDirectory()) {
                 continue;
             }
             String rel = relative(root, file.getPath());
@@ -167,9 +182,9 @@ public record IlsvrcLayout(List<SynsetClass> classes, Map<String, List<SourceIma
         if (options.valLabels() != null) {
             labelsFile = HadoopFiles.path(options.valLabels());
         } else if (files.fileSystem().exists(new Path(root, LOC_VAL_SOLUTION))) {
-            labelsFile = new Path(root, LOC_VAL_SOLUTION);
+            labelsFile = refuseLink(files.fileSystem(), new Path(root, LOC_VAL_SOLUTION), "pass it with --val-labels");
         } else if (files.fileSystem().exists(new Path(root, VAL_GROUND_TRUTH))) {
-            labelsFile = new Path(root, VAL_GROUND_TRUTH);
+            labelsFile = refuseLink(files.fileSystem(), new Path(root, VAL_GROUND_TRUTH), "pass it with --val-labels");
         } else {
             throw new InvalidInputException("--val-labels: neither " + LOC_VAL_SOLUTION + " nor " + VAL_GROUND_TRUTH
                     + " is in " + root + "; pass --val-labels, or --splits train");
@@ -244,6 +259,52 @@ public record IlsvrcLayout(List<SynsetClass> classes, Map<String, List<SourceIma
             labels.put(String.format("ILSVRC2012_val_%08d", i + 1), label);
         }
         return labels;
+    }
+
+    /** Skips and reports a listed file or folder that is a symbolic link; true when it was one. */
+    private static boolean skipLink(FileStatus status, Path root, List<SkippedFile> skipped) throws IOException {
+        String target = symlinkTarget(status);
+        if (target == null) {
+            return false;
+        }
+        skipped.add(new SkippedFile(relative(root, status.getPath()), SYMLINK, "symbolic link to "
+                + (status.isDirectory() ? "folder " : "") + target + "; prepare follows no links below --input"));
+        return true;
+    }
+
+    /** {@code path}, or a clear refusal when it is a symbolic link (a split folder or label file in the root). */
+    private static Path refuseLink(FileSystem fs, Path path, String remedy) throws IOException {
+        FileStatus status;
+        try {
+            status = fs.getFileStatus(path);
+        } catch (FileNotFoundException e) {
+            return path; // missing: the caller says what it expected there
+        }
+        String target = symlinkTarget(status);
+        if (target != null) {
+            throw new InvalidInputException("--input: " + path + " is a symbolic link (to " + target + "); prepare "
+                    + "follows no links below --input: " + remedy);
+        }
+        return path;
+    }
+
+    /**
+     * The target of a symbolic link, or null when {@code status} is none. Hadoop's local file system follows links
+     * when it lists a folder (its {@code FileStatus.isSymlink()} is false, and the length is the target's), so local
+     * paths are asked through java.nio; other file systems report links through {@code FileStatus.isSymlink()}.
+     */
+    static String symlinkTarget(FileStatus status) throws IOException {
+        if (status.isSymlink()) {
+            return String.valueOf(status.getSymlink());
+        }
+        URI uri = status.getPath().toUri();
+        if ("file".equals(uri.getScheme())) {
+            java.nio.file.Path local = java.nio.file.Path.of(uri);
+            if (Files.isSymbolicLink(local)) {
+                return Files.readSymbolicLink(local).toString();
+            }
+        }
+        return null;
     }
 
     private static SourceImage image(FileStatus file, String relative, String split, int label) {

@@ -14,6 +14,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -132,12 +133,16 @@ final class JpegBatchSource implements BatchSource {
                 stream.readFully(entry.offset(), bytes);
             }
             return ImageDecoder.decode(bytes);
+        } catch (EOFException e) {
+            throw new DamagedShardException("--data: " + file.uri() + " ends before image " + entry.key() + " ("
+                    + entry.length() + " bytes at " + entry.offset() + "): the shard was changed after prepare; "
+                    + "rerun prepare");
         } catch (IOException e) {
             throw new UncheckedIOException(file.uri() + ": cannot read image " + entry.key() + " ("
                     + entry.length() + " bytes at " + entry.offset() + ")", e);
         } catch (BadImageException e) {
-            throw new IllegalStateException(file.uri() + ": image " + entry.key() + " does not decode ("
-                    + e.getMessage() + "); the shard is damaged, prepare it again", e);
+            throw new DamagedShardException("--data: " + file.uri() + ": image " + entry.key() + " does not decode ("
+                    + e.getMessage() + "): the shard is damaged; rerun prepare");
         }
     }
 

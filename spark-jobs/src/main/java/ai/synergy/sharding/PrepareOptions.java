@@ -10,8 +10,8 @@ import java.util.List;
  *
  * @param input          root URI of the ILSVRC-2012 layout
  * @param output         folder URI the shards and {@code manifest.json} go to
- * @param shards         shards per split. More shards than workers lets the cluster grow; the count per worker
- *                       should be equal (shards a multiple of workers) for the best balance
+ * @param shards         shards per split, 1..{@link #MAX_SHARDS}. More shards than workers lets the cluster grow; the
+ *                       count per worker should be equal (shards a multiple of workers) for the best balance
  * @param shortSide      images whose shorter side is longer are downscaled to it (256, as the standard ImageNet
  *                       pipelines); 0 keeps every image at its size. Smaller files decode faster on the executors
  * @param quality        JPEG quality of re-encoded images, in (0, 1]
@@ -26,6 +26,9 @@ import java.util.List;
 public record PrepareOptions(String input, String output, int shards, int shortSide, double quality, long seed,
                              List<String> splits, String synsets, String valLabels, String valSynsetOrder) {
 
+    /** The most shards per split: {@code train-99999-of-99999.tar}. */
+    public static final int MAX_SHARDS = 99_999;
+
     public PrepareOptions {
         if (input == null || input.isBlank()) {
             throw new InvalidInputException("--input is required");
@@ -33,8 +36,9 @@ public record PrepareOptions(String input, String output, int shards, int shortS
         if (output == null || output.isBlank()) {
             throw new InvalidInputException("--output is required");
         }
-        if (shards < 1) {
-            throw new InvalidInputException("--shards must be >= 1, got " + shards);
+        if (shards < 1 || shards > MAX_SHARDS) {
+            throw new InvalidInputException("--shards must be in 1.." + MAX_SHARDS + " (shard file names have 5 "
+                    + "digits), got " + shards);
         }
         if (shortSide < 0 || (shortSide > 0 && shortSide < 8)) {
             throw new InvalidInputException("--short-side must be 0 (keep sizes) or >= 8, got " + shortSide);

@@ -4,7 +4,6 @@ import ai.synergy.checkpoint.HadoopFiles;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.spark.SparkErrors;
 import ai.synergy.training.DataSpec;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
@@ -99,14 +98,28 @@ public record ShardedDataset(JavaRDD<WorkerShard> train, JavaRDD<WorkerShard> te
             log.warn("{} split: {} shards over {} workers is uneven; workers with fewer shards bound every epoch's "
                     + "minibatches (prepare a multiple of the worker count)", split, shards.shards().size(), workers);
         }
-        Path root = HadoopFiles.path(data.location());
-        List<String> uris = shards.shards().stream().map(s -> new Path(root, s.file()).toString()).toList();
+        if (data.shardCheck() != ShardCheck.NONE) {
+            shards.shards().forEach(s -> requireChecksums(s, data));
+        }
         StringBuilder identity = new StringBuilder();
         shards.shards().forEach(s -> identity.append(s.sha256()));
         int perWorker = limit > 0 ? (limit + workers - 1) / workers : 0;
-        return new LoadJpegShards(uris, workers, perWorker, split + ":" + sha256(identity.toString())
-                + (limit > 0 ? "/first" + perWorker + "x" + workers : ""),
-                new SerializableConfiguration(jsc.hadoopConfiguration()));
+        return new LoadJpegShards(data.location(), shards.shards(), workers, perWorker, split + ":"
+                + sha256(identity.toString()) + (limit > 0 ? "/first" + perWorker + "x" + workers : ""),
+                data.shardCheck(), new SerializableConfiguration(jsc.hadoopConfiguration()));
+    }
+
+    /** What the executors verify must be in the manifest; a manifest without it is refused, not half-checked. */
+    private static void requireChecksums(ShardResult shard, DataSpec data) {
+        if (shard.bytes() <= 0 || !isSha256(shard.sha256()) || !isSha256(shard.indexSha256())) {
+            throw new InvalidInputException("--data: " + data.file(ShardManifest.FILE) + " lists no size or "
+                    + "checksums for " + shard.file() + " (not written by this version of prepare?); rerun prepare, "
+                    + "or pass --verify-shards none to use the shards unchecked");
+        }
+    }
+
+    private static boolean isSha256(String hex) {
+        return hex != null && hex.matches("[0-9a-fA-F]{64}");
     }
 
     private static String sha256(String text) {

@@ -1,8 +1,28 @@
 package ai.synergy.spark;
 
+import ai.synergy.evaluation.HeadCounts;
+import ai.synergy.evaluation.ModelSnapshot;
+import ai.synergy.evaluation.RobustCounts;
+import ai.synergy.evaluation.TopKCounts;
+import ai.synergy.pruning.AdmmState;
+import ai.synergy.pruning.Masks;
+import ai.synergy.quantization.FrozenWeights;
+import ai.synergy.sharding.ImageShard;
+import ai.synergy.sharding.JpegShards;
+import ai.synergy.sharding.ScanResult;
+import ai.synergy.sharding.ShardResult;
+import ai.synergy.sharding.ShardTask;
+import ai.synergy.sharding.SkippedFile;
+import ai.synergy.sharding.SourceImage;
+import ai.synergy.sharding.WorkerShard;
+import ai.synergy.training.RoundParameters;
 import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.serializers.JavaSerializer;
 import org.apache.spark.serializer.KryoRegistrator;
+import org.deeplearning4j.spark.api.stats.CommonSparkTrainingStats;
+import org.deeplearning4j.spark.api.worker.NetBroadcastTuple;
+import org.deeplearning4j.spark.impl.paramavg.aggregator.ParameterAveragingAggregationTuple;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.kryo.Nd4jSerializer;
 
 import java.util.List;
@@ -16,7 +36,7 @@ import java.util.Optional;
  * serialization inside Kryo, which keeps their invariants without a hand-written serializer per class.
  */
 public final class SynergyKryoRegistrator implements KryoRegistrator {
-    /** ND4J's array classes, by backend; those not on the classpath are skipped. */
+    /** ND4J's array classes, by backend, by name: only the backend on the classpath is registered. */
     static final List<String> ND4J_ARRAYS = List.of(
             "org.nd4j.linalg.cpu.nativecpu.NDArray",
             "org.nd4j.linalg.jcublas.JCublasNDArray");
@@ -26,42 +46,42 @@ public final class SynergyKryoRegistrator implements KryoRegistrator {
      * is a deep graph of DL4J objects that Java serialization already handles), the workers' training statistics inside
      * the averaging aggregate (for the epoch's time split), and the weight constraints the drivers broadcast. Records are not listed here: every record gets Java serialization (see {@link #registerClasses}).
      */
-    static final List<String> JAVA_SERIALIZED = List.of(
-            "org.deeplearning4j.spark.api.worker.NetBroadcastTuple",
-            "org.deeplearning4j.spark.api.stats.CommonSparkTrainingStats",
-            "ai.synergy.pruning.AdmmState",
-            "ai.synergy.pruning.Masks",
-            "ai.synergy.quantization.FrozenWeights");
+    static final List<Class<?>> JAVA_SERIALIZED = List.of(
+            NetBroadcastTuple.class,
+            CommonSparkTrainingStats.class,
+            AdmmState.class,
+            Masks.class,
+            FrozenWeights.class);
 
     /** Records the jobs broadcast, collect or cache in serialized form. */
-    static final List<String> RECORDS = List.of(
-            "ai.synergy.evaluation.ModelSnapshot",
-            "ai.synergy.evaluation.HeadCounts",
-            "ai.synergy.evaluation.RobustCounts",
-            "ai.synergy.evaluation.TopKCounts",
-            "ai.synergy.sharding.WorkerShard$ShardInfo",
-            "ai.synergy.sharding.ImageShard",
-            "ai.synergy.sharding.JpegShards",
-            "ai.synergy.sharding.SourceImage",
-            "ai.synergy.sharding.ScanResult",
-            "ai.synergy.sharding.ShardTask",
-            "ai.synergy.sharding.ShardResult",
-            "ai.synergy.sharding.SkippedFile",
-            "ai.synergy.training.RoundParameters");
+    static final List<Class<? extends Record>> RECORDS = List.of(
+            ModelSnapshot.class,
+            HeadCounts.class,
+            RobustCounts.class,
+            TopKCounts.class,
+            WorkerShard.ShardInfo.class,
+            ImageShard.class,
+            JpegShards.class,
+            SourceImage.class,
+            ScanResult.class,
+            ShardTask.class,
+            ShardResult.class,
+            SkippedFile.class,
+            RoundParameters.class);
 
     /**
      * Classes Kryo's field serializer handles, their ND4J arrays going through {@link Nd4jSerializer}: dl4j-spark's
      * averaging aggregate (tree-aggregated between executors every round), minibatches, and the JDK containers
      * inside them.
      */
-    static final List<String> FIELD_SERIALIZED = List.of(
-            "org.deeplearning4j.spark.impl.paramavg.aggregator.ParameterAveragingAggregationTuple",
-            "org.nd4j.linalg.dataset.MultiDataSet",
-            "[Lorg.nd4j.linalg.api.ndarray.INDArray;",
-            "java.util.ArrayList",
-            "java.util.LinkedHashMap",
-            "java.util.TreeMap",
-            "java.util.concurrent.atomic.AtomicInteger");
+    static final List<Class<?>> FIELD_SERIALIZED = List.of(
+            ParameterAveragingAggregationTuple.class,
+            org.nd4j.linalg.dataset.MultiDataSet.class,
+            INDArray[].class,
+            java.util.ArrayList.class,
+            java.util.LinkedHashMap.class,
+            java.util.TreeMap.class,
+            java.util.concurrent.atomic.AtomicInteger.class);
 
     @Override
     public void registerClasses(Kryo kryo) {
@@ -69,27 +89,25 @@ public final class SynergyKryoRegistrator implements KryoRegistrator {
         kryo.addDefaultSerializer(Record.class, JavaSerializer.class);
         Nd4jSerializer arrays = new Nd4jSerializer();
         for (String name : ND4J_ARRAYS) {
-            load(name, false).ifPresent(c -> kryo.register(c, arrays));
+            load(name).ifPresent(c -> kryo.register(c, arrays));
         }
         JavaSerializer java = new JavaSerializer();
-        for (String name : JAVA_SERIALIZED) {
-            kryo.register(load(name, true).orElseThrow(), java);
+        for (Class<?> type : JAVA_SERIALIZED) {
+            kryo.register(type, java);
         }
-        for (String name : RECORDS) {
-            kryo.register(load(name, true).orElseThrow());
+        for (Class<?> type : RECORDS) {
+            kryo.register(type);
         }
-        for (String name : FIELD_SERIALIZED) {
-            kryo.register(load(name, true).orElseThrow());
+        for (Class<?> type : FIELD_SERIALIZED) {
+            kryo.register(type);
         }
     }
 
-    private static Optional<Class<?>> load(String name, boolean required) {
+    /** A class by name if it is on the classpath (ND4J's backends: only one is). */
+    private static Optional<Class<?>> load(String name) {
         try {
             return Optional.of(Class.forName(name, false, SynergyKryoRegistrator.class.getClassLoader()));
         } catch (ClassNotFoundException e) {
-            if (required) {
-                throw new IllegalStateException("Kryo registration: class " + name + " is not on the classpath", e);
-            }
             return Optional.empty();
         }
     }

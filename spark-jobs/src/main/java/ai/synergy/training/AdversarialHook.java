@@ -13,7 +13,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * Executor side: a dl4j-spark {@link TrainingHook} that replaces the first {@code ratio} of each minibatch's examples
  * with PGD examples made against the worker's local model as it is right before the update (the W-step of
- * adversarial training, ALGORITHMS.md section 2). The attack's random start is seeded by (seed, worker, the
+ * adversarial training, docs/methods.md section 2). The attack's random start is seeded by (seed, worker, the
  * minibatch's content, minibatch count), so attacks are reproducible (resume sees the same ones) yet differ between
  * workers, rounds and epochs. The gradient copy of the network is built on the executor, once per task.
  */

@@ -3,6 +3,7 @@ package ai.synergy.training;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.sharding.Augmentation;
 import ai.synergy.sharding.BatchSpec;
+import ai.synergy.sharding.ShardCheck;
 import ai.synergy.sharding.ShardManifest;
 
 import java.util.List;
@@ -25,10 +26,12 @@ import java.util.List;
  * @param std              per-channel pixel standard deviation in [0, 1] units
  * @param augmentation     training-time augmentation (JPEG shards only)
  * @param evalCropFraction evaluation center crop: shorter side resized to size / fraction, then cropped (JPEG shards)
+ * @param shardCheck       what of the manifest's promises each worker verifies before using its shards (JPEG shards;
+ *                         null, as in configurations saved before it existed, means {@link ShardCheck#INDEX})
  */
 public record DataSpec(Format format, String name, String location, int trainLimit, int testLimit, int numClasses,
                        int channels, int height, int width, List<Double> mean, List<Double> std,
-                       Augmentation augmentation, double evalCropFraction) {
+                       Augmentation augmentation, double evalCropFraction, ShardCheck shardCheck) {
 
     /** Where the Debian package {@code dataset-fashion-mnist} installs the data. */
     public static final String FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
@@ -47,24 +50,25 @@ public record DataSpec(Format format, String name, String location, int trainLim
         }
         mean = List.copyOf(mean);
         std = List.copyOf(std);
+        shardCheck = shardCheck == null ? ShardCheck.INDEX : shardCheck;
     }
 
     /** Fashion-MNIST from {@code directory} (default: the Debian package's folder). */
     public static DataSpec fashionMnist(String directory, int trainLimit, int testLimit) {
         String dir = directory == null ? FASHION_MNIST_DIR : directory;
         return new DataSpec(Format.IDX, "fashion-mnist", dir, trainLimit, testLimit, 10, 1, 28, 28, List.of(0.2860),
-                List.of(0.3530), Augmentation.NONE, 1.0);
+                List.of(0.3530), Augmentation.NONE, 1.0, ShardCheck.NONE);
     }
 
     /** Any IDX data set in the Fashion-MNIST layout (28x28 grey, 10 classes). */
     public static DataSpec idx(String directory, int trainLimit, int testLimit) {
         return new DataSpec(Format.IDX, "idx:" + directory, directory, trainLimit, testLimit, 10, 1, 28, 28,
-                List.of(0.5), List.of(0.5), Augmentation.NONE, 1.0);
+                List.of(0.5), List.of(0.5), Augmentation.NONE, 1.0, ShardCheck.NONE);
     }
 
     /**
      * Shards written by {@code prepare} into {@code location}: classes and normalisation statistics come from its
-     * manifest; images are fed as 3 x imageSize x imageSize.
+     * manifest; images are fed as 3 x imageSize x imageSize. Shards are verified with {@link ShardCheck#INDEX}.
      */
     public static DataSpec shards(String location, ShardManifest manifest, int trainLimit, int testLimit,
                                   int imageSize, Augmentation augmentation, double evalCropFraction) {
@@ -79,7 +83,14 @@ public record DataSpec(Format format, String name, String location, int trainLim
         List<Double> std = stats != null ? stats.std().stream().map(s -> Math.max(s, 1e-3)).toList()
                 : List.of(0.229, 0.224, 0.225);
         return new DataSpec(Format.SHARDS, "imagenet:" + location, location, trainLimit, testLimit,
-                manifest.classes().size(), 3, imageSize, imageSize, mean, std, augmentation, evalCropFraction);
+                manifest.classes().size(), 3, imageSize, imageSize, mean, std, augmentation, evalCropFraction,
+                ShardCheck.INDEX);
+    }
+
+    /** The same data, with the shards verified as {@code check} says. */
+    public DataSpec withShardCheck(ShardCheck check) {
+        return new DataSpec(format, name, location, trainLimit, testLimit, numClasses, channels, height, width, mean,
+                std, augmentation, evalCropFraction, check);
     }
 
     /** How executors assemble minibatches of this data. */

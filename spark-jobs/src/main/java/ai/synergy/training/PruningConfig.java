@@ -6,7 +6,7 @@ import ai.synergy.pruning.PruningRatios;
 import ai.synergy.pruning.PruningScheme;
 
 /**
- * Weight pruning settings ({@code train --prune admm}; ALGORITHMS.md section 2, Ye et al., arXiv:1903.12561). After
+ * Weight pruning settings ({@code train --prune admm}; docs/methods.md section 2, Ye et al., arXiv:1903.12561). After
  * the run's dense epochs come {@code admmEpochs} of ADMM training (Z, U, rho updated on the driver every
  * {@code admmInterval} epochs, the proximal term on the executors every minibatch), then hard pruning and
  * {@code retrainEpochs} of masked retraining. Each stage runs the learning-rate schedule afresh over its own length.

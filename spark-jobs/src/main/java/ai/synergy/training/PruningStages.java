@@ -14,7 +14,6 @@ import ai.synergy.pruning.PruningScheme;
 import ai.synergy.pruning.SparsityReport;
 import ai.synergy.pruning.WeightConstraint;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -26,7 +25,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * Driver side of pruning (ALGORITHMS.md section 2): owns the ADMM state (Z, U, rho per layer) and the hard-pruning
+ * Driver side of pruning (docs/methods.md section 2): owns the ADMM state (Z, U, rho per layer) and the hard-pruning
  * masks, moves the run through its stages and hands the executors the constraint of the current stage through a
  * {@link WeightConstraintHook} on the training master.
  *
@@ -39,13 +38,10 @@ import java.util.TreeMap;
  * </ul>
  */
 public final class PruningStages {
-    private final JavaSparkContext jsc;
     private final TrainConfig config;
-    private final RoundTrainingMaster master;
+    private final ConstraintBroadcast constraint;
     private AdmmState admm;
     private Masks masks;
-    private WeightConstraintHook hook;
-    private WeightConstraint installed;
 
     /**
      * What a checkpoint keeps of the pruning stages, as a {@link StateFile} beside the model: the ADMM variables
@@ -157,9 +153,8 @@ public final class PruningStages {
     }
 
     public PruningStages(JavaSparkContext jsc, TrainConfig config, RoundTrainingMaster master) {
-        this.jsc = jsc;
         this.config = config;
-        this.master = master;
+        this.constraint = new ConstraintBroadcast(jsc, master);
     }
 
     /** Restores the state a checkpoint saved (resume). */
@@ -203,8 +198,8 @@ public final class PruningStages {
                     report.prunableKept(), report.prunableTotal(), report.layers().size(), report.sparsity());
         }
         WeightConstraint wanted = stage == TrainingStage.RETRAIN ? masks : admm;
-        if (wanted != installed) {
-            install(wanted);
+        if (wanted != constraint.installed()) {
+            constraint.install(wanted);
         }
     }
 
@@ -223,7 +218,7 @@ public final class PruningStages {
         int inStage = epoch - config.stageStart(TrainingStage.ADMM) + 1;
         if (inStage % config.pruning().admmInterval() == 0) {
             admm.update(PrunableLayers.weights(graph));
-            install(admm);
+            constraint.install(admm);
         }
     }
 
@@ -304,24 +299,8 @@ public final class PruningStages {
         return LayerPruning.plan(weights, config.pruning().scheme(), ratios);
     }
 
-    private void install(WeightConstraint constraint) {
-        if (hook != null) {
-            master.removeHook(hook);
-            hook.broadcast().destroy();
-        }
-        Broadcast<WeightConstraint> broadcast = jsc.broadcast(constraint);
-        hook = new WeightConstraintHook(broadcast);
-        master.addHook(hook);
-        installed = constraint;
-    }
-
     /** Removes the hook and frees its broadcast (end of the run). */
     public void close() {
-        if (hook != null) {
-            master.removeHook(hook);
-            hook.broadcast().destroy();
-            hook = null;
-            installed = null;
-        }
+        constraint.close();
     }
 }

@@ -4,7 +4,7 @@ import ai.synergy.config.InvalidInputException;
 
 import java.util.Locale;
 
-/** Which incremental quantization a {@code quantize} run performs (ALGORITHMS.md sections 3 and 4). */
+/** Which incremental quantization a {@code quantize} run performs (docs/methods.md sections 3 and 4). */
 public enum QuantizationMethod {
     /** INQ: power-of-two codebook, weight partition by magnitude (or at random), Zhou et al. 2017. */
     INQ,

@@ -24,7 +24,7 @@ import java.util.TreeMap;
 
 /**
  * Driver side: the state of a quantization run between rounds, and each round's partition and quantization of the
- * averaged weights (ALGORITHMS.md sections 3 and 4). Saved into every round's checkpoint as a {@link StateFile}
+ * averaged weights (docs/methods.md sections 3 and 4). Saved into every round's checkpoint as a {@link StateFile}
  * ({@link #toBytes}), so a resumed run continues with the same codebooks, clusters and frozen sets.
  *
  * <ul>

@@ -1,4 +1,21 @@
 /**
- * Training configuration and the round-by-round parameter-averaging master (driver side).
+ * Parameter-averaging training, one averaging round (one Spark job) at a time, and the configuration records of
+ * {@code train} and {@code quantize}.
+ *
+ * <ul>
+ * <li>Driver side: {@link ai.synergy.training.RoundTrainingMaster} (dl4j-spark's parameter-averaging master driven
+ *     round by round), {@link ai.synergy.training.EpochTrainer} and {@link ai.synergy.training.RoundPlan}; the
+ *     compression stages {@link ai.synergy.training.PruningStages} (ADMM, hard pruning, masks) and
+ *     {@link ai.synergy.training.QuantizationRounds} with SLQ's {@link ai.synergy.training.LossEffectScores}; the
+ *     epoch's {@link ai.synergy.training.EpochTimeSplit}.</li>
+ * <li>Executor side: {@link ai.synergy.training.RoundTrainingWorker} and its per-JVM network pool, and the training
+ *     hooks that run around every minibatch fit, {@link ai.synergy.training.AdversarialHook} (PGD examples) and
+ *     {@link ai.synergy.training.WeightConstraintHook} (ADMM's proximal term, pruning masks, frozen quantized
+ *     weights).</li>
+ * <li>Both: the records that are broadcast or saved as provenance ({@link ai.synergy.training.RoundParameters},
+ *     {@link ai.synergy.training.TrainConfig}, {@link ai.synergy.training.QuantizeConfig},
+ *     {@link ai.synergy.training.DataSpec}, ...).</li>
+ * </ul>
+ * See docs/architecture.md, "One averaging round".
  */
 package ai.synergy.training;

@@ -1,5 +1,7 @@
 package ai.synergy.checkpoint;
 
+import ai.synergy.testing.HostileBytes;
+import ai.synergy.testing.HostileBytes.Canary;
 import ai.synergy.config.InvalidInputException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -7,21 +9,14 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
-import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.zip.CRC32;
 
@@ -99,55 +94,14 @@ class StateFileTest {
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
     }
 
-    /** A class whose every instantiation, by constructor or by deserialization, is counted. */
-    static final class Canary implements Serializable {
-        static final AtomicInteger CREATED = new AtomicInteger();
-
-        Canary() {
-            CREATED.incrementAndGet();
-        }
-
-        private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
-            CREATED.incrementAndGet();
-            in.defaultReadObject();
-        }
-    }
-
-    static byte[] javaSerialized(Object value) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-            out.writeObject(value);
-        }
-        return bytes.toByteArray();
-    }
-
-    /** Sets nested 100 deep that share their children: tiny on disk, 2^100 hash computations to deserialize. */
-    static Set<Object> setBomb() {
-        Set<Object> root = new HashSet<>();
-        Set<Object> s1 = root;
-        Set<Object> s2 = new HashSet<>();
-        for (int i = 0; i < 100; i++) {
-            Set<Object> t1 = new HashSet<>();
-            Set<Object> t2 = new HashSet<>();
-            t1.add("x");
-            s1.add(t1);
-            s1.add(t2);
-            s2.add(t1);
-            s2.add(t2);
-            s1 = t1;
-            s2 = t2;
-        }
-        return root;
-    }
-
     @Test
     @Timeout(10)
     void javaSerializedObjectsAreRefusedWithoutInstantiatingAnything() throws IOException {
-        byte[] canary = javaSerialized(List.of(new Canary(), new Canary()));
+        byte[] canary = HostileBytes.javaSerialized(List.of(new Canary(), new Canary()));
         Canary.CREATED.set(0);
         assertUnreadable(canary, "Java serialization stream");
         assertThat(Canary.CREATED).hasValue(0);
-        assertUnreadable(javaSerialized(setBomb()), "Java serialization stream");
+        assertUnreadable(HostileBytes.javaSerialized(HostileBytes.setBomb()), "Java serialization stream");
     }
 
     @Test

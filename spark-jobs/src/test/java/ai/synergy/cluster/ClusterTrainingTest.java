@@ -1,11 +1,11 @@
 package ai.synergy.cluster;
 
+import ai.synergy.run.RunFolder;
 import ai.synergy.adversarial.Pgd;
 import ai.synergy.model.AuxiliaryHeads;
 import ai.synergy.dks.Supervision;
 import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.jobs.QuantizeJob;
-import ai.synergy.jobs.RunOutputs;
 import ai.synergy.jobs.TrainJob;
 import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.model.LearningRateSchedule;
@@ -170,7 +170,7 @@ class ClusterTrainingTest {
         assertThat(last.testTop1()).isGreaterThan(0.7);
         assertThat(result.metrics().get(1).trainLoss()).isLessThan(result.metrics().get(0).trainLoss());
 
-        QuantizeConfig quantize = new QuantizeConfig(data, trained.resolve(RunOutputs.MODEL).toString(),
+        QuantizeConfig quantize = new QuantizeConfig(data, trained.resolve(RunFolder.MODEL).toString(),
                 QuantizationMethod.INQ, 5, new PortionSchedule(List.of(0.5, 1.0)), false, 2, 1,
                 LearningRateSchedule.constant(0.01), 2, 32, 3, 128, 5, List.of());
         Path out = dir.resolve("inq");
@@ -183,8 +183,8 @@ class ClusterTrainingTest {
             }
         });
         assertThat(quantized.finished()).isTrue();
-        ComputationGraph source = ModelSerializer.restoreComputationGraph(trained.resolve(RunOutputs.MODEL).toFile());
-        ComputationGraph end = ModelSerializer.restoreComputationGraph(out.resolve(RunOutputs.MODEL).toFile());
+        ComputationGraph source = ModelSerializer.restoreComputationGraph(trained.resolve(RunFolder.MODEL).toFile());
+        ComputationGraph end = ModelSerializer.restoreComputationGraph(out.resolve(RunFolder.MODEL).toFile());
         ComputationGraph round1 = ModelSerializer.restoreComputationGraph(
                 out.resolve("checkpoints/round-0001/model.zip").toFile());
         Map<String, INDArray> original = PrunableLayers.weights(source);
@@ -283,11 +283,11 @@ class ClusterTrainingTest {
                 "--averaging-frequency", "3", "--out", pruned.toString());
         killWhenPresent(train, pruned.resolve("checkpoints/epoch-0002"), "train");
         assertEveryCheckpointIsComplete(pruned);
-        assertThat(pruned.resolve(RunOutputs.MODEL)).doesNotExist();
+        assertThat(pruned.resolve(RunFolder.MODEL)).doesNotExist();
         int resumed = runDriver(concat(train, "--resume"), "train-resumed");
         assertThat(resumed).as("exit code of the resumed run").isZero();
         List<EpochMetrics> metrics = ai.synergy.metrics.MetricsLog.readAll(
-                Files.newInputStream(pruned.resolve(RunOutputs.METRICS)));
+                Files.newInputStream(pruned.resolve(RunFolder.METRICS)));
         assertThat(metrics).extracting(EpochMetrics::epoch).containsExactly(1, 2, 3, 4);
         assertThat(metrics).extracting(m -> m.pruning().stage()).containsExactly("dense", "admm", "admm", "retrain");
         assertThat(metrics.get(3).pruning().sparsity()).isGreaterThan(0.75);
@@ -295,14 +295,14 @@ class ClusterTrainingTest {
         // INQ: the driver dies after round 1 of 3
         Path quantized = dir.resolve("killed-quantize");
         List<String> quantize = List.of("quantize", "--data", "idx:" + data.location(),
-                "--model", pruned.resolve(RunOutputs.MODEL).toString(), "--method", "inq", "--bits", "5",
+                "--model", pruned.resolve(RunFolder.MODEL).toString(), "--method", "inq", "--bits", "5",
                 "--portions", "0.5,0.75,1", "--epochs-per-round", "1", "--workers", "2", "--batch-size", "32",
                 "--averaging-frequency", "3", "--out", quantized.toString());
         killWhenPresent(quantize, quantized.resolve("checkpoints/round-0001"), "quantize");
         assertEveryCheckpointIsComplete(quantized);
         assertThat(runDriver(concat(quantize, "--resume"), "quantize-resumed")).isZero();
         assertThat(Files.readAllLines(quantized.resolve("rounds.jsonl"))).hasSize(3);
-        assertThat(quantized.resolve(RunOutputs.MODEL)).exists();
+        assertThat(quantized.resolve(RunFolder.MODEL)).exists();
     }
 
     /** Starts a driver JVM for {@code args} and kills it (SIGKILL) as soon as {@code marker} appears. */

@@ -1,5 +1,6 @@
 package ai.synergy.jobs;
 
+import ai.synergy.run.RunFolder;
 import ai.synergy.training.AdversarialTraining;
 import ai.synergy.dks.HeadOutputs;
 import ai.synergy.dks.Supervision;
@@ -60,11 +61,11 @@ class DksTrainingTest extends LocalSparkTest {
             assertThat(m.headTop1().get("head_main")).isEqualTo(m.testTop1());
             assertThat(m.headTop1().values()).allSatisfy(top1 -> assertThat(top1).isBetween(0.0, 1.0));
         }
-        assertThat(Files.readString(out.resolve(RunOutputs.METRICS))).contains("\"head_aux2\"", "\"heads_ensemble\"");
+        assertThat(Files.readString(out.resolve(RunFolder.METRICS))).contains("\"head_aux2\"", "\"heads_ensemble\"");
         // training moved the parameters of the main head and of the branches
         assertThat(result.metrics().get(1).trainLoss()).isLessThan(result.metrics().get(0).trainLoss());
 
-        ComputationGraph exported = ModelSerializer.restoreComputationGraph(out.resolve(RunOutputs.MODEL).toFile());
+        ComputationGraph exported = ModelSerializer.restoreComputationGraph(out.resolve(RunFolder.MODEL).toFile());
         ComputationGraph trainingGraph = result.model();
         assertThat(exported.numParams()).isEqualTo(ResNets.create(spec, optimizer).numParams())
                 .isLessThan(trainingGraph.numParams());

@@ -243,6 +243,69 @@ class PrepareJobTest extends LocalSparkTest {
     }
 
     @Test
+    void symbolicLinksAreSkippedAndReportedNeverPacked() throws IOException {
+        Path linked = dir.resolve("linked");
+        org.apache.commons.io.FileUtils.copyDirectory(tree.root().toFile(), linked.toFile());
+        Path outside = Files.createDirectories(dir.resolve("outside"));
+        Path secret = Files.writeString(outside.resolve("secret.txt"), "TOP-SECRET system file\n");
+        IlsvrcTree.Entry good = tree.goodTrain().get(0);
+        Path photo = Files.copy(tree.path(good), outside.resolve("photo.JPEG"));
+        String wnid0 = tree.wnids().get(0);
+        String wnid1 = tree.wnids().get(1);
+        String wnid3 = tree.wnids().get(3);
+        Files.createSymbolicLink(linked.resolve("train/" + wnid0 + "/" + wnid0 + "_900.JPEG"), secret);
+        Files.createSymbolicLink(linked.resolve("train/" + wnid1 + "/" + wnid1 + "_901.JPEG"), photo);
+        Files.createSymbolicLink(linked.resolve("val/ILSVRC2012_val_00000099.JPEG"), secret);
+        // a whole class folder linked from elsewhere: its images are not packed either
+        Path movedClass = dir.resolve("elsewhere-" + wnid3);
+        Files.move(linked.resolve("train/" + wnid3), movedClass);
+        Files.createSymbolicLink(linked.resolve("train/" + wnid3), movedClass);
+
+        Path shards = dir.resolve("linked-shards");
+        ShardManifest result = PrepareJob.run(jsc, options(linked, shards, 7), quiet()).manifest();
+
+        Map<String, String> links = new TreeMap<>();
+        result.report().skipped().stream().filter(s -> s.reason().equals("SYMLINK"))
+                .forEach(s -> links.put(s.file(), s.detail()));
+        assertThat(links).containsOnlyKeys("train/" + wnid0 + "/" + wnid0 + "_900.JPEG",
+                "train/" + wnid1 + "/" + wnid1 + "_901.JPEG", "val/ILSVRC2012_val_00000099.JPEG", "train/" + wnid3);
+        assertThat(links.get("train/" + wnid3)).startsWith("symbolic link to folder " + movedClass + ";");
+        assertThat(links.get("val/ILSVRC2012_val_00000099.JPEG")).startsWith("symbolic link to " + secret + ";");
+        long class3 = tree.goodTrain().stream().filter(e -> e.label() == 3).count();
+        assertThat(result.splits().get("train").images()).isEqualTo(tree.expectedGoodTrain() - class3);
+        assertThat(result.splits().get("train").imagesPerClass().get(3)).isZero();
+        assertThat(result.splits().get("val").images()).isEqualTo(tree.expectedGoodVal());
+        assertThat(result.report().skippedByReason()).containsEntry("SYMLINK", 4);
+        long underClass3 = tree.files().stream().filter(e -> e.path().startsWith("train/" + wnid3 + "/")).count();
+        assertThat(result.report().filesListed()).isEqualTo(tree.files().size() - underClass3 + 4);
+        assertThat(Files.readString(shards.resolve(ShardManifest.FILE))).doesNotContain("TOP-SECRET");
+        assertThat(Files.readString(shards.resolve("report.md"))).doesNotContain("TOP-SECRET");
+    }
+
+    @Test
+    void aLinkedSplitFolderOrLabelFileInTheRootIsRefused() throws IOException {
+        Path linked = dir.resolve("linked-root");
+        org.apache.commons.io.FileUtils.copyDirectory(tree.root().toFile(), linked.toFile());
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere-root"));
+        Files.move(linked.resolve(IlsvrcTree.SYNSET_MAPPING), elsewhere.resolve(IlsvrcTree.SYNSET_MAPPING));
+        Files.createSymbolicLink(linked.resolve(IlsvrcTree.SYNSET_MAPPING),
+                elsewhere.resolve(IlsvrcTree.SYNSET_MAPPING));
+        assertThatThrownBy(() -> PrepareJob.run(jsc, options(linked, dir.resolve("o-links-1"), 7), quiet()))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("--input: ").hasMessageContaining(IlsvrcTree.SYNSET_MAPPING
+                        + " is a symbolic link (to " + elsewhere.resolve(IlsvrcTree.SYNSET_MAPPING) + ")")
+                .hasMessageEndingWith("pass it with --synsets");
+
+        Files.delete(linked.resolve(IlsvrcTree.SYNSET_MAPPING));
+        Files.move(elsewhere.resolve(IlsvrcTree.SYNSET_MAPPING), linked.resolve(IlsvrcTree.SYNSET_MAPPING));
+        Files.move(linked.resolve("val"), elsewhere.resolve("val"));
+        Files.createSymbolicLink(linked.resolve("val"), elsewhere.resolve("val"));
+        assertThatThrownBy(() -> PrepareJob.run(jsc, options(linked, dir.resolve("o-links-2"), 7), quiet()))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("/val is a symbolic link (to " + elsewhere.resolve("val") + ")");
+    }
+
+    @Test
     void missingOrEmptyInputsFailAtOnceNamingTheFlag() throws IOException {
         Path fresh = dir.resolve("never-written");
         assertThatThrownBy(() -> PrepareJob.run(jsc, options(dir.resolve("no-such-root"), fresh, 1), quiet()))

@@ -1,5 +1,6 @@
 package ai.synergy.jobs;
 
+import ai.synergy.run.RunFolder;
 import ai.synergy.adversarial.Pgd;
 import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.metrics.EpochMetrics;
@@ -104,7 +105,7 @@ class PruningTrainingTest extends LocalSparkTest {
                 .mapToLong(w -> w.eq(0).castTo(DataType.INT64).sumNumber().longValue()).sum();
         assertThat(zerosBefore).isZero();
 
-        JsonNode report = new ObjectMapper().readTree(out.resolve(RunOutputs.SPARSITY).toFile());
+        JsonNode report = new ObjectMapper().readTree(out.resolve(RunFolder.SPARSITY).toFile());
         assertThat(report.get("layers")).hasSize(PrunableLayers.weights(exported).size());
         assertThat(report.get("sparsity").asDouble()).isBetween(RATIO - 0.01, RATIO + 0.01);
         assertThat(report.get("sparseExportBytes").asLong()).isLessThan(report.get("denseExportBytes").asLong() / 2);

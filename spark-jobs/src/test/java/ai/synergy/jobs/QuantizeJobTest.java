@@ -1,5 +1,6 @@
 package ai.synergy.jobs;
 
+import ai.synergy.run.RunFolder;
 import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.metrics.RoundMetrics;
 import ai.synergy.model.LearningRateSchedule;
@@ -58,7 +59,7 @@ class QuantizeJobTest extends LocalSparkTest {
                 32, 3, 128, 5, 1, null);
         Path out = dir.resolve("trained");
         new TrainJob(jsc, config, new TrainJob.RunOptions(out.toString(), false, 0), quiet()).run();
-        model = out.resolve(RunOutputs.MODEL);
+        model = out.resolve(RunFolder.MODEL);
         trained = ModelSerializer.restoreComputationGraph(model.toFile());
     }
 
@@ -104,7 +105,7 @@ class QuantizeJobTest extends LocalSparkTest {
         assertThat(full.rounds().get(2).trainLoss()).isNull();
         assertThat(full.rounds().get(2).testTop1()).isGreaterThan(0.8);
 
-        ComputationGraph quantized = load(straight.resolve(RunOutputs.MODEL));
+        ComputationGraph quantized = load(straight.resolve(RunFolder.MODEL));
         Map<String, INDArray> original = PrunableLayers.weights(trained);
         for (Map.Entry<String, INDArray> e : PrunableLayers.weights(quantized).entrySet()) {
             double[] codebook = InqCodebook.of(original.get(e.getKey()), 5).values();
@@ -132,7 +133,7 @@ class QuantizeJobTest extends LocalSparkTest {
 
         // the compact export rebuilds model.zip bit for bit, several times smaller
         ComputationGraph compact;
-        try (InputStream in = Files.newInputStream(straight.resolve(QuantizeJob.COMPACT_MODEL))) {
+        try (InputStream in = Files.newInputStream(straight.resolve(RunFolder.COMPACT_MODEL))) {
             compact = CompactModel.read(in, "model-compact.zip");
         }
         assertThat(bitsWhere(compact.params(), compact.params().ulike().assign(1)))
@@ -143,7 +144,7 @@ class QuantizeJobTest extends LocalSparkTest {
                 "100.00%", String.format("%.1fx smaller", full.compact().compression()));
         assertThat(report.lines().filter(l -> l.matches("\\| [123] \\| .*"))).hasSize(3);
         assertThat(Files.size(straight.resolve("rounds.png"))).isGreaterThan(1000);
-        assertThat(Files.readString(straight.resolve(QuantizeJob.REPORT))).contains("\"bits\" : 5");
+        assertThat(Files.readString(straight.resolve(RunFolder.QUANTIZATION_REPORT))).contains("\"bits\" : 5");
 
         assertThatThrownBy(() -> run(config, straight, false, 0)).hasMessageContaining("holds a finished quantize run");
     }

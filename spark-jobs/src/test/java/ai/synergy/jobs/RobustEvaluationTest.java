@@ -1,5 +1,6 @@
 package ai.synergy.jobs;
 
+import ai.synergy.run.RunFolder;
 import ai.synergy.training.AdversarialTraining;
 import ai.synergy.adversarial.Pgd;
 import ai.synergy.dks.SupervisionConfig;
@@ -43,7 +44,7 @@ class RobustEvaluationTest extends LocalSparkTest {
         String out = dir.resolve(name).toString();
         new TrainJob(jsc, config, new TrainJob.RunOptions(out, false, 0), new PrintStream(new ByteArrayOutputStream()))
                 .run();
-        return out + "/" + RunOutputs.MODEL;
+        return out + "/" + RunFolder.MODEL;
     }
 
     @Test

@@ -186,7 +186,7 @@ class RunReliabilityTest extends LocalSparkTest {
         assertThat(folder).isDirectory();
 
         DataSpec colour = new DataSpec(DataSpec.Format.IDX, "colour", data.location(), 0, 0, 10, 3, 28, 28,
-                List.of(0.5, 0.5, 0.5), List.of(0.5, 0.5, 0.5), Augmentation.NONE, 1.0);
+                List.of(0.5, 0.5, 0.5), List.of(0.5, 0.5, 0.5), Augmentation.NONE, 1.0, ai.synergy.sharding.ShardCheck.INDEX);
         assertThatThrownBy(() -> EvaluateJob.run(jsc, model, colour, 2, 64))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("--model").hasMessageContaining("does not take --data colour's 3x28x28 images")

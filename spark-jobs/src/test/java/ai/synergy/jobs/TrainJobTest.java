@@ -59,6 +59,11 @@ class TrainJobTest extends LocalSparkTest {
         Path straight = dir.resolve("straight");
         TrainJob.Result full = run(config("resnet8", 3), straight, false, 0);
         assertThat(full.finished()).isTrue();
+        // the report the job rendered from memory is the one `synergy report` renders from the files
+        String rendered = Files.readString(straight.resolve("report.md"));
+        RunReport.write(ai.synergy.checkpoint.HadoopFiles.of(straight.toString(), jsc.hadoopConfiguration()),
+                ai.synergy.checkpoint.HadoopFiles.path(straight.toString()), false);
+        assertThat(Files.readString(straight.resolve("report.md"))).isEqualTo(rendered).contains("Finished: 3 epochs");
 
         Path interrupted = dir.resolve("interrupted");
         TrainJob.Result first = run(config("resnet8", 3), interrupted, false, 1);

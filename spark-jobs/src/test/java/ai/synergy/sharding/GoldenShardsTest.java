@@ -69,10 +69,8 @@ class GoldenShardsTest {
                     seen++;
                 }
             }
-            // and through the executor-side reader, as training and evaluation use it
-            List<String> uris = shards.shards().stream()
-                    .map(s -> GOLDEN.resolve(s.file()).toAbsolutePath().toUri().toString()).toList();
-            JpegShards worker = new LoadJpegShards(uris, 1, 0, "golden",
+            // and through the executor-side reader, as training and evaluation use it, verifying every checksum
+            JpegShards worker = new LoadJpegShards(location, shards.shards(), 1, 0, "golden", ShardCheck.FULL,
                     new SerializableConfiguration(new Configuration())).call(0);
             try (BatchSource source = worker.open(new BatchSpec(2, 16, Augmentation.NONE, 1.0))) {
                 MultiDataSet batch = source.evaluationBatch(0, worker.count());

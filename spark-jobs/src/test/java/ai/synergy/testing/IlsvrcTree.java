@@ -1,12 +1,10 @@
 package ai.synergy.testing;
 
+import ai.synergy.data.image.JpegEncoder;
 import ai.synergy.sharding.IlsvrcLayout;
 
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.ImageOutputStream;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBuffer;
@@ -21,7 +19,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -575,31 +572,7 @@ public final class IlsvrcTree {
         return out;
     }
 
-    private static byte[] encodeJpeg(IIOImage image) throws IOException {
-        ImageWriter writer = jdkJpegWriter();
-        try {
-            ImageWriteParam param = writer.getDefaultWriteParam();
-            param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-            param.setCompressionQuality(JPEG_QUALITY);
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            try (ImageOutputStream stream = ImageIO.createImageOutputStream(out)) {
-                writer.setOutput(stream);
-                writer.write(null, image, param);
-            }
-            return out.toByteArray();
-        } finally {
-            writer.dispose();
-        }
-    }
-
-    /** The JDK's JPEG writer (TwelveMonkeys' wrapper is also registered; pick the JDK one for stable bytes). */
-    private static ImageWriter jdkJpegWriter() {
-        for (Iterator<ImageWriter> it = ImageIO.getImageWritersByFormatName("jpeg"); it.hasNext(); ) {
-            ImageWriter writer = it.next();
-            if (writer.getClass().getName().equals("com.sun.imageio.plugins.jpeg.JPEGImageWriter")) {
-                return writer;
-            }
-        }
-        throw new IllegalStateException("the JDK's JPEG writer (com.sun.imageio.plugins.jpeg) is missing");
+    private static byte[] encodeJpeg(IIOImage image) {
+        return JpegEncoder.encode(image, JPEG_QUALITY, false);
     }
 }

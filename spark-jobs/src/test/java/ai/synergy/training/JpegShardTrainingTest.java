@@ -123,6 +123,15 @@ class JpegShardTrainingTest extends LocalSparkTest {
         }
     }
 
+    /**
+     * Learning rate of the training test. 0.05 (with momentum 0.9 and batch-norm batches of 8) did not converge in its
+     * 24 steps per worker: top-1 jumped between epochs (1.0, 0.667, 1.0, 1.0 for this seed) and over 12 seeds ended at
+     * or above 0.9 only 5 times; oneDNN's AVX2 kernels instead of AVX-512 ({@code DNNL_MAX_CPU_ISA=AVX2}) turned this
+     * seed's 1.0 into 0.667, the failure seen on another machine. At 0.01 every one of 80 runs (20 seeds x 2 trees and
+     * shard orders x AVX-512 and AVX2 kernels) was at 1.0 from epoch 2 to 4; 0.02 already dipped to 0.667.
+     */
+    private static final double LEARNING_RATE = 0.01;
+
     @Test
     void trainsAResNetOnTheShardsAndReportsValidationAccuracy() throws Exception {
         DataSpec data = data(Augmentation.FLIP);
@@ -130,15 +139,17 @@ class JpegShardTrainingTest extends LocalSparkTest {
                 data.mean(), data.std(), 3);
         TrainConfig config = new TrainConfig(data, spec, SupervisionConfig.none(), AdversarialTraining.none(),
                 PruningConfig.none(),
-                new OptimizerSpec(0.05, 0.9, 5e-4),
-                LearningRateSchedule.constant(0.05), 4, WORKERS, 8, 2, 16, 3, 1, null);
+                new OptimizerSpec(LEARNING_RATE, 0.9, 5e-4),
+                LearningRateSchedule.constant(LEARNING_RATE), 4, WORKERS, 8, 2, 16, 3, 1, null);
         Path out = dir.resolve("run");
         TrainJob.Result result = new TrainJob(jsc, config, new TrainJob.RunOptions(out.toString(), false, 0),
                 new PrintStream(new ByteArrayOutputStream())).run();
         assertThat(result.finished()).isTrue();
         var last = result.metrics().get(result.metrics().size() - 1);
         assertThat(last.testExamples()).isEqualTo(tree.expectedGoodVal());
-        // classes differ by colour: a network that reads the right pixels with the right labels learns them fast
+        // classes differ by colour: a network that reads the right pixels with the right labels learns them by epoch 2
+        // and stays there; with labels and pixels that do not belong together it stays near chance, 0.25 (measured:
+        // training labels shifted by one image 0.25, training pixels zeroed 0.33, evaluation reading the next image 0.08)
         assertThat(last.testTop1()).isGreaterThanOrEqualTo(0.9);
         assertThat(result.metrics().get(0).trainLoss()).isGreaterThan(last.trainLoss());
         assertThat(Files.exists(out.resolve("model.zip"))).isTrue();

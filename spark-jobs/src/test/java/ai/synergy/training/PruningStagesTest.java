@@ -1,5 +1,7 @@
 package ai.synergy.training;
 
+import ai.synergy.testing.HostileBytes;
+import ai.synergy.testing.HostileBytes.Canary;
 import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.model.LearningRateSchedule;
 import ai.synergy.model.ModelArchitecture;
@@ -23,17 +25,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
-import java.io.Serializable;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static ai.synergy.testing.ArrayBits.assertSameBits;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -137,47 +132,6 @@ class PruningStagesTest {
         assertThat(masksOnly.masks().keptParameters()).isEqualTo(full.masks().keptParameters());
     }
 
-    /** A class whose every instantiation, by constructor or by deserialization, is counted. */
-    static final class Canary implements Serializable {
-        static final AtomicInteger CREATED = new AtomicInteger();
-
-        Canary() {
-            CREATED.incrementAndGet();
-        }
-
-        private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
-            CREATED.incrementAndGet();
-            in.defaultReadObject();
-        }
-    }
-
-    static byte[] javaSerialized(Object value) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-            out.writeObject(value);
-        }
-        return bytes.toByteArray();
-    }
-
-    /** Sets nested 100 deep that share their children: tiny, but 2^100 hash computations to deserialize. */
-    static Set<Object> setBomb() {
-        Set<Object> root = new HashSet<>();
-        Set<Object> s1 = root;
-        Set<Object> s2 = new HashSet<>();
-        for (int i = 0; i < 100; i++) {
-            Set<Object> t1 = new HashSet<>();
-            Set<Object> t2 = new HashSet<>();
-            t1.add("x");
-            s1.add(t1);
-            s1.add(t2);
-            s2.add(t1);
-            s2.add(t2);
-            s1 = t1;
-            s2 = t2;
-        }
-        return root;
-    }
-
     private static void assertUnreadable(byte[] bytes, String reason) {
         assertThatThrownBy(() -> PruningStages.Saved.fromBytes(bytes, FILE))
                 .isInstanceOf(InvalidInputException.class)
@@ -189,12 +143,12 @@ class PruningStagesTest {
     @Test
     @Timeout(10)
     void javaSerializedStateIsRefusedWithoutInstantiatingAnything() throws IOException {
-        byte[] canary = javaSerialized(new Canary[]{new Canary()});
-        byte[] oldAdmm = javaSerialized(midRun().admm());
+        byte[] canary = HostileBytes.javaSerialized(new Canary[]{new Canary()});
+        byte[] oldAdmm = HostileBytes.javaSerialized(midRun().admm());
         Canary.CREATED.set(0);
         assertUnreadable(canary, "Java serialization stream");
         assertThat(Canary.CREATED).hasValue(0);
-        assertUnreadable(javaSerialized(setBomb()), "Java serialization stream");
+        assertUnreadable(HostileBytes.javaSerialized(HostileBytes.setBomb()), "Java serialization stream");
         assertUnreadable(oldAdmm, "Java serialization stream");
     }
 

@@ -1,5 +1,6 @@
 package ai.synergy.training;
 
+import ai.synergy.testing.HostileBytes;
 import ai.synergy.checkpoint.StateFile;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.model.LearningRateSchedule;
@@ -129,11 +130,11 @@ class QuantizationRoundsStateTest {
     @Test
     @Timeout(10)
     void javaSerializedObjectsAndOtherStatesAreRefusedWithoutInstantiatingAnything() throws IOException {
-        byte[] canary = PruningStagesTest.javaSerialized(List.of(new PruningStagesTest.Canary()));
-        PruningStagesTest.Canary.CREATED.set(0);
+        byte[] canary = HostileBytes.javaSerialized(List.of(new HostileBytes.Canary()));
+        HostileBytes.Canary.CREATED.set(0);
         assertUnreadable(canary, "Java serialization stream");
-        assertThat(PruningStagesTest.Canary.CREATED).hasValue(0);
-        assertUnreadable(PruningStagesTest.javaSerialized(PruningStagesTest.setBomb()), "Java serialization stream");
+        assertThat(HostileBytes.Canary.CREATED).hasValue(0);
+        assertUnreadable(HostileBytes.javaSerialized(HostileBytes.setBomb()), "Java serialization stream");
         assertUnreadable(new PruningStages.Saved(null, null).toBytes(),
                 "holds pruning-stages, expected quantization-rounds");
     }

@@ -2,9 +2,6 @@ package ai.synergy.data.image;
 
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.ImageOutputStream;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBuffer;
 import java.awt.image.Raster;
@@ -13,7 +10,6 @@ import java.awt.image.WritableRaster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Iterator;
 
 /** Images made in code for the tests: patterns, and their bytes in several formats (including CMYK JPEG). */
 final class TestImages {
@@ -69,23 +65,7 @@ final class TestImages {
 
     /** A JPEG at quality 0.95, progressive or baseline. */
     static byte[] jpeg(BufferedImage image, boolean progressive) {
-        ImageWriter writer = jdkJpegWriter();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
-            writer.setOutput(out);
-            ImageWriteParam param = writer.getDefaultWriteParam();
-            param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-            param.setCompressionQuality(0.95f);
-            if (progressive) {
-                param.setProgressiveMode(ImageWriteParam.MODE_DEFAULT);
-            }
-            writer.write(null, new IIOImage(image, null, null), param);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            writer.dispose();
-        }
-        return bytes.toByteArray();
+        return JpegEncoder.encode(new IIOImage(image, null, null), 0.95f, progressive);
     }
 
     /**
@@ -115,20 +95,7 @@ final class TestImages {
                 raster.setPixel(x, y, stored);
             }
         }
-        ImageWriter writer = jdkJpegWriter();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
-            writer.setOutput(out);
-            ImageWriteParam param = writer.getDefaultWriteParam();
-            param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-            param.setCompressionQuality(1f);
-            writer.write(null, new IIOImage(raster, null, null), param);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            writer.dispose();
-        }
-        byte[] jpeg = bytes.toByteArray();
+        byte[] jpeg = JpegEncoder.encode(new IIOImage(raster, null, null), 1f, false);
         byte[] app14 = {(byte) 0xff, (byte) 0xee, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0,
                 (byte) (ycck ? 2 : 0)};
         byte[] result = new byte[jpeg.length + app14.length];
@@ -156,14 +123,4 @@ final class TestImages {
         return (int) Math.max(0, Math.min(255, Math.round(v)));
     }
 
-    private static ImageWriter jdkJpegWriter() {
-        Iterator<ImageWriter> it = ImageIO.getImageWritersByFormatName("jpeg");
-        while (it.hasNext()) {
-            ImageWriter w = it.next();
-            if (w.getClass().getName().startsWith("com.sun.imageio.")) {
-                return w;
-            }
-        }
-        throw new IllegalStateException("the JDK JPEG writer is not registered");
-    }
 }
