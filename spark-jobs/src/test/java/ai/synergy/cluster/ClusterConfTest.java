@@ -1,6 +1,7 @@
 package ai.synergy.cluster;
 
 import ai.synergy.cli.SynergyCli;
+import ai.synergy.engines.SubmitLines;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -14,6 +15,7 @@ import org.apache.logging.log4j.core.config.properties.PropertiesConfigurationFa
 import org.apache.spark.SparkConf;
 import org.apache.spark.internal.config.ConfigEntry;
 import org.apache.spark.internal.config.ConfigEntry$;
+import org.apache.spark.launcher.JavaModuleOptions;
 import org.apache.spark.metrics.MetricsConfig;
 import org.apache.spark.network.util.JavaUtils;
 import org.apache.spark.util.Utils;
@@ -110,7 +112,8 @@ public class ClusterConfTest {
                     .sorted()
                     .toList();
             assertThat(found).extracting(f -> f.getFileName().toString()).contains(
-                    "spark-defaults.standalone.conf", "spark-defaults.yarn.conf", "spark-defaults.yarn-gpu.conf",
+                    "spark-defaults.standalone.conf", "spark-defaults.standalone-small.conf",
+                    "spark-defaults.yarn.conf", "spark-defaults.yarn-small.conf", "spark-defaults.yarn-gpu.conf",
                     "spark-defaults.k8s.conf", "spark-defaults.k8s-gpu.conf");
             return found;
         }
@@ -158,7 +161,15 @@ public class ClusterConfTest {
         long kryoBuffer = JavaUtils.byteStringAsBytes(s.get("spark.kryoserializer.buffer.max"));
         assertThat(kryoBuffer).isBetween(512L << 20, (2048L << 20) - 1);
         assertThat(s.get("spark.executor.cores")).isNotNull().isEqualTo(s.get("spark.task.cpus"));
-        assertThat(Paths.get(s.get("spark.metrics.conf")).getFileName()).hasToString("metrics.properties");
+        if (file.getFileName().toString().contains("k8s")) {
+            // Spark mounts the submitting side's SPARK_CONF_DIR at /opt/spark/conf in the pods
+            assertThat(s.get("spark.metrics.conf")).isEqualTo("/opt/spark/conf/metrics.properties");
+        } else {
+            // unset: Spark reads metrics.properties from the class path (YARN: --files into the containers' working
+            // folder, --driver-class-path for a client-mode driver; standalone: conf/ of every node). A relative
+            // path would be resolved against a client-mode driver's current folder, which holds no such file.
+            assertThat(s).doesNotContainKey("spark.metrics.conf");
+        }
     }
 
     @ParameterizedTest
@@ -169,8 +180,12 @@ public class ClusterConfTest {
         for (String role : List.of("driver", "executor")) {
             String what = file.getFileName() + " " + role;
             String options = s.get("spark." + role + ".extraJavaOptions");
-            assertThat(options).as(what).contains(HELPERS_ON).doesNotContain("--add-opens");
+            assertThat(options).as(what).contains(HELPERS_ON);
             assertThat(log4jConfigurationFile(options).getFileName()).as(what).hasToString("log4j2.properties");
+            if (!file.getFileName().toString().contains("k8s")) {
+                // a bare name: log4j2 looks in the working folder, then on the class path
+                assertThat(log4jConfigurationFile(options)).as(what).hasToString("log4j2.properties");
+            }
 
             long heap = JavaUtils.byteStringAsBytes(s.get("spark." + role + ".memory"));
             long maxBytes = JavaUtils.byteStringAsBytes(javaOption(MAX_BYTES, options, what));
@@ -333,6 +348,107 @@ public class ClusterConfTest {
         assertThat(run.exit()).isNotZero();
         assertThat(run.err()).contains("nvidia-smi");
         assertThat(run.out()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @MethodSource("defaultsFiles")
+    void javaModuleFlagsOnlyWhereSparkAddsNone(Path file) {
+        Map<String, String> s = settings(file);
+        List<String> sparkFlags = List.of(JavaModuleOptions.defaultModuleOptions().split("\\s+"));
+        for (String role : List.of("driver", "executor")) {
+            String options = s.get("spark." + role + ".extraJavaOptions");
+            if (file.getFileName().toString().startsWith("spark-defaults.standalone") && role.equals("driver")) {
+                // a worker launches a cluster-mode driver without them (Spark 3.5's DriverRunner): Spark's own list
+                assertThat(List.of(options.split("\\s+"))).as(file + " " + role).containsAll(sparkFlags);
+            } else {
+                // Spark adds them to YARN containers, Kubernetes pods, standalone executors, client-mode drivers
+                assertThat(options).as(file + " " + role).doesNotContain("--add-opens");
+            }
+        }
+    }
+
+    @Test
+    void yarnAllowsASecondAttemptAndStandaloneClusterModeWaitsForItsDriver() {
+        for (String variant : List.of("yarn", "yarn-small", "yarn-gpu")) {
+            assertThat(settings(CONF.resolve("spark-defaults." + variant + ".conf")))
+                    .as(variant).containsEntry("spark.yarn.maxAppAttempts", "2");
+        }
+        for (String variant : List.of("standalone", "standalone-small")) {
+            assertThat(settings(CONF.resolve("spark-defaults." + variant + ".conf"))).as(variant)
+                    .containsEntry("spark.standalone.submit.waitAppCompletion", "true");
+        }
+    }
+
+    /** Keys a small-cluster variant may change: sizes only. */
+    private static final Pattern SIZE_KEYS = Pattern.compile("spark\\.(executor|driver)\\.(memory|memoryOverhead|cores)"
+            + "|spark\\.task\\.cpus|spark\\.executor\\.instances|spark\\.driver\\.maxResultSize|spark\\.cores\\.max");
+
+    @Test
+    void smallClusterVariantsDifferOnlyInSizes() throws IOException {
+        for (String cluster : List.of("yarn", "standalone")) {
+            Map<String, String> big = settings(CONF.resolve("spark-defaults." + cluster + ".conf"));
+            Map<String, String> small = settings(CONF.resolve("spark-defaults." + cluster + "-small.conf"));
+            assertThat(small.keySet()).as(cluster).isEqualTo(big.keySet());
+            for (String key : big.keySet()) {
+                if (key.endsWith(".extraJavaOptions")) {
+                    assertThat(withoutNd4jLimits(small.get(key))).as(cluster + " " + key)
+                            .isEqualTo(withoutNd4jLimits(big.get(key)));
+                } else if (!SIZE_KEYS.matcher(key).matches()) {
+                    assertThat(small.get(key)).as(cluster + " " + key).isEqualTo(big.get(key));
+                }
+            }
+            Set<String> leftOffKeys = settingsLeftOff(CONF.resolve("spark-defaults." + cluster + ".conf")).keySet();
+            assertThat(settingsLeftOff(CONF.resolve("spark-defaults." + cluster + "-small.conf")).keySet())
+                    .as(cluster + " (#spark. lines)").isEqualTo(leftOffKeys);
+            // small enough for a node of 8 GB: one executor container (or heap + off-heap on standalone) <= 5 GB
+            long executorBytes = JavaUtils.byteStringAsBytes(small.get("spark.executor.memory"))
+                    + JavaUtils.byteStringAsBytes(small.getOrDefault("spark.executor.memoryOverhead",
+                    javaOption(MAX_BYTES, small.get("spark.executor.extraJavaOptions"), cluster)));
+            assertThat(executorBytes).as(cluster + "-small executor").isLessThanOrEqualTo(5L << 30);
+            assertThat(Integer.parseInt(small.get("spark.executor.cores"))).isLessThanOrEqualTo(2);
+        }
+    }
+
+    private static String withoutNd4jLimits(String options) {
+        return MAX_PHYSICAL_BYTES.matcher(MAX_BYTES.matcher(options).replaceAll("")).replaceAll("");
+    }
+
+    /**
+     * The README's spark-submit lines are the engine tests' ({@code ai.synergy.engines.SubmitLines}): the same options
+     * in the same order, the tests changing sizes only; the YARN ones train with {@code --resume auto}.
+     */
+    @Test
+    void readmeSparkSubmitLinesAreTheOnesTheEngineTestsRun() throws IOException {
+        String readme = Files.readString(CONF.resolve("README.md"));
+        List<List<String>> lines = sparkSubmitLines(readme);
+        String master = "spark://<master-host>:7077";
+        List<List<String>> expected = List.of(
+                SubmitLines.concat(SubmitLines.yarn("cluster", 8), SubmitLines.application()),
+                SubmitLines.concat(SubmitLines.yarn("client", 8), SubmitLines.application()),
+                SubmitLines.concat(SubmitLines.standalone(master, "client", 64), SubmitLines.application()),
+                SubmitLines.concat(SubmitLines.standalone(master, "cluster", 64), SubmitLines.application()));
+        List<List<String>> shown = lines.stream().filter(l -> l.contains(SubmitLines.APP_JAR))
+                .map(l -> l.subList(1, l.indexOf(SubmitLines.APP_JAR) + 1)).toList();
+        assertThat(shown).as("spark-submit lines of cluster-conf/README.md up to the jar").containsAll(expected);
+        for (List<String> line : lines) {
+            if (line.contains("yarn") && line.contains("train")) {
+                assertThat(line).as(String.join(" ", line)).endsWith("--resume", "auto");
+            }
+        }
+    }
+
+    /** The {@code spark-submit ...} commands of a Markdown text, continuation lines joined, split into words. */
+    static List<List<String>> sparkSubmitLines(String markdown) {
+        List<List<String>> commands = new ArrayList<>();
+        String joined = markdown.replace("\\\n", " ");
+        for (String line : joined.split("\n")) {
+            String stripped = line.strip();
+            int at = stripped.indexOf("spark-submit ");
+            if (at >= 0 && (at == 0 || stripped.startsWith("SPARK_CONF_DIR="))) {
+                commands.add(List.of(stripped.substring(at).split("\\s+")));
+            }
+        }
+        return commands;
     }
 
     @Test

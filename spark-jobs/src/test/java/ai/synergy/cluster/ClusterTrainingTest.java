@@ -35,6 +35,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,6 +63,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * every class registered, a killed executor costs only re-run tasks, a killed driver resumes from its last
  * checkpoint, and a diverging loss stops the job keeping the last good checkpoint.
  */
+@Tag("integration")
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
 class ClusterTrainingTest {
     @TempDir

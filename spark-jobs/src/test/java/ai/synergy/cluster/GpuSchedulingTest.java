@@ -5,6 +5,7 @@ import ai.synergy.spark.SparkContexts;
 import org.apache.spark.SparkConf;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,6 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * this machine has none): every task learns its own GPU from its resources, tasks running at the same time never
  * share one, and the executor set-up accepts the assignment (on the CPU backend it has nothing to switch).
  */
+@Tag("integration")
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class GpuSchedulingTest {
     @TempDir

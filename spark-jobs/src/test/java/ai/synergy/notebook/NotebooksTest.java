@@ -6,6 +6,7 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.Timeout;
@@ -27,6 +28,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * {@code synergy.notebook.*} system properties) in an embedded Scala 2.12 interpreter bound to a local SparkSession:
  * changing a job's API without fixing the notebooks breaks the build.
  */
+@Tag("integration")
 @Timeout(value = 20, unit = TimeUnit.MINUTES)
 class NotebooksTest {
     static final Path NOTEBOOKS = Path.of("..", "notebooks").toAbsolutePath().normalize();
