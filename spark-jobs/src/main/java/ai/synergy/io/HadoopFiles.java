@@ -3,6 +3,7 @@ package ai.synergy.io;
 import ai.synergy.config.InvalidInputException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.RawLocalFileSystem;
@@ -72,9 +73,6 @@ public final class HadoopFiles {
      * file is left as it was.
      */
     public void writeAtomically(Path target, byte[] bytes) throws IOException {
-        if (fs.exists(target) && fs.getFileStatus(target).isDirectory()) {
-            throw new TargetIsFolderException(target);
-        }
         Path tmp = new Path(target.getParent(), "." + target.getName() + TEMP_MARK + UUID.randomUUID());
         try {
             try (FSDataOutputStream out = fs.create(tmp, false)) {
@@ -116,8 +114,9 @@ public final class HadoopFiles {
                     StandardCopyOption.REPLACE_EXISTING);
             return;
         }
-        if (fs.exists(target)) {
-            if (fs.getFileStatus(target).isDirectory()) {
+        FileStatus existing = statusOrNull(target);
+        if (existing != null) {
+            if (existing.isDirectory()) {
                 throw new TargetIsFolderException(target);
             }
             if (!fs.delete(target, false)) {
@@ -129,18 +128,18 @@ public final class HadoopFiles {
         }
     }
 
+    private FileStatus statusOrNull(Path path) throws IOException {
+        try {
+            return fs.getFileStatus(path);
+        } catch (java.io.FileNotFoundException e) {
+            return null;
+        }
+    }
+
     /** A write that would have replaced a folder; nothing was replaced. */
     public static final class TargetIsFolderException extends IOException {
-        private final transient Path target;
-
         TargetIsFolderException(Path target) {
             super(target + " is a folder; refusing to replace it with a file (nothing was deleted)");
-            this.target = target;
-        }
-
-        /** The folder that was in the way. */
-        public Path target() {
-            return target;
         }
     }
 

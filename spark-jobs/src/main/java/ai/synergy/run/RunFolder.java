@@ -274,10 +274,6 @@ public final class RunFolder implements AutoCloseable {
         return dir;
     }
 
-    /** A file or folder in the run folder. */
-    public Path file(String name) {
-        return new Path(dir, name);
-    }
 
     /** Whether the job starts over or continues a checkpoint. */
     public Start start() {

@@ -147,11 +147,6 @@ public final class RunLock implements AutoCloseable {
         return Duration.ofSeconds(Long.getLong(STALE_AFTER_PROPERTY, DEFAULT_STALE_SECONDS));
     }
 
-    /** Who holds this lock. */
-    public Owner owner() {
-        return owner;
-    }
-
     /** Stops the heartbeat and deletes the lock file if it is still this holding's. Idempotent. */
     @Override
     public synchronized void close() {

@@ -175,10 +175,6 @@ final class MiniHadoop implements AutoCloseable {
         }
     }
 
-    long modificationTime(String hdfsPath) throws IOException {
-        return fs.getFileStatus(new Path(hdfsPath)).getModificationTime();
-    }
-
     /** What the ResourceManager knows of an application. */
     record App(String id, String name, RMAppState state, FinalApplicationStatus finalStatus, String diagnostics,
                int attempts) {

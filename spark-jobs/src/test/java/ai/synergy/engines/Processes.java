@@ -225,6 +225,19 @@ final class Processes {
         }
 
         /** Waits up to {@code timeout} for every process seen to be gone; returns those still alive. */
+        /**
+         * The end of a test class: waits (bounded) for every process started under watch to end, kills and names the
+         * leftovers, stops watching, and asserts that none was left and that nothing listened off 127.0.0.1.
+         */
+        void assertCleanEnd() {
+            Set<ProcessHandle> alive = awaitAllGone(Duration.ofSeconds(30));
+            List<String> leftovers = killLeftovers(alive);
+            close();
+            org.assertj.core.api.Assertions.assertThat(leftovers).as("processes still running at the end").isEmpty();
+            org.assertj.core.api.Assertions.assertThat(offLoopback()).as("listening sockets not on 127.0.0.1")
+                    .isEmpty();
+        }
+
         Set<ProcessHandle> awaitAllGone(Duration timeout) {
             sample();
             long deadline = System.nanoTime() + timeout.toNanos();

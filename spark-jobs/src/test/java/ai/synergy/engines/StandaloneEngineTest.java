@@ -25,7 +25,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -77,11 +76,7 @@ class StandaloneEngineTest {
             }
         } finally {
             if (watch != null) {
-                Set<ProcessHandle> alive = watch.awaitAllGone(Duration.ofSeconds(30));
-                List<String> leftovers = watch.killLeftovers(alive);
-                watch.close();
-                assertThat(leftovers).as("processes still running after the cluster stopped").isEmpty();
-                assertThat(watch.offLoopback()).as("listening sockets not on 127.0.0.1").isEmpty();
+                watch.assertCleanEnd();
             }
         }
     }

@@ -68,12 +68,8 @@ class YarnEngineTest {
             }
         } finally {
             if (watch != null) {
-                Set<ProcessHandle> alive = watch.awaitAllGone(Duration.ofSeconds(30));
-                List<String> leftovers = watch.killLeftovers(alive);
-                watch.close();
                 assertThat(watch.started()).as("processes started").isNotEmpty();
-                assertThat(leftovers).as("processes still running after the cluster stopped").isEmpty();
-                assertThat(watch.offLoopback()).as("listening sockets not on 127.0.0.1").isEmpty();
+                watch.assertCleanEnd();
             }
         }
     }

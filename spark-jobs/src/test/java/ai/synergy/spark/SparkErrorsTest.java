@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** An executor's bad-input failure comes back to the driver as its own message, on one line. */
 class SparkErrorsTest {
     private static final String ABORTED = "Job aborted due to stage failure: Task 1 in stage 3.0 failed 4 times, most "
-            + "recent failure: Lost task 1.3 in stage 3.0 (TID 9) (10.0.0.7 executor 2): ";
+            + "recent failure: Lost task 1.3 in stage 3.0 (TID 9) (127.0.0.1 executor 2): ";
 
     @Test
     void theInvalidInputInTheCauseChainGivesTheMessage() {
