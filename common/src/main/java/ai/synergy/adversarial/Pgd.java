@@ -1,5 +1,7 @@
 package ai.synergy.adversarial;
 
+import ai.synergy.config.Require;
+
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -20,16 +22,17 @@ import java.util.SplittableRandom;
  */
 public record Pgd(double eps, double stepSize, int steps, boolean randomStart) implements java.io.Serializable {
 
+    /** Attack radius, Fashion-MNIST's usual 0.1. */
+    public static final double DEFAULT_EPS = 0.1;
+    /** Step per iteration. */
+    public static final double DEFAULT_STEP_SIZE = 0.01;
+    /** Iterations. */
+    public static final int DEFAULT_STEPS = 10;
+
     public Pgd {
-        if (!(eps >= 0 && eps <= 1)) {
-            throw new IllegalArgumentException("eps must be in [0, 1] (input units), got " + eps);
-        }
-        if (!(stepSize > 0)) {
-            throw new IllegalArgumentException("step size must be > 0, got " + stepSize);
-        }
-        if (steps < 1) {
-            throw new IllegalArgumentException("steps must be >= 1, got " + steps);
-        }
+        Require.inClosed("eps", eps, 0, 1);
+        Require.positive("stepSize", stepSize);
+        Require.atLeast("steps", steps, 1);
     }
 
     /** The fast gradient sign method: one step of size eps, no random start (Goodfellow et al., ICLR 2015). */

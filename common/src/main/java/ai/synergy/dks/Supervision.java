@@ -1,6 +1,6 @@
 package ai.synergy.dks;
 
-import ai.synergy.config.InvalidInputException;
+import ai.synergy.config.InvalidSettingException;
 
 import java.util.Locale;
 
@@ -20,6 +20,6 @@ public enum Supervision {
                 return s;
             }
         }
-        throw new InvalidInputException("--supervision: unknown mode '" + value + "'; accepted: none, ds, dks");
+        throw new InvalidSettingException("supervision", ": unknown mode '" + value + "'; accepted: none, ds, dks");
     }
 }

@@ -1,5 +1,7 @@
 package ai.synergy.dks;
 
+import ai.synergy.config.Require;
+
 import ai.synergy.nd4j.BatchNormHelpers;
 import ai.synergy.model.AuxiliaryHeads;
 import ai.synergy.model.ModelSpec;
@@ -19,16 +21,17 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  */
 public record SupervisionConfig(Supervision mode, AuxiliaryHeads heads, double synergyWeight, double temperature) {
 
+    /** The paper's weight of the synergy term. */
+    public static final double DEFAULT_SYNERGY_WEIGHT = 1;
+    /** The paper's softmax temperature of the synergy term. */
+    public static final double DEFAULT_TEMPERATURE = 1;
+
     public SupervisionConfig {
         if (mode == null) {
             throw new IllegalArgumentException("supervision mode must be set");
         }
-        if (!(synergyWeight >= 0)) {
-            throw new IllegalArgumentException("synergy weight must be >= 0, got " + synergyWeight);
-        }
-        if (!(temperature > 0)) {
-            throw new IllegalArgumentException("synergy temperature must be > 0, got " + temperature);
-        }
+        Require.nonNegative("synergyWeight", synergyWeight);
+        Require.positive("synergyTemperature", temperature);
         if (mode != Supervision.NONE && heads.stages().isEmpty()) {
             throw new IllegalArgumentException(mode + " needs at least one auxiliary head stage");
         }
@@ -39,7 +42,8 @@ public record SupervisionConfig(Supervision mode, AuxiliaryHeads heads, double s
 
     /** The baseline: one head, cross-entropy. */
     public static SupervisionConfig none() {
-        return new SupervisionConfig(Supervision.NONE, AuxiliaryHeads.none(), 1, 1);
+        return new SupervisionConfig(Supervision.NONE, AuxiliaryHeads.none(), DEFAULT_SYNERGY_WEIGHT,
+                DEFAULT_TEMPERATURE);
     }
 
     /** Heads of the training graph (1 for none). */

@@ -1,5 +1,7 @@
 package ai.synergy.model;
 
+import ai.synergy.config.Require;
+
 import java.util.List;
 
 /**
@@ -13,9 +15,7 @@ public record AuxiliaryHeads(List<Integer> stages) {
     public AuxiliaryHeads {
         stages = List.copyOf(stages);
         for (int i = 1; i < stages.size(); i++) {
-            if (stages.get(i) <= stages.get(i - 1)) {
-                throw new IllegalArgumentException("auxiliary head stages must increase, got " + stages);
-            }
+            Require.that(stages.get(i) > stages.get(i - 1), "auxStages", "must increase, got " + stages);
         }
     }
 
@@ -31,6 +31,15 @@ public record AuxiliaryHeads(List<Integer> stages) {
     public static AuxiliaryHeads paperDefault(ModelArchitecture architecture) {
         return architecture.family() == ModelArchitecture.Family.IMAGENET ? new AuxiliaryHeads(List.of(2, 3))
                 : new AuxiliaryHeads(List.of(1, 2));
+    }
+
+    /** Checks that every head attaches after a stage of {@code architecture} other than its last. */
+    public void requireStagesOf(ModelArchitecture architecture) {
+        int lastStage = architecture.family() == ModelArchitecture.Family.IMAGENET ? 4 : 3;
+        for (int stage : stages) {
+            Require.that(stage >= 1 && stage < lastStage, "auxStages", "must be in 1.." + (lastStage - 1) + " for "
+                    + architecture.canonicalName() + " (a head attaches after a stage before the last), got " + stage);
+        }
     }
 
     /** Heads of the training graph: the main one plus one per branch. */

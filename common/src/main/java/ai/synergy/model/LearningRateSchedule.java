@@ -1,5 +1,7 @@
 package ai.synergy.model;
 
+import ai.synergy.config.Require;
+
 import java.util.List;
 
 /**
@@ -27,16 +29,13 @@ public record LearningRateSchedule(Type type, double baseRate, List<Double> mile
         if (type == null) {
             throw new IllegalArgumentException("schedule type must be set");
         }
-        if (!(baseRate > 0)) {
-            throw new IllegalArgumentException("learning rate must be > 0, got " + baseRate);
-        }
+        Require.positive("learningRate", baseRate);
         milestones = milestones == null ? List.of() : List.copyOf(milestones);
-        if (type == Type.STEP && !(gamma > 0 && gamma <= 1)) {
-            throw new IllegalArgumentException("step gamma must be in (0, 1], got " + gamma);
+        Require.positive("gamma", gamma);
+        if (type == Type.STEP) {
+            Require.inLeftOpen("gamma", gamma, 0, 1);
         }
-        if (warmupEpochs < 0) {
-            throw new IllegalArgumentException("warmupEpochs must be >= 0, got " + warmupEpochs);
-        }
+        Require.nonNegative("warmupEpochs", warmupEpochs);
     }
 
     /** A constant rate. */

@@ -1,6 +1,6 @@
 package ai.synergy.model;
 
-import ai.synergy.config.InvalidInputException;
+import ai.synergy.config.InvalidSettingException;
 
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -39,7 +39,7 @@ public record ModelArchitecture(Family family, int depth) {
         String accepted = "accepted: resnet8, resnet20, resnet32, resnet56, resnet110 (CIFAR family, any 6k+2), "
                 + "resnet18, resnet34, resnet50, resnet101, resnet152 (ImageNet family), cifar-resnetN, imagenet-resnetN";
         if (!m.matches()) {
-            throw new InvalidInputException("--model: unknown model '" + name + "'; " + accepted);
+            throw new InvalidSettingException("model", ": unknown model '" + name + "'; " + accepted);
         }
         int depth = Integer.parseInt(m.group(2));
         String prefix = m.group(1);
@@ -49,7 +49,7 @@ public record ModelArchitecture(Family family, int depth) {
         try {
             return new ModelArchitecture(family, depth);
         } catch (IllegalArgumentException e) {
-            throw new InvalidInputException("--model: unknown model '" + name + "' (" + e.getMessage() + "); " + accepted);
+            throw new InvalidSettingException("model", ": unknown model '" + name + "' (" + e.getMessage() + "); " + accepted);
         }
     }
 

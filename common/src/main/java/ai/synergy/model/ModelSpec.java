@@ -1,5 +1,7 @@
 package ai.synergy.model;
 
+import ai.synergy.config.Require;
+
 import java.util.List;
 
 /**
@@ -32,12 +34,9 @@ public record ModelSpec(
         if (architecture == null) {
             throw new IllegalArgumentException("architecture must be set");
         }
-        if (!(widthMultiplier * 16 >= 1 && widthMultiplier <= 64)) {
-            throw new IllegalArgumentException("widthMultiplier must be in [1/16, 64], got " + widthMultiplier);
-        }
-        if (architecture.family() == ModelArchitecture.Family.IMAGENET && widthMultiplier != 1) {
-            throw new IllegalArgumentException("widthMultiplier applies to the CIFAR family only, got " + widthMultiplier);
-        }
+        Require.inClosed("widthMultiplier", widthMultiplier, 1 / 16.0, 64);
+        Require.that(architecture.family() != ModelArchitecture.Family.IMAGENET || widthMultiplier == 1,
+                "widthMultiplier", "applies to the CIFAR family only, got " + widthMultiplier);
         if (inputChannels != 1 && inputChannels != 3) {
             throw new IllegalArgumentException("inputChannels must be 1 or 3, got " + inputChannels);
         }

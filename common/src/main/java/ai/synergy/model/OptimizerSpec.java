@@ -1,5 +1,7 @@
 package ai.synergy.model;
 
+import ai.synergy.config.Require;
+
 /**
  * SGD with momentum and weight decay, as used by every training recipe of the papers in docs/methods.md.
  *
@@ -10,14 +12,8 @@ package ai.synergy.model;
  */
 public record OptimizerSpec(double learningRate, double momentum, double weightDecay) {
     public OptimizerSpec {
-        if (!(learningRate > 0)) {
-            throw new IllegalArgumentException("learningRate must be > 0, got " + learningRate);
-        }
-        if (momentum < 0 || momentum >= 1) {
-            throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
-        }
-        if (weightDecay < 0) {
-            throw new IllegalArgumentException("weightDecay must be >= 0, got " + weightDecay);
-        }
+        Require.positive("learningRate", learningRate);
+        Require.inHalfOpen("momentum", momentum, 0, 1);
+        Require.nonNegative("weightDecay", weightDecay);
     }
 }

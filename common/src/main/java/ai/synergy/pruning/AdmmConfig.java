@@ -1,5 +1,7 @@
 package ai.synergy.pruning;
 
+import ai.synergy.config.Require;
+
 /**
  * ADMM penalty settings (docs/methods.md section 2, "ADMM pruning"; Zhang et al., ECCV 2018; Ye et al.,
  * arXiv:1903.12561). Defaults {@code rho0 = 1e-3}, growth 1.3. A larger rho pulls W towards the sparse Z harder,
@@ -16,12 +18,9 @@ public record AdmmConfig(double initialRho, double rhoGrowth) {
     public static final double DEFAULT_RHO_GROWTH = 1.3;
 
     public AdmmConfig {
-        if (!(initialRho > 0 && Double.isFinite(initialRho))) {
-            throw new IllegalArgumentException("initial rho must be > 0 and finite, got " + initialRho);
-        }
-        if (!(rhoGrowth >= 1 && Double.isFinite(rhoGrowth))) {
-            throw new IllegalArgumentException("rho growth must be >= 1 and finite, got " + rhoGrowth);
-        }
+        Require.positive("initialRho", initialRho);
+        Require.that(rhoGrowth >= 1 && Double.isFinite(rhoGrowth), "rhoGrowth",
+                "must be a finite number >= 1, got " + rhoGrowth);
     }
 
     /** rho0 = 1e-3, growth 1.3. */

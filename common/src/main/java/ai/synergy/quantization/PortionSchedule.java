@@ -1,5 +1,7 @@
 package ai.synergy.quantization;
 
+import ai.synergy.config.InvalidSettingException;
+
 import java.io.Serializable;
 import java.util.List;
 
@@ -21,25 +23,25 @@ public record PortionSchedule(List<Double> portions) implements Serializable {
 
     public PortionSchedule {
         if (portions == null || portions.isEmpty()) {
-            throw new IllegalArgumentException("portion schedule must have at least one portion");
+            throw new InvalidSettingException("portions", "must have at least one portion");
         }
         double previous = 0;
         for (int i = 0; i < portions.size(); i++) {
             Double p = portions.get(i);
             if (p == null) {
-                throw new IllegalArgumentException("portion " + i + " must be set");
+                throw new InvalidSettingException("portions", "entry " + i + " must be set");
             }
             if (!(p > 0 && p <= 1)) {
-                throw new IllegalArgumentException("portions must be in (0, 1], got " + p + " at position " + i);
+                throw new InvalidSettingException("portions", "must be in (0, 1], got " + p + " at position " + i);
             }
             if (!(p > previous)) {
-                throw new IllegalArgumentException("portions must be strictly increasing, got " + p + " after "
+                throw new InvalidSettingException("portions", "must be strictly increasing, got " + p + " after "
                         + previous);
             }
             previous = p;
         }
         if (previous != 1) {
-            throw new IllegalArgumentException("the last portion must be 1 (every weight quantized), got " + previous);
+            throw new InvalidSettingException("portions", "must end at 1 (every weight quantized), got " + previous);
         }
         portions = List.copyOf(portions);
     }

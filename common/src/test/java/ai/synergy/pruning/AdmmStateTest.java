@@ -1,5 +1,7 @@
 package ai.synergy.pruning;
 
+import ai.synergy.config.InvalidSettingException;
+
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -181,9 +183,9 @@ class AdmmStateTest {
                 .hasMessage("layer fc1: expected shape [1, 8], got [1, 2]");
         assertThatThrownBy(() -> s.rho("conv1")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("layer conv1 is not pruned by ADMM; pruned: [fc1]");
-        assertThatThrownBy(() -> new AdmmConfig(0, 1.3)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("initial rho must be > 0 and finite, got 0.0");
-        assertThatThrownBy(() -> new AdmmConfig(1e-3, .9)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("rho growth must be >= 1 and finite, got 0.9");
+        assertThatThrownBy(() -> new AdmmConfig(0, 1.3)).isInstanceOf(InvalidSettingException.class)
+                .hasMessage("initialRho must be a finite number > 0, got 0.0");
+        assertThatThrownBy(() -> new AdmmConfig(1e-3, .9)).isInstanceOf(InvalidSettingException.class)
+                .hasMessage("rhoGrowth must be a finite number >= 1, got 0.9");
     }
 }

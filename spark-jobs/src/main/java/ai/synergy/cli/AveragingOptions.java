@@ -1,37 +1,25 @@
 package ai.synergy.cli;
 
+import ai.synergy.training.Averaging;
 import picocli.CommandLine.Option;
 
 /** Command-line options of synchronous parameter averaging, shared by every command that trains ({@code train},
- * {@code quantize}). */
+ * {@code quantize}); defaults and checks are {@link Averaging}'s. */
 public final class AveragingOptions {
-    @Option(names = "--workers", defaultValue = "2",
+    @Option(names = "--workers", defaultValue = "" + Averaging.WORKERS,
             description = "Data-parallel workers = shards = partitions; local mode uses local[workers] (default: ${DEFAULT-VALUE}).")
     int workers;
 
-    @Option(names = "--batch-size", defaultValue = "64",
+    @Option(names = "--batch-size", defaultValue = "" + Averaging.BATCH_SIZE_PER_WORKER,
             description = "Minibatch size per worker (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--averaging-frequency", defaultValue = "5",
+    @Option(names = "--averaging-frequency", defaultValue = "" + Averaging.AVERAGING_FREQUENCY,
             description = "Minibatches per worker between parameter averages; lower = more traffic, higher = more "
                     + "drift between workers (default: ${DEFAULT-VALUE}).")
     int averagingFrequency;
 
-    @Option(names = "--eval-batch-size", defaultValue = "256", description = "Evaluation minibatch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--eval-batch-size", defaultValue = "" + Averaging.EVAL_BATCH_SIZE,
+            description = "Evaluation minibatch (default: ${DEFAULT-VALUE}).")
     int evalBatchSize;
-
-    /** Checks the values before Spark starts: each must be at least 1. */
-    void requireValid() {
-        atLeastOne("--workers", workers);
-        atLeastOne("--batch-size", batchSize);
-        atLeastOne("--averaging-frequency", averagingFrequency);
-        atLeastOne("--eval-batch-size", evalBatchSize);
-    }
-
-    private static void atLeastOne(String flag, int value) {
-        if (value < 1) {
-            throw new ai.synergy.config.InvalidInputException(flag + " must be >= 1, got " + value);
-        }
-    }
 }

@@ -1,21 +1,18 @@
 package ai.synergy.cli;
 
-import ai.synergy.adversarial.Pgd;
-import ai.synergy.io.HadoopFiles;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
-import ai.synergy.evaluation.RobustCounts;
-import ai.synergy.evaluation.TopKCounts;
+import ai.synergy.io.HadoopFiles;
 import ai.synergy.jobs.EvaluateJob;
 import ai.synergy.spark.SparkContexts;
-import ai.synergy.dataset.DataSpec;
+import ai.synergy.training.Averaging;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.io.IOException;
 import java.util.concurrent.Callable;
 
 /** {@code synergy evaluate}: top-1/top-5 of an exported model on a data set, optionally under attack, on executors. */
@@ -29,10 +26,10 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Model zip URI, e.g. runs/fmnist/model.zip.")
     String model;
 
-    @Option(names = "--workers", defaultValue = "2", description = "Shards/partitions (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--workers", defaultValue = "" + Averaging.WORKERS, description = "Shards/partitions (default: ${DEFAULT-VALUE}).")
     int workers;
 
-    @Option(names = "--batch-size", defaultValue = "256", description = "Evaluation minibatch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = "" + EvaluateJob.Settings.DEFAULT_BATCH_SIZE, description = "Evaluation minibatch (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Option(names = "--attack", defaultValue = "none",
@@ -42,7 +39,7 @@ final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     AttackOptions attackOptions;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of PGD's random starts (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "" + Averaging.SEED, description = "Seed of PGD's random starts (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--result", paramLabel = "URI",
@@ -51,36 +48,14 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (workers < 1 || batchSize < 1) {
-            throw new InvalidInputException("--workers and --batch-size must be >= 1, got " + workers + " and "
-                    + batchSize);
-        }
-        Pgd pgd = attackOptions.attack(attack, "--attack");
-        dataOptions.requireWellFormed();
+        EvaluateJob.Settings settings = EvaluateJob.Settings.of(model).data(dataOptions.source()).workers(workers)
+                .batchSize(batchSize).attack(attack, attackOptions.attack(attack, "attack"), seed);
         try (SparkContexts.JobContext context = SparkContexts.open("synergy-evaluate", workers)) {
             JavaSparkContext jsc = context.jsc();
-            DataSpec data = dataOptions.resolve(jsc.hadoopConfiguration());
             if (result != null) {
                 requireFileTarget(jsc);
             }
-            Map<String, Object> line = new LinkedHashMap<>();
-            line.put("model", model);
-            line.put("data", data.name());
-            if (pgd == null) {
-                TopKCounts counts = EvaluateJob.run(jsc, model, data, workers, batchSize);
-                line.put("examples", counts.examples());
-                line.put("top1", counts.top1());
-                line.put("top5", counts.top5());
-                line.put("loss", counts.meanLoss());
-            } else {
-                RobustCounts counts = EvaluateJob.runUnderAttack(jsc, model, data, workers, batchSize, pgd, seed);
-                line.put("examples", counts.natural().examples());
-                line.put("attack", attack + " eps " + pgd.eps() + ", step " + pgd.stepSize() + ", " + pgd.steps()
-                        + " steps" + (pgd.randomStart() ? ", random start" : ""));
-                line.put("naturalTop1", counts.natural().top1());
-                line.put("adversarialTop1", counts.adversarial().top1());
-            }
-            String json = Json.writeLine(line);
+            String json = Json.writeLine(EvaluateJob.evaluate(jsc, settings));
             if (result != null) {
                 HadoopFiles.of(result, jsc.hadoopConfiguration()).writeAtomically(HadoopFiles.path(result), json + "\n");
             }
@@ -90,12 +65,12 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     /** {@code --result} names a file to write: a folder there is refused before any work (it is never replaced). */
-    private void requireFileTarget(JavaSparkContext jsc) throws java.io.IOException {
+    private void requireFileTarget(JavaSparkContext jsc) throws IOException {
         HadoopFiles files = HadoopFiles.of(result, jsc.hadoopConfiguration());
-        org.apache.hadoop.fs.Path target = HadoopFiles.path(result);
+        Path target = HadoopFiles.path(result);
         if (files.fileSystem().exists(target) && files.fileSystem().getFileStatus(target).isDirectory()) {
             throw new InvalidInputException("--result: " + result + " is a folder; give the path of the JSON file "
-                    + "to write, e.g. " + new org.apache.hadoop.fs.Path(target, "result.json") + " (nothing was changed)");
+                    + "to write, e.g. " + new Path(target, "result.json") + " (nothing was changed)");
         }
     }
 }

@@ -29,18 +29,18 @@ final class PrepareCommand implements Callable<Integer> {
                     + "training workers.")
     Integer shards;
 
-    @Option(names = "--short-side", defaultValue = "256",
+    @Option(names = "--short-side", defaultValue = "" + PrepareOptions.DEFAULT_SHORT_SIDE,
             description = "Downscale images whose shorter side is longer to this; 0 = keep sizes (default: ${DEFAULT-VALUE}).")
     int shortSide;
 
-    @Option(names = "--quality", defaultValue = "0.9",
+    @Option(names = "--quality", defaultValue = "" + PrepareOptions.DEFAULT_QUALITY,
             description = "JPEG quality of re-encoded images, in (0, 1] (default: ${DEFAULT-VALUE}).")
     double quality;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of the shard assignment (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "" + PrepareOptions.DEFAULT_SEED, description = "Seed of the shard assignment (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--splits", split = ",", defaultValue = "train,val",
+    @Option(names = "--splits", split = ",", defaultValue = PrepareOptions.DEFAULT_SPLITS,
             description = "Splits to prepare (default: ${DEFAULT-VALUE}).")
     List<String> splits;
 

@@ -1,6 +1,7 @@
 package ai.synergy.cli;
 
 import ai.synergy.config.InvalidInputException;
+import ai.synergy.config.Require;
 import ai.synergy.pruning.AdmmConfig;
 import ai.synergy.pruning.PruningRatios;
 import ai.synergy.pruning.PruningScheme;
@@ -25,30 +26,30 @@ public final class PruningOptions {
             description = "Per-layer ratios: '<layer> <ratio>' lines, '* <ratio>' for the rest (instead of --ratio).")
     String ratiosFile;
 
-    @Option(names = "--prune-scheme", defaultValue = "irregular",
+    @Option(names = "--prune-scheme", defaultValue = PruningConfig.DEFAULT_SCHEME,
             description = "irregular (any weight, exact top-k), filter (whole output filters) or column "
                     + "(default: ${DEFAULT-VALUE}).")
     String scheme;
 
-    @Option(names = "--admm-epochs", defaultValue = "10", description = "Epochs of ADMM training (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--admm-epochs", defaultValue = "" + PruningConfig.DEFAULT_ADMM_EPOCHS, description = "Epochs of ADMM training (default: ${DEFAULT-VALUE}).")
     int admmEpochs;
 
-    @Option(names = "--admm-interval", defaultValue = "2",
+    @Option(names = "--admm-interval", defaultValue = "" + PruningConfig.DEFAULT_ADMM_INTERVAL,
             description = "Epochs between the driver's ADMM updates of Z, U and rho (default: ${DEFAULT-VALUE}).")
     int admmInterval;
 
-    @Option(names = "--retrain-epochs", defaultValue = "10",
+    @Option(names = "--retrain-epochs", defaultValue = "" + PruningConfig.DEFAULT_RETRAIN_EPOCHS,
             description = "Epochs of masked retraining after hard pruning (default: ${DEFAULT-VALUE}).")
     int retrainEpochs;
 
-    @Option(names = "--admm-rho", defaultValue = "1e-3", description = "Initial ADMM penalty rho (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--admm-rho", defaultValue = "" + AdmmConfig.DEFAULT_INITIAL_RHO, description = "Initial ADMM penalty rho (default: ${DEFAULT-VALUE}).")
     double rho;
 
-    @Option(names = "--admm-rho-growth", defaultValue = "1.3",
+    @Option(names = "--admm-rho-growth", defaultValue = "" + AdmmConfig.DEFAULT_RHO_GROWTH,
             description = "Factor on rho at every ADMM update (default: ${DEFAULT-VALUE}).")
     double rhoGrowth;
 
-    /** The pruning the flags describe; errors name the flag. */
+    /** The pruning the flags describe. */
     PruningConfig config() {
         switch (prune) {
             case "none" -> {
@@ -58,7 +59,8 @@ public final class PruningOptions {
                 return PruningConfig.none();
             }
             case "admm" -> {
-                return new PruningConfig(scheme(), ratios(), admm(), admmEpochs, admmInterval, retrainEpochs);
+                return PruningConfig.admm(ratios()).withScheme(scheme()).withAdmm(new AdmmConfig(rho, rhoGrowth))
+                        .withEpochs(admmEpochs, admmInterval, retrainEpochs);
             }
             default -> throw new InvalidInputException("--prune: unknown method '" + prune + "'; accepted: none, admm");
         }
@@ -69,9 +71,7 @@ public final class PruningOptions {
             throw new InvalidInputException("--prune admm needs exactly one of --ratio and --prune-ratios");
         }
         if (ratio != null) {
-            if (!(ratio > 0 && ratio < 1)) {
-                throw new InvalidInputException("--ratio must be in (0, 1), got " + ratio);
-            }
+            Require.that(ratio > 0 && ratio < 1, "ratio", "must be in (0, 1), got " + ratio);
             return PruningRatios.uniform(ratio);
         }
         return PruningRatios.fromFlag("--prune-ratios", ratiosFile);
@@ -83,14 +83,6 @@ public final class PruningOptions {
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException("--prune-scheme: unknown scheme '" + scheme
                     + "'; accepted: irregular, filter, column");
-        }
-    }
-
-    private AdmmConfig admm() {
-        try {
-            return new AdmmConfig(rho, rhoGrowth);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidInputException("--admm-rho/--admm-rho-growth: " + e.getMessage(), e);
         }
     }
 }

@@ -2,14 +2,11 @@ package ai.synergy.cli;
 
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.jobs.QuantizeJob;
-import ai.synergy.model.LearningRateSchedule;
-import ai.synergy.quantization.PortionSchedule;
 import ai.synergy.run.RunFolder;
 import ai.synergy.spark.SparkContexts;
-import ai.synergy.dataset.DataSpec;
+import ai.synergy.training.Averaging;
 import ai.synergy.training.QuantizationMethod;
 import ai.synergy.training.QuantizeConfig;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,12 +26,12 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "The trained model.zip (train's export or a checkpoint).")
     String model;
 
-    @Option(names = "--method", defaultValue = "inq",
+    @Option(names = "--method", defaultValue = QuantizeConfig.DEFAULT_METHOD,
             description = "inq (power-of-two codebook), slq (k-means codebook) or mlq (ternary, layer by layer) "
                     + "(default: ${DEFAULT-VALUE}).")
     String method;
 
-    @Option(names = "--bits", defaultValue = "5",
+    @Option(names = "--bits", defaultValue = "" + QuantizeConfig.DEFAULT_BITS,
             description = "Bit-width b: 2^(b-1)+1 values per layer (mlq is ternary) (default: ${DEFAULT-VALUE}).")
     int bits;
 
@@ -47,25 +44,25 @@ final class QuantizeCommand implements Callable<Integer> {
             description = "inq: magnitude (largest |w| first) or random (the ablation) (default: ${DEFAULT-VALUE}).")
     String partition;
 
-    @Option(names = "--mlq-stages", defaultValue = "4",
+    @Option(names = "--mlq-stages", defaultValue = "" + QuantizeConfig.DEFAULT_MLQ_STAGES,
             description = "mlq: layer stages, in network order (default: ${DEFAULT-VALUE}).")
     int mlqStages;
 
     @Option(names = "--skip-layers", split = ",", description = "Layers kept in float, e.g. stem_conv,output.")
     List<String> skipLayers = List.of();
 
-    @Option(names = "--epochs-per-round", defaultValue = "2",
+    @Option(names = "--epochs-per-round", defaultValue = "" + QuantizeConfig.DEFAULT_EPOCHS_PER_ROUND,
             description = "Retraining epochs after each round's partition (default: ${DEFAULT-VALUE}).")
     int epochsPerRound;
 
-    @Option(names = "--lr", defaultValue = "0.01",
+    @Option(names = "--lr", defaultValue = "" + QuantizeConfig.DEFAULT_LEARNING_RATE,
             description = "Retraining learning rate, cosine-annealed over each round (default: ${DEFAULT-VALUE}).")
     double lr;
 
     @Mixin
     AveragingOptions averaging;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of shuffles and of the random partition (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "" + Averaging.SEED, description = "Seed of shuffles and of the random partition (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--out", required = true, description = "Output folder URI.")
@@ -83,10 +80,11 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        requireFlags();
+        QuantizeConfig.Builder settings = settings().validate(); // before Spark starts
+        Flags.requireAtLeast(0, stopAfterRound, "--stop-after-round");
         try (SparkContexts.JobContext context = SparkContexts.open("synergy-quantize", averaging.workers)) {
             JavaSparkContext jsc = context.jsc();
-            QuantizeConfig config = config(jsc.hadoopConfiguration());
+            QuantizeConfig config = settings.build(jsc.hadoopConfiguration());
             QuantizeJob.Result result = new QuantizeJob(jsc, config, new QuantizeJob.RunOptions(out,
                     RunFolder.Resume.parse(resume), stopAfterRound), System.out).run();
             if (result.finished() && !result.rounds().isEmpty()) {
@@ -100,38 +98,27 @@ final class QuantizeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void requireFlags() {
-        dataOptions.requireWellFormed();
-        QuantizationMethod.parse(method);
+    /** The run these options describe; the data set is resolved when it is built. */
+    QuantizeConfig.Builder settings() {
         if (!partition.equals("magnitude") && !partition.equals("random")) {
             throw new InvalidInputException("--partition: unknown partition '" + partition
                     + "'; accepted: magnitude, random");
         }
-        if (!(lr > 0 && Double.isFinite(lr))) {
-            throw new InvalidInputException("--lr must be a finite number > 0, got " + lr);
-        }
-        averaging.requireValid();
-        if (stopAfterRound < 0) {
-            throw new InvalidInputException("--stop-after-round must be >= 0, got " + stopAfterRound);
-        }
-        schedule();
-    }
-
-    private PortionSchedule schedule() {
-        try {
-            return portions == null || portions.isEmpty() ? PortionSchedule.defaultFor(bits)
-                    : new PortionSchedule(portions);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidInputException((portions == null ? "--bits: " : "--portions: ") + e.getMessage(), e);
-        }
-    }
-
-    QuantizeConfig config(Configuration hadoopConf) {
-        requireFlags();
-        DataSpec data = dataOptions.resolve(hadoopConf);
-        return new QuantizeConfig(data, model, QuantizationMethod.parse(method), bits, schedule(),
-                partition.equals("random"), mlqStages, epochsPerRound,
-                new LearningRateSchedule(LearningRateSchedule.Type.COSINE, lr, List.of(), 0.1, 0), averaging.workers,
-                averaging.batchSize, averaging.averagingFrequency, averaging.evalBatchSize, seed, skipLayers);
+        return QuantizeConfig.builder()
+                .data(dataOptions.source())
+                .model(model)
+                .method(QuantizationMethod.parse(method))
+                .bits(bits)
+                .portions(portions)
+                .randomPartition(partition.equals("random"))
+                .mlqStages(mlqStages)
+                .skipLayers(skipLayers)
+                .epochsPerRound(epochsPerRound)
+                .learningRate(lr)
+                .workers(averaging.workers)
+                .batchSizePerWorker(averaging.batchSize)
+                .averagingFrequency(averaging.averagingFrequency)
+                .evalBatchSize(averaging.evalBatchSize)
+                .seed(seed);
     }
 }

@@ -3,6 +3,7 @@ package ai.synergy.cli;
 import ai.synergy.io.HadoopFiles;
 import ai.synergy.config.Credentials;
 import ai.synergy.config.InvalidInputException;
+import ai.synergy.config.InvalidSettingException;
 import ai.synergy.run.RunFolder;
 import ai.synergy.training.TrainingDivergedException;
 import org.apache.hadoop.util.ShutdownHookManager;
@@ -100,6 +101,9 @@ public final class SynergyCli implements Runnable {
                 return INTERRUPTED; // the shutdown hook said so in one line; what failed after it is its echo
             }
             IOException io = ioCause(e);
+            if (e instanceof InvalidSettingException setting) {
+                return fail(commandLine, "synergy: error: " + Flags.describe(setting), BAD_INPUT);
+            }
             if (e instanceof InvalidInputException || io instanceof HadoopFiles.TargetIsFolderException) {
                 return fail(commandLine, "synergy: error: " + e.getMessage(), BAD_INPUT);
             }

@@ -5,17 +5,12 @@ import ai.synergy.adversarial.Pgd;
 import ai.synergy.dks.Supervision;
 import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.jobs.TrainJob;
-import ai.synergy.model.AuxiliaryHeads;
 import ai.synergy.model.LearningRateSchedule;
-import ai.synergy.model.ModelArchitecture;
-import ai.synergy.model.ModelSpec;
-import ai.synergy.model.OptimizerSpec;
 import ai.synergy.run.RunFolder;
 import ai.synergy.spark.SparkContexts;
 import ai.synergy.training.AdversarialTraining;
-import ai.synergy.dataset.DataSpec;
+import ai.synergy.training.Averaging;
 import ai.synergy.training.TrainConfig;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,24 +20,24 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code synergy train}: options -> {@link TrainConfig} -> {@link TrainJob}. */
+/** {@code synergy train}: options -> {@link TrainConfig.Builder} -> {@link TrainJob}. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a ResNet with synchronous parameter averaging over Spark executors.")
 final class TrainCommand implements Callable<Integer> {
     @Mixin
     DataOptions dataOptions;
 
-    @Option(names = "--model", defaultValue = "resnet8",
+    @Option(names = "--model", defaultValue = TrainConfig.DEFAULT_MODEL,
             description = "resnet8|14|20|32|56|110 (CIFAR family, any 6k+2), resnet18|34|50|101|152 (ImageNet family) "
                     + "(default: ${DEFAULT-VALUE}).")
     String model;
 
-    @Option(names = "--width", defaultValue = "1",
+    @Option(names = "--width", defaultValue = "" + TrainConfig.DEFAULT_WIDTH,
             description = "CIFAR-family width multiplier: 1 = 16/32/64 channels, 0.5 = 8/16/32, 2 = 32/64/128 "
                     + "(default: ${DEFAULT-VALUE}).")
     double width;
 
-    @Option(names = "--supervision", defaultValue = "none",
+    @Option(names = "--supervision", defaultValue = TrainConfig.DEFAULT_SUPERVISION,
             description = "none (one classifier), ds (deep supervision: cross-entropy on auxiliary heads too) or dks "
                     + "(deeply-supervised knowledge synergy); model.zip is always the plain network (default: ${DEFAULT-VALUE}).")
     String supervision;
@@ -52,11 +47,11 @@ final class TrainCommand implements Callable<Integer> {
                     + "family, 2,3 = conv3_x,conv4_x for the ImageNet family).")
     List<Integer> auxStages;
 
-    @Option(names = "--synergy-weight", defaultValue = "1",
+    @Option(names = "--synergy-weight", defaultValue = "" + SupervisionConfig.DEFAULT_SYNERGY_WEIGHT,
             description = "dks: weight of the pairwise synergy term (default: ${DEFAULT-VALUE}, the paper's).")
     double synergyWeight;
 
-    @Option(names = "--synergy-temperature", defaultValue = "1",
+    @Option(names = "--synergy-temperature", defaultValue = "" + SupervisionConfig.DEFAULT_TEMPERATURE,
             description = "dks: softmax temperature of the synergy term (default: ${DEFAULT-VALUE}, the paper's).")
     double synergyTemperature;
 
@@ -68,7 +63,7 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     AttackOptions attackOptions;
 
-    @Option(names = "--adversarial-ratio", defaultValue = "1",
+    @Option(names = "--adversarial-ratio", defaultValue = "" + AdversarialTraining.DEFAULT_RATIO,
             description = "Fraction of each minibatch replaced by adversarial examples (default: ${DEFAULT-VALUE}).")
     double adversarialRatio;
 
@@ -79,7 +74,7 @@ final class TrainCommand implements Callable<Integer> {
             description = "Start from the parameters of this model.zip (same --model), e.g. a dense model to prune.")
     String initModel;
 
-    @Option(names = "--epochs", defaultValue = "10",
+    @Option(names = "--epochs", defaultValue = "" + TrainConfig.DEFAULT_EPOCHS,
             description = "Passes over the training data; with --prune, the dense epochs before ADMM (0 allowed with "
                     + "--init-model) (default: ${DEFAULT-VALUE}).")
     int epochs;
@@ -87,32 +82,32 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     AveragingOptions averaging;
 
-    @Option(names = "--lr", defaultValue = "0.2", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "" + TrainConfig.DEFAULT_LEARNING_RATE, description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
 
-    @Option(names = "--lr-schedule", defaultValue = "onecycle",
+    @Option(names = "--lr-schedule", defaultValue = TrainConfig.DEFAULT_SCHEDULE,
             description = "constant, step, cosine or onecycle (default: ${DEFAULT-VALUE}).")
     String schedule;
 
     @Option(names = "--milestones", split = ",", description = "Epochs at which a step schedule multiplies by --gamma, e.g. 60,120,160.")
     List<Double> milestones = List.of();
 
-    @Option(names = "--gamma", defaultValue = "0.1", description = "Step schedule factor (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--gamma", defaultValue = "" + TrainConfig.DEFAULT_GAMMA, description = "Step schedule factor (default: ${DEFAULT-VALUE}).")
     double gamma;
 
     @Option(names = "--warmup-epochs", defaultValue = "0", description = "Linear warm-up for step/cosine (default: ${DEFAULT-VALUE}).")
     double warmupEpochs;
 
-    @Option(names = "--momentum", defaultValue = "0.9", description = "Nesterov momentum; 0 = plain SGD (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--momentum", defaultValue = "" + TrainConfig.DEFAULT_MOMENTUM, description = "Nesterov momentum; 0 = plain SGD (default: ${DEFAULT-VALUE}).")
     double momentum;
 
-    @Option(names = "--weight-decay", defaultValue = "1e-4", description = "L2 weight decay (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--weight-decay", defaultValue = "" + TrainConfig.DEFAULT_WEIGHT_DECAY, description = "L2 weight decay (default: ${DEFAULT-VALUE}).")
     double weightDecay;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of initialisation and shuffles (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "" + Averaging.SEED, description = "Seed of initialisation and shuffles (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--keep-checkpoints", defaultValue = "2", description = "Epoch checkpoints to keep (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--keep-checkpoints", defaultValue = "" + TrainConfig.DEFAULT_KEEP_CHECKPOINTS, description = "Epoch checkpoints to keep (default: ${DEFAULT-VALUE}).")
     int keepCheckpoints;
 
     @Option(names = "--out", required = true, description = "Output folder URI (file://, hdfs://, s3a://, or a local path).")
@@ -136,10 +131,11 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        requireFlags();
+        TrainConfig.Builder settings = settings().validate(); // before Spark starts: a typo costs no start-up
+        Flags.requireAtLeast(0, stopAfterEpoch, "--stop-after-epoch");
         try (SparkContexts.JobContext context = SparkContexts.open("synergy-train", averaging.workers)) {
             JavaSparkContext jsc = context.jsc();
-            TrainConfig config = config(jsc.hadoopConfiguration());
+            TrainConfig config = settings.build(jsc.hadoopConfiguration());
             TrainJob.Result result = new TrainJob(jsc, config,
                     new TrainJob.RunOptions(out, RunFolder.Resume.parse(resume), stopAfterEpoch,
                             allowChangedSettings), System.out).run();
@@ -157,68 +153,35 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Checks the flags that need no file system, before Spark starts. */
-    private void requireFlags() {
-        dataOptions.requireWellFormed();
-        averaging.requireValid();
-        require(width * 16 >= 1 && width <= 64, "--width must be in [0.0625, 64], got " + width);
-        require(lr > 0 && Double.isFinite(lr), "--lr must be a finite number > 0, got " + lr);
-        require(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got " + momentum);
-        require(weightDecay >= 0 && Double.isFinite(weightDecay), "--weight-decay must be a finite number >= 0, got "
-                + weightDecay);
-        require(gamma > 0 && Double.isFinite(gamma), "--gamma must be a finite number > 0, got " + gamma);
-        require(warmupEpochs >= 0 && Double.isFinite(warmupEpochs), "--warmup-epochs must be a finite number >= 0, "
-                + "got " + warmupEpochs);
-        require(stopAfterEpoch >= 0, "--stop-after-epoch must be >= 0, got " + stopAfterEpoch);
-        Supervision.parse(supervision);
-        require(synergyWeight >= 0 && Double.isFinite(synergyWeight), "--synergy-weight must be a finite number >= 0, "
-                + "got " + synergyWeight);
-        require(synergyTemperature > 0 && Double.isFinite(synergyTemperature), "--synergy-temperature must be a "
-                + "finite number > 0, got " + synergyTemperature);
-        adversarialTraining();
-        pruningOptions.config();
-    }
-
-    /** The adversarial training the flags describe. */
-    private AdversarialTraining adversarialTraining() {
-        Pgd attack = attackOptions.attack(adversarial, "--adversarial");
-        try {
-            return attack == null ? AdversarialTraining.none() : new AdversarialTraining(attack, adversarialRatio);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidInputException("--adversarial-ratio: " + e.getMessage(), e);
-        }
-    }
-
-    /** The validated configuration these options describe; an {@code imagenet:} manifest is read via {@code conf}. */
-    TrainConfig config(Configuration hadoopConf) {
-        requireFlags();
-        DataSpec data = dataOptions.resolve(hadoopConf);
-        ModelArchitecture architecture = ModelArchitecture.parse(model);
-        try {
-            ModelSpec spec = new ModelSpec(architecture, width, data.channels(), data.height(), data.width(),
-                    data.numClasses(), data.mean(), data.std(), seed);
-            OptimizerSpec optimizer = new OptimizerSpec(lr, momentum, weightDecay);
-            LearningRateSchedule lrSchedule = new LearningRateSchedule(scheduleType(), lr, milestones, gamma, warmupEpochs);
-            AuxiliaryHeads heads = auxStages == null || auxStages.isEmpty()
-                    ? AuxiliaryHeads.paperDefault(architecture) : new AuxiliaryHeads(auxStages);
-            SupervisionConfig supervisionConfig = new SupervisionConfig(Supervision.parse(supervision), heads,
-                    synergyWeight, synergyTemperature);
-            if (supervisionConfig.headCount() > 1) {
-                supervisionConfig.trainingConfiguration(spec, optimizer); // stage numbers checked against the model
-            }
-            return new TrainConfig(data, spec, supervisionConfig, adversarialTraining(), pruningOptions.config(),
-                    optimizer, lrSchedule, epochs, averaging.workers, averaging.batchSize, averaging.averagingFrequency,
-                    averaging.evalBatchSize, seed,
-                    keepCheckpoints, initModel);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidInputException(e.getMessage(), e);
-        }
-    }
-
-    private static void require(boolean condition, String message) {
-        if (!condition) {
-            throw new InvalidInputException(message);
-        }
+    /** The run these options describe; the data set is resolved when it is built. */
+    TrainConfig.Builder settings() {
+        Pgd attack = attackOptions.attack(adversarial, "adversarial");
+        return TrainConfig.builder()
+                .data(dataOptions.source())
+                .model(model)
+                .width(width)
+                .supervision(Supervision.parse(supervision))
+                .auxStages(auxStages)
+                .synergyWeight(synergyWeight)
+                .synergyTemperature(synergyTemperature)
+                .adversarial(attack == null ? AdversarialTraining.none()
+                        : new AdversarialTraining(attack, adversarialRatio))
+                .pruning(pruningOptions.config())
+                .initModel(initModel)
+                .epochs(epochs)
+                .workers(averaging.workers)
+                .batchSizePerWorker(averaging.batchSize)
+                .averagingFrequency(averaging.averagingFrequency)
+                .evalBatchSize(averaging.evalBatchSize)
+                .learningRate(lr)
+                .schedule(scheduleType())
+                .milestones(milestones)
+                .gamma(gamma)
+                .warmupEpochs(warmupEpochs)
+                .momentum(momentum)
+                .weightDecay(weightDecay)
+                .seed(seed)
+                .keepCheckpoints(keepCheckpoints);
     }
 
     private LearningRateSchedule.Type scheduleType() {

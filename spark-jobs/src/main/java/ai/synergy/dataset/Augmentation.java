@@ -1,6 +1,6 @@
 package ai.synergy.dataset;
 
-import ai.synergy.config.InvalidInputException;
+import ai.synergy.config.InvalidSettingException;
 
 import java.util.Locale;
 
@@ -18,7 +18,7 @@ public enum Augmentation {
         try {
             return valueOf(value.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException | NullPointerException e) {
-            throw new InvalidInputException("--augment: unknown augmentation '" + value
+            throw new InvalidSettingException("augmentation", ": unknown augmentation '" + value
                     + "'; accepted: imagenet, flip, none");
         }
     }

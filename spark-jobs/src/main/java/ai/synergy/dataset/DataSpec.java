@@ -1,16 +1,16 @@
 package ai.synergy.dataset;
 
-import ai.synergy.config.InvalidInputException;
 import ai.synergy.prepare.ShardManifest;
 
 import java.util.List;
 
 /**
  * Where a job's images come from and how they reach the network: an IDX data set (Fashion-MNIST layout) or JPEG shards
- * written by {@code prepare}, on any Hadoop file system.
+ * written by {@code prepare}, on any Hadoop file system. Resolved from a {@link DataSource}, which validates the
+ * settings.
  *
  * @param format           the storage format
- * @param name             the data set's name as given to {@code --data}
+ * @param name             the data set's name as the user gave it ({@link DataSource#data()})
  * @param location         IDX: the folder holding {@code train-images-idx3-ubyte.gz} and friends; SHARDS: the
  *                         folder holding {@code manifest.json}
  * @param trainLimit       use only the first N training examples (0 = all), for quick runs and tests
@@ -42,9 +42,6 @@ public record DataSpec(Format format, String name, String location, int trainLim
     }
 
     public DataSpec {
-        if (trainLimit < 0 || testLimit < 0) {
-            throw new InvalidInputException("--train-limit/--test-limit must be >= 0, got " + trainLimit + "/" + testLimit);
-        }
         mean = List.copyOf(mean);
         std = List.copyOf(std);
         shardCheck = shardCheck == null ? ShardCheck.INDEX : shardCheck;
@@ -69,12 +66,6 @@ public record DataSpec(Format format, String name, String location, int trainLim
      */
     public static DataSpec shards(String location, ShardManifest manifest, int trainLimit, int testLimit,
                                   int imageSize, Augmentation augmentation, double evalCropFraction) {
-        if (imageSize < 8) {
-            throw new InvalidInputException("--image-size must be >= 8, got " + imageSize);
-        }
-        if (!(evalCropFraction > 0 && evalCropFraction <= 1)) {
-            throw new InvalidInputException("--eval-crop must be in (0, 1], got " + evalCropFraction);
-        }
         ShardManifest.ChannelStatistics stats = manifest.trainStatistics();
         List<Double> mean = stats != null ? stats.mean() : List.of(0.485, 0.456, 0.406);
         List<Double> std = stats != null ? stats.std().stream().map(s -> Math.max(s, 1e-3)).toList()

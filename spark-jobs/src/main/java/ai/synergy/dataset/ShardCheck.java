@@ -1,6 +1,6 @@
 package ai.synergy.dataset;
 
-import ai.synergy.config.InvalidInputException;
+import ai.synergy.config.InvalidSettingException;
 
 import java.util.Locale;
 
@@ -25,7 +25,7 @@ public enum ShardCheck {
         try {
             return valueOf(value.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException | NullPointerException e) {
-            throw new InvalidInputException("--verify-shards: unknown check '" + value
+            throw new InvalidSettingException("shardCheck", ": unknown check '" + value
                     + "'; accepted: none, index, full");
         }
     }

@@ -2,6 +2,8 @@ package ai.synergy.jobs;
 
 import ai.synergy.io.HadoopFiles;
 import ai.synergy.config.InvalidInputException;
+import ai.synergy.config.InvalidSettingException;
+import ai.synergy.config.Require;
 import ai.synergy.data.IdxReader;
 import ai.synergy.data.LabeledImages;
 import ai.synergy.prepare.IlsvrcLayout;
@@ -77,29 +79,21 @@ public final class ConvertJob {
         /** The default JPEG quality. */
         public static final double DEFAULT_QUALITY = 0.95;
 
-        /** Checks every field; the messages name the command-line flags. */
+        /** Checks every field, naming it. */
         public Options {
-            if (input == null || input.isBlank()) {
-                throw new InvalidInputException("--input must name the folder of the IDX files, got '" + input + "'");
-            }
-            if (output == null || output.isBlank()) {
-                throw new InvalidInputException("--output must name a folder URI, got '" + output + "'");
-            }
-            if (trainLimit < 0 || valLimit < 0) {
-                throw new InvalidInputException("--train-limit/--val-limit must be >= 0, got " + trainLimit + "/"
-                        + valLimit);
-            }
-            if (!(quality > 0 && quality <= 1)) {
-                throw new InvalidInputException("--quality must be in (0, 1], got " + quality);
-            }
-            if (size < 0 || size > MAX_SIZE) {
-                throw new InvalidInputException("--size must be 0 (keep) or 1.." + MAX_SIZE + ", got " + size);
-            }
+            Require.that(input != null && !input.isBlank(), "input", "must name the folder of the IDX files, got '"
+                    + input + "'");
+            Require.that(output != null && !output.isBlank(), "output", "must name a folder URI, got '" + output + "'");
+            Require.atLeast("trainLimit", trainLimit, 0);
+            Require.atLeast("valLimit", valLimit, 0);
+            Require.inLeftOpen("quality", quality, 0, 1);
+            Require.that(size >= 0 && size <= MAX_SIZE, "size", "must be 0 (keep) or 1.." + MAX_SIZE + ", got "
+                    + size);
             classNames = classNames == null ? List.of() : List.copyOf(classNames);
             for (String name : classNames) {
                 if (name.isBlank() || name.contains("\n") || name.contains("\r")) {
-                    throw new InvalidInputException("--class-names: a class name must be non-blank and on one line, "
-                            + "got '" + name + "'");
+                    throw new InvalidSettingException("classNames", ": a class name must be non-blank and on one "
+                            + "line, got '" + name + "'");
                 }
             }
         }

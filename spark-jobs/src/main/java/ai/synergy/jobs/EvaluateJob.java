@@ -1,14 +1,16 @@
 package ai.synergy.jobs;
 
+import ai.synergy.config.Require;
+import ai.synergy.dataset.DataSource;
 import ai.synergy.io.HadoopFiles;
+import ai.synergy.training.Averaging;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.dks.SynergyLoss;
 import ai.synergy.adversarial.Pgd;
 import ai.synergy.evaluation.DistributedEvaluator;
 import ai.synergy.evaluation.RobustCounts;
 import ai.synergy.evaluation.TopKCounts;
-import ai.synergy.dataset.ShardedDataset;
-import ai.synergy.spark.SparkErrors;
 import ai.synergy.dataset.DataSpec;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -30,6 +32,81 @@ import java.io.IOException;
  */
 public final class EvaluateJob {
     private EvaluateJob() {
+    }
+
+    /**
+     * What {@code evaluate} scores and how.
+     *
+     * @param model      URI of the model zip
+     * @param data       the data set whose test split is scored
+     * @param workers    shards = partitions
+     * @param batchSize  evaluation minibatch
+     * @param attackName how the attack was asked for (pgd, fgsm), or null for natural evaluation only
+     * @param attack     the attack, or null
+     * @param seed       seed of the attack's random starts
+     */
+    public record Settings(String model, DataSource data, int workers, int batchSize, String attackName, Pgd attack,
+                           long seed) {
+        /** Natural evaluation's minibatch. */
+        public static final int DEFAULT_BATCH_SIZE = 256;
+
+        public Settings {
+            Require.that(model != null && !model.isBlank(), "model", "must be set (a model zip)");
+            Require.atLeast("workers", workers, 1);
+            Require.atLeast("batchSize", batchSize, 1);
+        }
+
+        /** {@code model} on Fashion-MNIST, every other setting at its default, no attack. */
+        public static Settings of(String model) {
+            return new Settings(model, DataSource.fashionMnist(), Averaging.WORKERS, DEFAULT_BATCH_SIZE, null, null,
+                    Averaging.SEED);
+        }
+
+        /** The same on another data set. */
+        public Settings data(DataSource value) {
+            return new Settings(model, value, workers, batchSize, attackName, attack, seed);
+        }
+
+        /** The same in another number of shards. */
+        public Settings workers(int value) {
+            return new Settings(model, data, value, batchSize, attackName, attack, seed);
+        }
+
+        /** The same with another minibatch. */
+        public Settings batchSize(int value) {
+            return new Settings(model, data, workers, value, attackName, attack, seed);
+        }
+
+        /** The same, also under {@code attack} ({@code name}: pgd or fgsm), its random starts seeded by {@code seed}. */
+        public Settings attack(String name, Pgd value, long attackSeed) {
+            return new Settings(model, data, workers, batchSize, value == null ? null : name, value, attackSeed);
+        }
+    }
+
+    /**
+     * One evaluation's result: top-1/top-5 and loss, or natural and adversarial top-1 under an attack (null
+     * components are left out of its JSON line).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Result(String model, String data, long examples, Double top1, Double top5, Double loss,
+                         String attack, Double naturalTop1, Double adversarialTop1) {
+    }
+
+    /** Scores {@code settings.model()} on its data set's test split, on the executors. */
+    public static Result evaluate(JavaSparkContext jsc, Settings settings) throws IOException {
+        DataSpec data = settings.data().resolve(jsc.hadoopConfiguration());
+        if (settings.attack() == null) {
+            TopKCounts counts = run(jsc, settings.model(), data, settings.workers(), settings.batchSize());
+            return new Result(settings.model(), data.name(), counts.examples(), counts.top1(), counts.top5(),
+                    counts.meanLoss(), null, null, null);
+        }
+        Pgd pgd = settings.attack();
+        RobustCounts counts = runUnderAttack(jsc, settings.model(), data, settings.workers(), settings.batchSize(),
+                pgd, settings.seed());
+        String attack = settings.attackName() + " eps " + pgd.eps() + ", step " + pgd.stepSize() + ", " + pgd.steps()
+                + " steps" + (pgd.randomStart() ? ", random start" : "");
+        return new Result(settings.model(), data.name(), counts.natural().examples(), null, null, null, attack,
+                counts.natural().top1(), counts.adversarial().top1());
     }
 
     /** Top-1/top-5 counts of the model at {@code modelUri} on {@code data}'s test split, in {@code workers} shards. */

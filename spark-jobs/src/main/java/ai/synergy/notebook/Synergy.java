@@ -1,22 +1,35 @@
 package ai.synergy.notebook;
 
-import ai.synergy.cli.SynergyCli;
-import ai.synergy.spark.SparkContexts;
+import ai.synergy.config.Json;
+import ai.synergy.jobs.ConvertJob;
+import ai.synergy.jobs.EvaluateJob;
+import ai.synergy.jobs.PrepareJob;
+import ai.synergy.jobs.QuantizeJob;
+import ai.synergy.jobs.TrainJob;
+import ai.synergy.prepare.PrepareOptions;
+import ai.synergy.run.RunFolder;
+import ai.synergy.training.QuantizeConfig;
+import ai.synergy.training.TrainConfig;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.util.ArrayList;
-import java.util.Arrays;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
 
 /**
- * The notebook facade (Zeppelin, spark-shell): runs a job on the notebook's own Spark session, exactly as
- * {@code bin/synergy <command> <options>} would, and reads its outputs as DataFrames. Notebook code stays one line per
- * step: {@code val run = Synergy.train(spark, "--epochs", "3", "--out", dir); z.show(run.metrics(spark))}.
+ * The typed API for notebooks (Zeppelin, spark-shell) and Spark applications: runs a job on the caller's own Spark
+ * session (never stopped) from the same configuration types the command line builds, and reads its outputs as
+ * DataFrames. One line per step:
+ * <pre>{@code
+ * val run = Synergy.train(spark, TrainConfig.builder().data(DataSource.fashionMnist()).epochs(3), dir)
+ * z.show(run.metrics(spark))
+ * }</pre>
+ * Bad settings throw {@link ai.synergy.config.InvalidSettingException} naming the builder's setting, before any
+ * Spark work.
  */
 public final class Synergy {
     /** Prefix of the system properties that override notebook parameters (see {@link #param}). */
@@ -25,72 +38,48 @@ public final class Synergy {
     private Synergy() {
     }
 
-    /**
-     * Runs {@code synergy <command> <args>} on {@code spark}'s context (not stopped afterwards).
-     *
-     * @return the run folder given by {@code --out} or {@code --output}, or null if the command has none
-     * @throws JobFailedException when the command exits non-zero; its message is the command's error line
-     */
-    public static Run run(SparkSession spark, String command, String... args) {
-        List<String> commandLine = new ArrayList<>();
-        commandLine.add(command);
-        commandLine.addAll(Arrays.asList(args));
-        StringWriter err = new StringWriter();
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        int exit = SparkContexts.runOn(jsc, () -> SynergyCli.execute(new PrintWriter(System.out, true),
-                new PrintWriter(err, true), commandLine.toArray(String[]::new)));
-        if (exit != 0) {
-            throw new JobFailedException("synergy " + command + " exited with " + exit + ": " + err.toString().trim());
-        }
-        String out = valueOf(args, "--out");
-        return new Run(out != null ? out : valueOf(args, "--output"));
+    /** Trains a new run into {@code out} (a folder URI on any Hadoop file system). */
+    public static Run train(SparkSession spark, TrainConfig.Builder settings, String out) {
+        return train(spark, settings, new TrainJob.RunOptions(out, RunFolder.Resume.NO, 0, false));
     }
 
-    /** {@code synergy train <args>}; see {@code bin/synergy train --help}. */
-    public static Run train(SparkSession spark, String... args) {
-        return run(spark, "train", args);
+    /** Trains with explicit run options: resume, stop after an epoch, changed settings on resume. */
+    public static Run train(SparkSession spark, TrainConfig.Builder settings, TrainJob.RunOptions options) {
+        settings.validate();
+        JavaSparkContext jsc = context(spark);
+        TrainConfig config = settings.build(jsc.hadoopConfiguration());
+        io(() -> new TrainJob(jsc, config, options, System.out).run());
+        return new Run(options.out());
     }
 
-    /** {@code synergy quantize <args>}. */
-    public static Run quantize(SparkSession spark, String... args) {
-        return run(spark, "quantize", args);
+    /** Quantizes a trained model into {@code out} in rounds. */
+    public static Run quantize(SparkSession spark, QuantizeConfig.Builder settings, String out) {
+        settings.validate();
+        JavaSparkContext jsc = context(spark);
+        QuantizeConfig config = settings.build(jsc.hadoopConfiguration());
+        io(() -> new QuantizeJob(jsc, config, new QuantizeJob.RunOptions(out, RunFolder.Resume.NO, 0), System.out)
+                .run());
+        return new Run(out);
     }
 
-    /** {@code synergy prepare <args>} (the run folder is {@code --output}). */
-    public static Run prepare(SparkSession spark, String... args) {
-        return run(spark, "prepare", args);
+    /** Shards an ILSVRC-layout folder ({@code synergy prepare}); the run folder is the options' output. */
+    public static Run prepare(SparkSession spark, PrepareOptions options) {
+        io(() -> PrepareJob.run(context(spark), options, System.out));
+        return new Run(options.output());
     }
 
-    /** {@code synergy convert <args>}: Fashion-MNIST IDX files to the ILSVRC folder layout (JPEGs). */
-    public static Run convert(SparkSession spark, String... args) {
-        return run(spark, "convert", args);
+    /** Fashion-MNIST IDX files to the ILSVRC folder layout (JPEGs), as {@code synergy convert}. */
+    public static Run convert(SparkSession spark, ConvertJob.Options options) {
+        io(() -> ConvertJob.run(options, spark.sparkContext().hadoopConfiguration()));
+        return new Run(options.output());
     }
 
     /**
-     * {@code synergy evaluate <args>}: one row with the model's top-1/top-5 (or natural and adversarial top-1 with
-     * {@code --attack}).
+     * One row: the model's top-1/top-5 and loss, or natural and adversarial top-1 when the settings carry an attack.
      */
-    public static Dataset<Row> evaluate(SparkSession spark, String... args) {
-        java.nio.file.Path result = null;
-        try {
-            result = java.nio.file.Files.createTempFile("synergy-evaluate-", ".json");
-            List<String> all = new ArrayList<>(Arrays.asList(args));
-            all.add("--result");
-            all.add(result.toUri().toString());
-            run(spark, "evaluate", all.toArray(String[]::new));
-            String line = java.nio.file.Files.readString(result).strip();
-            return spark.read().json(spark.createDataset(List.of(line), org.apache.spark.sql.Encoders.STRING()));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("evaluate: cannot read its result " + result, e);
-        } finally {
-            if (result != null) {
-                try {
-                    java.nio.file.Files.deleteIfExists(result);
-                } catch (java.io.IOException ignored) {
-                    // a temporary file in the driver's temp folder
-                }
-            }
-        }
+    public static Dataset<Row> evaluate(SparkSession spark, EvaluateJob.Settings settings) {
+        EvaluateJob.Result result = io(() -> EvaluateJob.evaluate(context(spark), settings));
+        return spark.read().json(spark.createDataset(List.of(Json.writeLine(result)), Encoders.STRING()));
     }
 
     /**
@@ -101,24 +90,21 @@ public final class Synergy {
         return System.getProperty(PARAM_PREFIX + name, defaultValue);
     }
 
-    private static String valueOf(String[] args, String flag) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals(flag)) {
-                return args[i + 1];
-            }
-        }
-        for (String a : args) {
-            if (a.startsWith(flag + "=")) {
-                return a.substring(flag.length() + 1);
-            }
-        }
-        return null;
+    private static JavaSparkContext context(SparkSession spark) {
+        return JavaSparkContext.fromSparkContext(spark.sparkContext());
     }
 
-    /** A command exited with a non-zero code. */
-    public static final class JobFailedException extends RuntimeException {
-        public JobFailedException(String message) {
-            super(message);
+    /** A job step that may fail on I/O. */
+    @FunctionalInterface
+    private interface IoStep<T> {
+        T run() throws IOException;
+    }
+
+    private static <T> T io(IoStep<T> step) {
+        try {
+            return step.run();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

@@ -1,6 +1,6 @@
 package ai.synergy.prepare;
 
-import ai.synergy.config.InvalidInputException;
+import ai.synergy.config.Require;
 
 import java.util.List;
 
@@ -29,30 +29,35 @@ public record PrepareOptions(String input, String output, int shards, int shortS
     /** The most shards per split: {@code train-99999-of-99999.tar}. */
     public static final int MAX_SHARDS = 99_999;
 
+    /** Shorter side of the stored JPEGs (the ResNet recipe's 256, cropped to 224 in training). */
+    public static final int DEFAULT_SHORT_SIDE = 256;
+    /** JPEG quality of the re-encoded images. */
+    public static final double DEFAULT_QUALITY = 0.9;
+    /** Seed of the shard assignment. */
+    public static final long DEFAULT_SEED = 42;
+    /** The splits written. */
+    public static final String DEFAULT_SPLITS = "train,val";
+
     public PrepareOptions {
-        if (input == null || input.isBlank()) {
-            throw new InvalidInputException("--input is required");
-        }
-        if (output == null || output.isBlank()) {
-            throw new InvalidInputException("--output is required");
-        }
-        if (shards < 1 || shards > MAX_SHARDS) {
-            throw new InvalidInputException("--shards must be in 1.." + MAX_SHARDS + " (shard file names have 5 "
-                    + "digits), got " + shards);
-        }
-        if (shortSide < 0 || (shortSide > 0 && shortSide < 8)) {
-            throw new InvalidInputException("--short-side must be 0 (keep sizes) or >= 8, got " + shortSide);
-        }
-        if (!(quality > 0 && quality <= 1)) {
-            throw new InvalidInputException("--quality must be in (0, 1], got " + quality);
-        }
-        if (splits == null || splits.isEmpty() || !List.of("train", "val").containsAll(splits)
-                || splits.stream().distinct().count() != splits.size()) {
-            throw new InvalidInputException("--splits must be train, val or train,val, got " + splits);
-        }
+        Require.that(input != null && !input.isBlank(), "input", "is required");
+        Require.that(output != null && !output.isBlank(), "output", "is required");
+        Require.that(shards >= 1 && shards <= MAX_SHARDS, "shards", "must be in 1.." + MAX_SHARDS + " (shard file "
+                + "names have 5 digits), got " + shards);
+        Require.that(shortSide == 0 || shortSide >= 8, "shortSide", "must be 0 (keep sizes) or >= 8, got "
+                + shortSide);
+        Require.inLeftOpen("quality", quality, 0, 1);
+        Require.that(splits != null && !splits.isEmpty() && List.of("train", "val").containsAll(splits)
+                && splits.stream().distinct().count() == splits.size(), "splits", "must be train, val or train,val, "
+                + "got " + splits);
         splits = List.copyOf(splits);
         input = withoutTrailingSlash(input);
         output = withoutTrailingSlash(output);
+    }
+
+    /** {@code input} into {@code output} in {@code shards} shards per split, every other setting at its default. */
+    public static PrepareOptions of(String input, String output, int shards) {
+        return new PrepareOptions(input, output, shards, DEFAULT_SHORT_SIDE, DEFAULT_QUALITY, DEFAULT_SEED,
+                List.of(DEFAULT_SPLITS.split(",")), null, null, null);
     }
 
     /** {@code file:///x/} and {@code file:///x} name the same folder: one spelling, so re-runs compare equal. */

@@ -1,6 +1,7 @@
 package ai.synergy.training;
 
 import ai.synergy.adversarial.Pgd;
+import ai.synergy.config.Require;
 
 import java.io.Serializable;
 
@@ -14,15 +15,16 @@ import java.io.Serializable;
  */
 public record AdversarialTraining(Pgd attack, double ratio) implements Serializable {
 
+    /** Madry's recipe: every example of a minibatch attacked. */
+    public static final double DEFAULT_RATIO = 1;
+
     public AdversarialTraining {
-        if (!(ratio >= 0 && ratio <= 1)) {
-            throw new IllegalArgumentException("adversarial ratio must be in [0, 1], got " + ratio);
-        }
+        Require.inClosed("adversarialRatio", ratio, 0, 1);
     }
 
     /** Natural training. */
     public static AdversarialTraining none() {
-        return new AdversarialTraining(null, 1);
+        return new AdversarialTraining(null, DEFAULT_RATIO);
     }
 
     /** Whether minibatches are attacked. */

@@ -1,6 +1,6 @@
 package ai.synergy.training;
 
-import ai.synergy.config.InvalidInputException;
+import ai.synergy.config.Require;
 import ai.synergy.pruning.AdmmConfig;
 import ai.synergy.pruning.PruningRatios;
 import ai.synergy.pruning.PruningScheme;
@@ -26,22 +26,48 @@ public record PruningConfig(PruningScheme scheme, PruningRatios ratios, AdmmConf
         if ((scheme == null) != (ratios == null)) {
             throw new IllegalArgumentException("pruning needs both a scheme and ratios, or neither");
         }
-        if (admmEpochs < 0) {
-            throw new InvalidInputException("--admm-epochs must be >= 0, got " + admmEpochs);
-        }
-        if (admmInterval < 1) {
-            throw new InvalidInputException("--admm-interval must be >= 1, got " + admmInterval);
-        }
-        if (retrainEpochs < 0) {
-            throw new InvalidInputException("--retrain-epochs must be >= 0, got " + retrainEpochs);
-        }
+        Require.atLeast("admmEpochs", admmEpochs, 0);
+        Require.atLeast("admmInterval", admmInterval, 1);
+        Require.atLeast("retrainEpochs", retrainEpochs, 0);
         if (scheme != null && admm == null) {
             throw new IllegalArgumentException("ADMM settings must be set when pruning");
         }
-        if (scheme != null && retrainEpochs < 1) {
-            throw new InvalidInputException("--retrain-epochs must be >= 1 when pruning: hard pruning happens at "
-                    + "the start of masked retraining");
-        }
+        Require.that(scheme == null || retrainEpochs >= 1, "retrainEpochs", "must be >= 1 when pruning: hard pruning "
+                + "happens at the start of masked retraining");
+    }
+
+    /** Epochs of ADMM training. */
+    public static final int DEFAULT_ADMM_EPOCHS = 10;
+    /** Epochs between ADMM updates. */
+    public static final int DEFAULT_ADMM_INTERVAL = 2;
+    /** Epochs of masked retraining. */
+    public static final int DEFAULT_RETRAIN_EPOCHS = 10;
+    /** The pruning scheme. */
+    public static final String DEFAULT_SCHEME = "irregular";
+
+    /**
+     * ADMM pruning of {@code ratios} with every other setting at its default: irregular scheme, the paper's rho0 and
+     * growth, {@value #DEFAULT_ADMM_EPOCHS} ADMM epochs updating every {@value #DEFAULT_ADMM_INTERVAL}, then
+     * {@value #DEFAULT_RETRAIN_EPOCHS} epochs of masked retraining.
+     */
+    public static PruningConfig admm(PruningRatios ratios) {
+        return new PruningConfig(PruningScheme.valueOf(DEFAULT_SCHEME.toUpperCase(java.util.Locale.ROOT)), ratios,
+                AdmmConfig.defaults(), DEFAULT_ADMM_EPOCHS, DEFAULT_ADMM_INTERVAL, DEFAULT_RETRAIN_EPOCHS);
+    }
+
+    /** The same pruning with another scheme. */
+    public PruningConfig withScheme(PruningScheme value) {
+        return new PruningConfig(value, ratios, admm, admmEpochs, admmInterval, retrainEpochs);
+    }
+
+    /** The same pruning with other ADMM penalty settings. */
+    public PruningConfig withAdmm(AdmmConfig value) {
+        return new PruningConfig(scheme, ratios, value, admmEpochs, admmInterval, retrainEpochs);
+    }
+
+    /** The same pruning with other stage lengths: ADMM epochs, epochs between ADMM updates, retraining epochs. */
+    public PruningConfig withEpochs(int admmEpochsValue, int admmIntervalValue, int retrainEpochsValue) {
+        return new PruningConfig(scheme, ratios, admm, admmEpochsValue, admmIntervalValue, retrainEpochsValue);
     }
 
     /** No pruning. */

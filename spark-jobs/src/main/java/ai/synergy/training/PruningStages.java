@@ -1,5 +1,7 @@
 package ai.synergy.training;
 
+import ai.synergy.config.InvalidSettingException;
+
 import ai.synergy.checkpoint.StateFile;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.metrics.EpochMetrics;
@@ -118,7 +120,7 @@ public final class PruningStages {
                 }
                 in.requireAllTaken();
                 return new Saved(admm, masks);
-            } catch (IllegalArgumentException e) {
+            } catch (IllegalArgumentException | InvalidSettingException e) {
                 throw in.unreadable(e.getMessage(), e);
             }
         }

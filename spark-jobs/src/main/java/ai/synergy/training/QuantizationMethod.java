@@ -1,6 +1,6 @@
 package ai.synergy.training;
 
-import ai.synergy.config.InvalidInputException;
+import ai.synergy.config.InvalidSettingException;
 
 import java.util.Locale;
 
@@ -13,12 +13,12 @@ public enum QuantizationMethod {
     /** MLQ: ternary codebook per layer, layers quantized stage by stage while the others compensate. */
     MLQ;
 
-    /** Parses a {@code --method} value; errors name the flag. */
+    /** Parses a {@code --method} value. */
     public static QuantizationMethod parse(String value) {
         try {
             return valueOf(value.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new InvalidInputException("--method: unknown method '" + value + "'; accepted: inq, slq, mlq");
+            throw new InvalidSettingException("method", ": unknown method '" + value + "'; accepted: inq, slq, mlq");
         }
     }
 }

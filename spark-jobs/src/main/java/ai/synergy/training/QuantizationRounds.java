@@ -1,5 +1,7 @@
 package ai.synergy.training;
 
+import ai.synergy.config.InvalidSettingException;
+
 import ai.synergy.checkpoint.StateFile;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.quantization.ClusteredLayer;
@@ -203,7 +205,7 @@ public final class QuantizationRounds {
             QuantizationRounds rounds = restore(in.document(), in);
             in.requireAllTaken();
             return rounds;
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | InvalidSettingException e) {
             throw in.unreadable(e.getMessage(), e);
         }
     }

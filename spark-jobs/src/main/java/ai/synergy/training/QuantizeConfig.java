@@ -1,9 +1,11 @@
 package ai.synergy.training;
 
+import ai.synergy.config.Require;
+import ai.synergy.dataset.DataSource;
 import ai.synergy.dataset.DataSpec;
-import ai.synergy.config.InvalidInputException;
 import ai.synergy.model.LearningRateSchedule;
 import ai.synergy.quantization.PortionSchedule;
+import org.apache.hadoop.conf.Configuration;
 
 import java.util.List;
 
@@ -38,34 +40,195 @@ public record QuantizeConfig(DataSpec data, String model, QuantizationMethod met
                              int batchSizePerWorker, int averagingFrequency, int evalBatchSize, long seed,
                              List<String> skipLayers) {
 
+    /** The method. */
+    public static final String DEFAULT_METHOD = "inq";
+    /** Bit-width. */
+    public static final int DEFAULT_BITS = 5;
+    /** MLQ's layer stages. */
+    public static final int DEFAULT_MLQ_STAGES = 4;
+    /** Retraining epochs after each round's partition. */
+    public static final int DEFAULT_EPOCHS_PER_ROUND = 2;
+    /** Retraining learning rate, cosine-annealed over each round. */
+    public static final double DEFAULT_LEARNING_RATE = 0.01;
+
     public QuantizeConfig {
-        if (bits < 2 || bits > 8) {
-            throw new InvalidInputException("--bits must be in [2, 8], got " + bits);
-        }
-        if (epochsPerRound < 0) {
-            throw new InvalidInputException("--epochs-per-round must be >= 0, got " + epochsPerRound);
-        }
-        if (mlqStages < 1) {
-            throw new InvalidInputException("--mlq-stages must be >= 1, got " + mlqStages);
-        }
-        if (randomPartition && method != QuantizationMethod.INQ) {
-            throw new InvalidInputException("--partition random applies to --method inq only");
-        }
-        positive("--workers", workers);
-        positive("--batch-size", batchSizePerWorker);
-        positive("--averaging-frequency", averagingFrequency);
-        positive("--eval-batch-size", evalBatchSize);
+        Require.inClosed("bits", bits, 2, 8);
+        Require.atLeast("epochsPerRound", epochsPerRound, 0);
+        Require.atLeast("mlqStages", mlqStages, 1);
+        Require.that(!randomPartition || method == QuantizationMethod.INQ, "randomPartition",
+                "applies to method inq only");
+        Averaging.check(workers, batchSizePerWorker, averagingFrequency, evalBatchSize);
         skipLayers = List.copyOf(skipLayers);
     }
 
-    private static void positive(String flag, int value) {
-        if (value < 1) {
-            throw new InvalidInputException(flag + " must be >= 1, got " + value);
-        }
+    /** A configuration with every setting at its default; set the model, the data and what else differs. */
+    public static Builder builder() {
+        return new Builder();
     }
 
     /** Quantization rounds of the run. */
     public int rounds() {
         return method == QuantizationMethod.MLQ ? mlqStages : portions.rounds();
+    }
+
+    /** Named steps towards a {@link QuantizeConfig}, every setting starting at its default. */
+    public static final class Builder {
+        private DataSource source = DataSource.fashionMnist();
+        private DataSpec resolved;
+        private String model;
+        private QuantizationMethod method = QuantizationMethod.parse(DEFAULT_METHOD);
+        private int bits = DEFAULT_BITS;
+        private List<Double> portions = List.of();
+        private boolean randomPartition;
+        private int mlqStages = DEFAULT_MLQ_STAGES;
+        private int epochsPerRound = DEFAULT_EPOCHS_PER_ROUND;
+        private double learningRate = DEFAULT_LEARNING_RATE;
+        private int workers = Averaging.WORKERS;
+        private int batchSizePerWorker = Averaging.BATCH_SIZE_PER_WORKER;
+        private int averagingFrequency = Averaging.AVERAGING_FREQUENCY;
+        private int evalBatchSize = Averaging.EVAL_BATCH_SIZE;
+        private long seed = Averaging.SEED;
+        private List<String> skipLayers = List.of();
+
+        private Builder() {
+        }
+
+        /** The data the free weights retrain on (default: Fashion-MNIST), resolved when the configuration is built. */
+        public Builder data(DataSource value) {
+            source = value;
+            resolved = null;
+            return this;
+        }
+
+        /** A data set already resolved. */
+        public Builder data(DataSpec value) {
+            resolved = value;
+            return this;
+        }
+
+        /** URI of the trained model.zip (a train export or checkpoint). */
+        public Builder model(String uri) {
+            model = uri;
+            return this;
+        }
+
+        /** INQ, SLQ or MLQ. */
+        public Builder method(QuantizationMethod value) {
+            method = value;
+            return this;
+        }
+
+        /** Bit-width. */
+        public Builder bits(int value) {
+            bits = value;
+            return this;
+        }
+
+        /** Accumulated portions after each round; empty = the paper's schedule for the bit-width. */
+        public Builder portions(List<Double> values) {
+            portions = values == null ? List.of() : List.copyOf(values);
+            return this;
+        }
+
+        /** INQ: partition at random (the paper's ablation) instead of by magnitude. */
+        public Builder randomPartition(boolean value) {
+            randomPartition = value;
+            return this;
+        }
+
+        /** MLQ: layer stages. */
+        public Builder mlqStages(int value) {
+            mlqStages = value;
+            return this;
+        }
+
+        /** Retraining epochs after each round's partition. */
+        public Builder epochsPerRound(int value) {
+            epochsPerRound = value;
+            return this;
+        }
+
+        /** Retraining learning rate (cosine-annealed over each round). */
+        public Builder learningRate(double value) {
+            learningRate = value;
+            return this;
+        }
+
+        /** Data-parallel workers. */
+        public Builder workers(int value) {
+            workers = value;
+            return this;
+        }
+
+        /** Examples per minibatch on each worker. */
+        public Builder batchSizePerWorker(int value) {
+            batchSizePerWorker = value;
+            return this;
+        }
+
+        /** Minibatches each worker fits between parameter averages. */
+        public Builder averagingFrequency(int value) {
+            averagingFrequency = value;
+            return this;
+        }
+
+        /** Examples per evaluation minibatch. */
+        public Builder evalBatchSize(int value) {
+            evalBatchSize = value;
+            return this;
+        }
+
+        /** Seed of shuffles and of the random partition. */
+        public Builder seed(long value) {
+            seed = value;
+            return this;
+        }
+
+        /** Layers kept in float, e.g. output. */
+        public Builder skipLayers(List<String> layers) {
+            skipLayers = layers == null ? List.of() : List.copyOf(layers);
+            return this;
+        }
+
+        /** The model URI as set (null until set). */
+        public String model() {
+            return model;
+        }
+
+        /** Checks every setting that does not depend on the data set or the model's contents. */
+        public Builder validate() {
+            Require.that(model != null && !model.isBlank(), "model", "must be set (the trained model.zip)");
+            portionSchedule();
+            schedule();
+            Averaging.check(workers, batchSizePerWorker, averagingFrequency, evalBatchSize);
+            return this;
+        }
+
+        /** The configuration; an {@code imagenet:} data set's manifest is read through {@code hadoopConf}. */
+        public QuantizeConfig build(Configuration hadoopConf) {
+            validate();
+            DataSpec data = resolved != null ? resolved : source.resolve(hadoopConf);
+            return new QuantizeConfig(data, model, method, bits, portionSchedule(), randomPartition, mlqStages,
+                    epochsPerRound, schedule(), workers, batchSizePerWorker, averagingFrequency, evalBatchSize, seed,
+                    skipLayers);
+        }
+
+        /** The configuration of a data set that needs no file system to resolve. */
+        public QuantizeConfig build() {
+            return build(new Configuration());
+        }
+
+        private PortionSchedule portionSchedule() {
+            if (!portions.isEmpty()) {
+                return new PortionSchedule(portions);
+            }
+            Require.inClosed("bits", bits, 2, 8);
+            return PortionSchedule.defaultFor(bits);
+        }
+
+        private LearningRateSchedule schedule() {
+            // gamma is unused by a cosine schedule; 0.1 as in earlier versions, so that their checkpoints resume
+            return new LearningRateSchedule(LearningRateSchedule.Type.COSINE, learningRate, List.of(), 0.1, 0);
+        }
     }
 }

@@ -31,12 +31,12 @@ class SynergyCliTest {
             "--workers two|Invalid value for option '--workers'",
             "--data imagenet:/no/such/shards|--data: /no/such/shards/manifest.json does not exist",
             "--supervision dk|--supervision: unknown mode 'dk'",
-            "--adversarial pgd --eps -0.1|--eps/--step/--steps: eps must be in [0, 1]",
-            "--adversarial pgd --adversarial-ratio 2|--adversarial-ratio: adversarial ratio must be in [0, 1], got 2.0",
+            "--adversarial pgd --eps -0.1|--eps must be in [0, 1], got -0.1",
+            "--adversarial pgd --adversarial-ratio 2|--adversarial-ratio must be in [0, 1], got 2.0",
             "--adversarial mim|--adversarial: unknown attack 'mim'",
             "--supervision dks --synergy-temperature 0|--synergy-temperature must be a finite number > 0, got 0.0",
-            "--supervision dks --aux-stages 3|auxiliary heads attach after stages 1..2 of resnet8, got 3",
-            "--supervision ds --aux-stages 2,1|auxiliary head stages must increase, got [2, 1]",
+            "--supervision dks --aux-stages 3|--aux-stages must be in 1..2 for resnet8 (a head attaches after a stage before the last), got 3",
+            "--supervision ds --aux-stages 2,1|--aux-stages must increase, got [2, 1]",
             "--data imagenet:/tmp --augment mixup|--augment: unknown augmentation 'mixup'",
             "--data imagenet:/tmp --eval-crop 1.5|--eval-crop must be in (0, 1], got 1.5",
             "--prune admm|--prune admm needs exactly one of --ratio and --prune-ratios",
@@ -45,7 +45,7 @@ class SynergyCliTest {
             "--prune admm --ratio 0.9 --prune-scheme block|--prune-scheme: unknown scheme 'block'",
             "--prune admm --ratio 0.9 --retrain-epochs 0|--retrain-epochs must be >= 1 when pruning",
             "--prune admm --ratio 0.9 --admm-interval 0|--admm-interval must be >= 1, got 0",
-            "--prune admm --ratio 0.9 --admm-rho 0|--admm-rho/--admm-rho-growth: initial rho must be > 0",
+            "--prune admm --ratio 0.9 --admm-rho 0|--admm-rho must be a finite number > 0, got 0.0",
             "--prune lottery|--prune: unknown method 'lottery'",
             "--ratio 0.9|--ratio/--prune-ratios need --prune admm",
     })
@@ -76,8 +76,8 @@ class SynergyCliTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "--attack cw|--attack: unknown attack 'cw'",
-            "--attack pgd --eps 2|--eps/--step/--steps: eps must be in [0, 1] (input units), got 2.0",
-            "--attack pgd --steps 0|--eps/--step/--steps: steps must be >= 1, got 0",
+            "--attack pgd --eps 2|--eps must be in [0, 1], got 2.0",
+            "--attack pgd --steps 0|--steps must be >= 1, got 0",
     })
     void badEvaluateFlags(String flags, String message) {
         StringWriter err = new StringWriter();
@@ -92,12 +92,12 @@ class SynergyCliTest {
             "--model /tmp/never-read.zip --method xq|--method: unknown method 'xq'",
             "--model /tmp/never-read.zip --partition lottery|--partition: unknown partition 'lottery'",
             "--model /tmp/never-read.zip --bits 9|--bits",
-            "--model /tmp/never-read.zip --portions .5,.4,1|--portions:",
+            "--model /tmp/never-read.zip --portions .5,.4,1|--portions must be strictly increasing, got 0.4 after 0.5",
             "--model /tmp/never-read.zip --lr 0|--lr must be a finite number > 0, got 0.0",
             "--model /tmp/never-read.zip --lr NaN|--lr must be a finite number > 0, got NaN",
             "--model /tmp/never-read.zip --workers 0|--workers must be >= 1, got 0",
             "--model /tmp/never-read.zip --workers 1000|local mode runs every worker as a thread",
-            "--model /tmp/never-read.zip --method slq --partition random|--partition random applies to --method inq",
+            "--model /tmp/never-read.zip --method slq --partition random|--partition random applies to method inq only",
             "--model /no/such/model.zip|/no/such/model.zip does not exist",
     })
     void badQuantizeFlags(String flags, String message) {

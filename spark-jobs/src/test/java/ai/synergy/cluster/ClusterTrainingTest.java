@@ -2,25 +2,20 @@ package ai.synergy.cluster;
 
 import ai.synergy.run.RunFolder;
 import ai.synergy.adversarial.Pgd;
-import ai.synergy.model.AuxiliaryHeads;
 import ai.synergy.dks.Supervision;
-import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.jobs.QuantizeJob;
 import ai.synergy.jobs.TrainJob;
 import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.model.LearningRateSchedule;
 import ai.synergy.model.ModelArchitecture;
 import ai.synergy.model.ModelSpec;
-import ai.synergy.model.OptimizerSpec;
 import ai.synergy.pruning.PrunableLayers;
 import ai.synergy.quantization.Codebooks;
 import ai.synergy.quantization.InqCodebook;
-import ai.synergy.quantization.PortionSchedule;
 import ai.synergy.spark.SparkContexts;
 import ai.synergy.testing.IdxFixtures;
 import ai.synergy.training.AdversarialTraining;
 import ai.synergy.dataset.DataSpec;
-import ai.synergy.training.PruningConfig;
 import ai.synergy.training.QuantizationMethod;
 import ai.synergy.training.QuantizeConfig;
 import ai.synergy.training.TrainConfig;
@@ -118,9 +113,9 @@ class ClusterTrainingTest {
     }
 
     static TrainConfig plain(int epochs) {
-        return new TrainConfig(data, resnet8(), SupervisionConfig.none(), AdversarialTraining.none(),
-                PruningConfig.none(), new OptimizerSpec(0.05, 0.9, 5e-4), LearningRateSchedule.constant(0.05), epochs,
-                2, 32, 3, 128, 5, 2, null);
+        return TrainConfig.builder().data(data).model("resnet8").learningRate(0.05)
+                .schedule(LearningRateSchedule.Type.CONSTANT).weightDecay(5e-4).epochs(epochs).workers(2)
+                .batchSizePerWorker(32).averagingFrequency(3).evalBatchSize(128).seed(5).keepCheckpoints(2).build();
     }
 
     static TrainJob.Result train(JavaSparkContext jsc, TrainConfig config, Path out) {
@@ -157,12 +152,8 @@ class ClusterTrainingTest {
 
     @Test
     void dksWithPgdAndQuantizationMasksWorkAcrossJvms() throws IOException {
-        ModelSpec spec = resnet8();
-        SupervisionConfig dks = new SupervisionConfig(Supervision.DKS,
-                AuxiliaryHeads.paperDefault(spec.architecture()), 1, 1);
-        TrainConfig config = new TrainConfig(data, spec, dks, new AdversarialTraining(new Pgd(0.1, 0.05, 2, true), 0.5),
-                PruningConfig.none(), new OptimizerSpec(0.05, 0.9, 5e-4), LearningRateSchedule.constant(0.05), 2, 2,
-                32, 3, 128, 5, 1, null);
+        TrainConfig config = plain(2).toBuilder().supervision(Supervision.DKS)
+                .adversarial(new AdversarialTraining(new Pgd(0.1, 0.05, 2, true), 0.5)).keepCheckpoints(1).build();
         Path trained = dir.resolve("dks-pgd");
         TrainJob.Result result = onCluster("dks-pgd", jsc -> train(jsc, config, trained));
         EpochMetrics last = result.metrics().get(1);
@@ -170,9 +161,10 @@ class ClusterTrainingTest {
         assertThat(last.testTop1()).isGreaterThan(0.7);
         assertThat(result.metrics().get(1).trainLoss()).isLessThan(result.metrics().get(0).trainLoss());
 
-        QuantizeConfig quantize = new QuantizeConfig(data, trained.resolve(RunFolder.MODEL).toString(),
-                QuantizationMethod.INQ, 5, new PortionSchedule(List.of(0.5, 1.0)), false, 2, 1,
-                LearningRateSchedule.constant(0.01), 2, 32, 3, 128, 5, List.of());
+        QuantizeConfig quantize = QuantizeConfig.builder().data(data).model(trained.resolve(RunFolder.MODEL).toString())
+                .method(QuantizationMethod.INQ).bits(5).portions(List.of(0.5, 1.0)).mlqStages(2).epochsPerRound(1)
+                .learningRate(0.01).workers(2).batchSizePerWorker(32).averagingFrequency(3).evalBatchSize(128).seed(5)
+                .build();
         Path out = dir.resolve("inq");
         QuantizeJob.Result quantized = onCluster("inq", jsc -> {
             try {
@@ -255,9 +247,7 @@ class ClusterTrainingTest {
             try {
                 new TrainJob(jsc, plain(2), new TrainJob.RunOptions(out.toString(), false, 1), quiet()).run();
                 byte[] checkpoint = Files.readAllBytes(out.resolve("checkpoints/epoch-0001/model.zip"));
-                TrainConfig exploding = new TrainConfig(data, resnet8(), SupervisionConfig.none(),
-                        AdversarialTraining.none(), PruningConfig.none(), new OptimizerSpec(1e30, 0.9, 0),
-                        LearningRateSchedule.constant(1e30), 2, 2, 32, 3, 128, 5, 2, null);
+                TrainConfig exploding = plain(2).toBuilder().learningRate(1e30).weightDecay(0).build();
                 org.assertj.core.api.Assertions.assertThatThrownBy(() -> new TrainJob(jsc, exploding,
                                 new TrainJob.RunOptions(out.toString(), true, 0, true), quiet()).run())
                         .isInstanceOf(ai.synergy.training.TrainingDivergedException.class)

@@ -1,7 +1,6 @@
 package ai.synergy.jobs;
 
 import ai.synergy.run.RunFolder;
-import ai.synergy.training.AdversarialTraining;
 import ai.synergy.dks.HeadOutputs;
 import ai.synergy.dks.Supervision;
 import ai.synergy.dks.SupervisionConfig;
@@ -15,7 +14,6 @@ import ai.synergy.model.ResNets;
 import ai.synergy.testing.IdxFixtures;
 import ai.synergy.testing.LocalSparkTest;
 import ai.synergy.dataset.DataSpec;
-import ai.synergy.training.PruningConfig;
 import ai.synergy.training.TrainConfig;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
@@ -49,9 +47,10 @@ class DksTrainingTest extends LocalSparkTest {
         SupervisionConfig dks = new SupervisionConfig(Supervision.DKS, AuxiliaryHeads.paperDefault(
                 spec.architecture()), 1, 1);
         OptimizerSpec optimizer = new OptimizerSpec(0.05, 0.9, 5e-4);
-        TrainConfig config = new TrainConfig(data, spec, dks, AdversarialTraining.none(), PruningConfig.none(),
-                optimizer, LearningRateSchedule.constant(0.05), 2, 2,
-                32, 3, 128, 5, 2, null);
+        TrainConfig config = TrainConfig.builder().data(data).model(spec.architecture()).supervision(dks.mode())
+                .learningRate(optimizer.learningRate()).weightDecay(optimizer.weightDecay())
+                .schedule(LearningRateSchedule.Type.CONSTANT).epochs(2).workers(2).batchSizePerWorker(32)
+                .averagingFrequency(3).evalBatchSize(128).seed(spec.seed()).keepCheckpoints(2).build();
         Path out = dir.resolve("dks");
         TrainJob.Result result = new TrainJob(jsc, config, new TrainJob.RunOptions(out.toString(), false, 0),
                 new PrintStream(new ByteArrayOutputStream())).run();

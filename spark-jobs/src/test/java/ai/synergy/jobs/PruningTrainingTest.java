@@ -2,7 +2,6 @@ package ai.synergy.jobs;
 
 import ai.synergy.run.RunFolder;
 import ai.synergy.adversarial.Pgd;
-import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.model.LearningRateSchedule;
 import ai.synergy.model.ModelArchitecture;
@@ -12,7 +11,6 @@ import ai.synergy.pruning.AdmmConfig;
 import ai.synergy.pruning.PrunableLayers;
 import ai.synergy.pruning.Projections;
 import ai.synergy.pruning.PruningRatios;
-import ai.synergy.pruning.PruningScheme;
 import ai.synergy.testing.IdxFixtures;
 import ai.synergy.testing.LocalSparkTest;
 import ai.synergy.training.AdversarialTraining;
@@ -56,13 +54,13 @@ class PruningTrainingTest extends LocalSparkTest {
     }
 
     static TrainConfig config(int denseEpochs, int admmEpochs, String initModel) {
-        ModelSpec spec = new ModelSpec(ModelArchitecture.parse("resnet8"), 1, 1, 28, 28, 10, data.mean(), data.std(),
-                5);
-        PruningConfig pruning = new PruningConfig(PruningScheme.IRREGULAR, PruningRatios.uniform(RATIO),
-                new AdmmConfig(1e-2, 1.3), admmEpochs, 1, 1);
-        return new TrainConfig(data, spec, SupervisionConfig.none(),
-                new AdversarialTraining(new Pgd(0.1, 0.05, 2, true), 0.5), pruning, new OptimizerSpec(0.05, 0.9, 5e-4),
-                LearningRateSchedule.constant(0.05), denseEpochs, 2, 32, 3, 128, 5, 10, initModel);
+        PruningConfig pruning = PruningConfig.admm(PruningRatios.uniform(RATIO)).withAdmm(new AdmmConfig(1e-2, 1.3))
+                .withEpochs(admmEpochs, 1, 1);
+        return TrainConfig.builder().data(data).model("resnet8")
+                .adversarial(new AdversarialTraining(new Pgd(0.1, 0.05, 2, true), 0.5)).pruning(pruning)
+                .learningRate(0.05).weightDecay(5e-4).schedule(LearningRateSchedule.Type.CONSTANT).epochs(denseEpochs)
+                .workers(2).batchSizePerWorker(32).averagingFrequency(3).evalBatchSize(128).seed(5)
+                .keepCheckpoints(10).initModel(initModel).build();
     }
 
     static TrainJob.Result run(TrainConfig config, Path out, boolean resume, int stopAfter) throws IOException {

@@ -1,12 +1,8 @@
 package ai.synergy.jobs;
 
 import ai.synergy.run.RunFolder;
-import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.metrics.RoundMetrics;
 import ai.synergy.model.LearningRateSchedule;
-import ai.synergy.model.ModelArchitecture;
-import ai.synergy.model.ModelSpec;
-import ai.synergy.model.OptimizerSpec;
 import ai.synergy.pruning.LayerPruning;
 import ai.synergy.pruning.Masks;
 import ai.synergy.pruning.PrunableLayers;
@@ -16,12 +12,9 @@ import ai.synergy.quantization.Codebooks;
 import ai.synergy.quantization.CompactModel;
 import ai.synergy.quantization.InqCodebook;
 import ai.synergy.quantization.Partition;
-import ai.synergy.quantization.PortionSchedule;
 import ai.synergy.testing.IdxFixtures;
 import ai.synergy.testing.LocalSparkTest;
-import ai.synergy.training.AdversarialTraining;
 import ai.synergy.dataset.DataSpec;
-import ai.synergy.training.PruningConfig;
 import ai.synergy.training.QuantizationMethod;
 import ai.synergy.training.QuantizeConfig;
 import ai.synergy.training.TrainConfig;
@@ -52,11 +45,9 @@ class QuantizeJobTest extends LocalSparkTest {
     @BeforeAll
     static void trainAModel() throws Exception {
         data = IdxFixtures.dataSpec(dir.resolve("data"), 512, 128, 17);
-        ModelSpec spec = new ModelSpec(ModelArchitecture.parse("resnet8"), 1, 1, 28, 28, 10, data.mean(), data.std(),
-                5);
-        TrainConfig config = new TrainConfig(data, spec, SupervisionConfig.none(), AdversarialTraining.none(),
-                PruningConfig.none(), new OptimizerSpec(0.05, 0.9, 5e-4), LearningRateSchedule.constant(0.05), 2, 2,
-                32, 3, 128, 5, 1, null);
+        TrainConfig config = TrainConfig.builder().data(data).model("resnet8").learningRate(0.05).weightDecay(5e-4)
+                .schedule(LearningRateSchedule.Type.CONSTANT).epochs(2).workers(2).batchSizePerWorker(32)
+                .averagingFrequency(3).evalBatchSize(128).seed(5).keepCheckpoints(1).build();
         Path out = dir.resolve("trained");
         new TrainJob(jsc, config, new TrainJob.RunOptions(out.toString(), false, 0), quiet()).run();
         model = out.resolve(RunFolder.MODEL);
@@ -68,9 +59,9 @@ class QuantizeJobTest extends LocalSparkTest {
     }
 
     static QuantizeConfig config(Path source, QuantizationMethod method, int bits, List<Double> portions) {
-        return new QuantizeConfig(data, source.toString(), method, bits, new PortionSchedule(portions), false, 2, 1,
-                new LearningRateSchedule(LearningRateSchedule.Type.COSINE, 0.01, List.of(), 0.1, 0), 2, 32, 3, 128, 5,
-                List.of());
+        return QuantizeConfig.builder().data(data).model(source.toString()).method(method).bits(bits)
+                .portions(portions).mlqStages(2).epochsPerRound(1).learningRate(0.01).workers(2).batchSizePerWorker(32)
+                .averagingFrequency(3).evalBatchSize(128).seed(5).build();
     }
 
     static QuantizeJob.Result run(QuantizeConfig config, Path out, boolean resume, int stopAfter) throws IOException {

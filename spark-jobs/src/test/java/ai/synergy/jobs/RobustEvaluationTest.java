@@ -3,16 +3,11 @@ package ai.synergy.jobs;
 import ai.synergy.run.RunFolder;
 import ai.synergy.training.AdversarialTraining;
 import ai.synergy.adversarial.Pgd;
-import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.evaluation.RobustCounts;
 import ai.synergy.evaluation.TopKCounts;
 import ai.synergy.model.LearningRateSchedule;
-import ai.synergy.model.ModelArchitecture;
-import ai.synergy.model.ModelSpec;
-import ai.synergy.model.OptimizerSpec;
 import ai.synergy.testing.LocalSparkTest;
 import ai.synergy.dataset.DataSpec;
-import ai.synergy.training.PruningConfig;
 import ai.synergy.training.TrainConfig;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,10 +32,9 @@ class RobustEvaluationTest extends LocalSparkTest {
     }
 
     private static String train(String name, AdversarialTraining adversarial) throws Exception {
-        ModelSpec spec = new ModelSpec(ModelArchitecture.parse("resnet8"), 1, 1, 28, 28, 10, data.mean(),
-                data.std(), 5);
-        TrainConfig config = new TrainConfig(data, spec, SupervisionConfig.none(), adversarial, PruningConfig.none(),
-                new OptimizerSpec(0.05, 0.9, 5e-4), LearningRateSchedule.constant(0.05), 3, 2, 32, 3, 128, 5, 1, null);
+        TrainConfig config = TrainConfig.builder().data(data).model("resnet8").adversarial(adversarial)
+                .learningRate(0.05).weightDecay(5e-4).schedule(LearningRateSchedule.Type.CONSTANT).epochs(3).workers(2)
+                .batchSizePerWorker(32).averagingFrequency(3).evalBatchSize(128).seed(5).keepCheckpoints(1).build();
         String out = dir.resolve(name).toString();
         new TrainJob(jsc, config, new TrainJob.RunOptions(out, false, 0), new PrintStream(new ByteArrayOutputStream()))
                 .run();

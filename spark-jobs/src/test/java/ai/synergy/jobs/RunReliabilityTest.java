@@ -3,9 +3,7 @@ package ai.synergy.jobs;
 import ai.synergy.cli.SynergyCli;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
-import ai.synergy.pruning.AdmmConfig;
 import ai.synergy.pruning.PruningRatios;
-import ai.synergy.pruning.PruningScheme;
 import ai.synergy.run.RunFolder;
 import ai.synergy.run.RunLock;
 import ai.synergy.spark.SparkContexts;
@@ -56,9 +54,7 @@ class RunReliabilityTest extends LocalSparkTest {
     }
 
     static TrainConfig config(int epochs) {
-        TrainConfig c = TrainJobTest.config("resnet8", epochs);
-        return new TrainConfig(data, c.model(), c.supervision(), c.adversarial(), c.pruning(), c.optimizer(),
-                c.schedule(), epochs, 2, 32, 2, 128, 5, 2, null);
+        return TrainJobTest.config("resnet8", epochs).toBuilder().data(data).averagingFrequency(2).build();
     }
 
     static TrainJob.Result run(TrainConfig config, String out, boolean resume) throws IOException {
@@ -149,19 +145,16 @@ class RunReliabilityTest extends LocalSparkTest {
     @Test
     void unknownLayersInPruningRatiosAreRefusedBeforeTheFirstEpoch() {
         TrainConfig c = config(1);
-        PruningConfig pruning = new PruningConfig(PruningScheme.IRREGULAR,
-                new PruningRatios(Map.of("no_such_layer", 0.5), 0.9), AdmmConfig.defaults(), 1, 1, 1);
-        TrainConfig pruned = new TrainConfig(c.data(), c.model(), c.supervision(), c.adversarial(), pruning,
-                c.optimizer(), c.schedule(), 1, 2, 32, 2, 128, 5, 2, null);
+        PruningConfig pruning = PruningConfig.admm(new PruningRatios(Map.of("no_such_layer", 0.5), 0.9))
+                .withEpochs(1, 1, 1);
+        TrainConfig pruned = c.toBuilder().pruning(pruning).epochs(1).build();
         Path out = dir.resolve("bad-ratios");
         assertThatThrownBy(() -> run(pruned, out.toString(), false))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("no_such_layer");
         assertThat(out.resolve("checkpoints")).doesNotExist();
 
-        PruningConfig nothing = new PruningConfig(PruningScheme.IRREGULAR, new PruningRatios(Map.of(), 0),
-                AdmmConfig.defaults(), 1, 1, 1);
-        TrainConfig prunesNothing = new TrainConfig(c.data(), c.model(), c.supervision(), c.adversarial(), nothing,
-                c.optimizer(), c.schedule(), 1, 2, 32, 2, 128, 5, 2, null);
+        PruningConfig nothing = PruningConfig.admm(new PruningRatios(Map.of(), 0)).withEpochs(1, 1, 1);
+        TrainConfig prunesNothing = c.toBuilder().pruning(nothing).epochs(1).build();
         Path out2 = dir.resolve("zero-ratios");
         assertThatThrownBy(() -> run(prunesNothing, out2.toString(), false))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("nothing would be pruned");

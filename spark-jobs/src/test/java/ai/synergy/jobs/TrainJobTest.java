@@ -1,20 +1,14 @@
 package ai.synergy.jobs;
 
-import ai.synergy.training.AdversarialTraining;
-import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.training.CheckpointState;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
 import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.metrics.MetricsLog;
 import ai.synergy.model.LearningRateSchedule;
-import ai.synergy.model.ModelArchitecture;
-import ai.synergy.model.ModelSpec;
-import ai.synergy.model.OptimizerSpec;
 import ai.synergy.testing.IdxFixtures;
 import ai.synergy.testing.LocalSparkTest;
 import ai.synergy.dataset.DataSpec;
-import ai.synergy.training.PruningConfig;
 import ai.synergy.training.TrainConfig;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
@@ -43,10 +37,9 @@ class TrainJobTest extends LocalSparkTest {
     }
 
     static TrainConfig config(String model, int epochs) {
-        ModelSpec spec = new ModelSpec(ModelArchitecture.parse(model), 1, 1, 28, 28, 10, java.util.List.of(0.5), java.util.List.of(0.5), 5);
-        var schedule = new LearningRateSchedule(LearningRateSchedule.Type.COSINE, 0.05, List.of(), 1, 0);
-        return new TrainConfig(data, spec, SupervisionConfig.none(), AdversarialTraining.none(), PruningConfig.none(),
-                new OptimizerSpec(0.05, 0.9, 5e-4), schedule, epochs, 2, 32, 3, 128, 5, 2, null);
+        return TrainConfig.builder().data(data).model(model).learningRate(0.05)
+                .schedule(LearningRateSchedule.Type.COSINE).weightDecay(5e-4).epochs(epochs).workers(2)
+                .batchSizePerWorker(32).averagingFrequency(3).evalBatchSize(128).seed(5).keepCheckpoints(2).build();
     }
 
     static TrainJob.Result run(TrainConfig config, Path out, boolean resume, int stopAfter) throws IOException {
@@ -164,9 +157,7 @@ class TrainJobTest extends LocalSparkTest {
 
         // every setting that changes what is computed must match; the message names each that does not
         TrainConfig c = config("resnet8", 2);
-        TrainConfig other = new TrainConfig(c.data(), c.model(), c.supervision(), c.adversarial(), c.pruning(),
-                new OptimizerSpec(0.1, 0.9, 5e-4), c.schedule(), 2, 3, c.batchSizePerWorker(), c.averagingFrequency(),
-                c.evalBatchSize(), c.seed(), c.keepCheckpoints(), null);
+        TrainConfig other = c.toBuilder().learningRate(0.1).epochs(2).workers(3).build();
         assertThatThrownBy(() -> run(other, out, true, 0))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("optimizer.learningRate: 0.05 in the checkpoint, 0.1 now")
@@ -185,9 +176,8 @@ class TrainJobTest extends LocalSparkTest {
         Path out = dir.resolve("diverging");
         run(config("resnet8", 2), out, false, 1);
         byte[] good = Files.readAllBytes(out.resolve("checkpoints/epoch-0001/model.zip"));
-        TrainConfig exploding = new TrainConfig(data, config("resnet8", 2).model(), SupervisionConfig.none(),
-                AdversarialTraining.none(), PruningConfig.none(), new OptimizerSpec(1e30, 0.9, 0),
-                LearningRateSchedule.constant(1e30), 2, 2, 32, 3, 128, 5, 2, null);
+        TrainConfig exploding = config("resnet8", 2).toBuilder().learningRate(1e30).weightDecay(0)
+                .schedule(LearningRateSchedule.Type.CONSTANT).build();
         assertThatThrownBy(() -> run(exploding, out, true, 0))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("--allow-changed-settings");
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
@@ -217,9 +207,8 @@ class TrainJobTest extends LocalSparkTest {
         Path images = broken.resolve("train-images-idx3-ubyte.gz");
         byte[] whole = Files.readAllBytes(images);
         Files.write(images, java.util.Arrays.copyOf(whole, whole.length / 2));
-        TrainConfig config = new TrainConfig(truncated, config("resnet8", 1).model(), SupervisionConfig.none(),
-                AdversarialTraining.none(), PruningConfig.none(), config("resnet8", 1).optimizer(),
-                config("resnet8", 1).schedule(), 1, 2, 16, 1, 64, 1, 1, null);
+        TrainConfig config = config("resnet8", 1).toBuilder().data(truncated).batchSizePerWorker(16)
+                .averagingFrequency(1).evalBatchSize(64).seed(1).keepCheckpoints(1).build();
         assertThatThrownBy(() -> run(config, dir.resolve("out-truncated"), false, 0))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("train-images-idx3-ubyte.gz");
@@ -227,9 +216,7 @@ class TrainJobTest extends LocalSparkTest {
         Path mismatched = dir.resolve("mismatched");
         DataSpec mismatch = IdxFixtures.dataSpec(mismatched, 64, 64, 3);
         IdxFixtures.writeLabels(mismatched.resolve("t10k-labels-idx1-ubyte.gz"), new byte[63]);
-        TrainConfig config2 = new TrainConfig(mismatch, config.model(), config.supervision(),
-                config.adversarial(), PruningConfig.none(), config.optimizer(), config.schedule(),
-                1, 2, 16, 1, 64, 1, 1, null);
+        TrainConfig config2 = config.toBuilder().data(mismatch).build();
         assertThatThrownBy(() -> run(config2, dir.resolve("out-mismatch"), false, 0))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("t10k-labels-idx1-ubyte.gz").hasMessageContaining("63");

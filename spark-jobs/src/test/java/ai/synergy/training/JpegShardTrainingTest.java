@@ -1,15 +1,11 @@
 package ai.synergy.training;
 
 import ai.synergy.dataset.DataSpec;
-import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.data.image.CenterCrop;
 import ai.synergy.data.image.ImageDecoder;
 import ai.synergy.jobs.PrepareJob;
 import ai.synergy.jobs.TrainJob;
 import ai.synergy.model.LearningRateSchedule;
-import ai.synergy.model.ModelArchitecture;
-import ai.synergy.model.ModelSpec;
-import ai.synergy.model.OptimizerSpec;
 import ai.synergy.dataset.Augmentation;
 import ai.synergy.dataset.BatchSource;
 import ai.synergy.dataset.BatchSpec;
@@ -136,12 +132,9 @@ class JpegShardTrainingTest extends LocalSparkTest {
     @Test
     void trainsAResNetOnTheShardsAndReportsValidationAccuracy() throws Exception {
         DataSpec data = data(Augmentation.FLIP);
-        ModelSpec spec = new ModelSpec(ModelArchitecture.parse("resnet8"), 1, 3, SIZE, SIZE, data.numClasses(),
-                data.mean(), data.std(), 3);
-        TrainConfig config = new TrainConfig(data, spec, SupervisionConfig.none(), AdversarialTraining.none(),
-                PruningConfig.none(),
-                new OptimizerSpec(LEARNING_RATE, 0.9, 5e-4),
-                LearningRateSchedule.constant(LEARNING_RATE), 4, WORKERS, 8, 2, 16, 3, 1, null);
+        TrainConfig config = TrainConfig.builder().data(data).model("resnet8").learningRate(LEARNING_RATE)
+                .weightDecay(5e-4).schedule(LearningRateSchedule.Type.CONSTANT).epochs(4).workers(WORKERS)
+                .batchSizePerWorker(8).averagingFrequency(2).evalBatchSize(16).seed(3).keepCheckpoints(1).build();
         Path out = dir.resolve("run");
         TrainJob.Result result = new TrainJob(jsc, config, new TrainJob.RunOptions(out.toString(), false, 0),
                 new PrintStream(new ByteArrayOutputStream())).run();

@@ -3,7 +3,6 @@ package ai.synergy.training;
 import ai.synergy.dataset.DataSpec;
 import ai.synergy.testing.HostileBytes;
 import ai.synergy.testing.HostileBytes.Canary;
-import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.model.LearningRateSchedule;
 import ai.synergy.model.ModelArchitecture;
 import ai.synergy.model.ModelSpec;
@@ -43,10 +42,11 @@ class PruningStagesTest {
             List.of(.5), List.of(.5), 1);
 
     private static List<String> prunedLayers(PruningScheme scheme, PruningRatios ratios) {
-        PruningConfig pruning = new PruningConfig(scheme, ratios, AdmmConfig.defaults(), 1, 1, 1);
-        TrainConfig config = new TrainConfig(DataSpec.fashionMnist("/nonexistent", 10, 10), SPEC,
-                SupervisionConfig.none(), AdversarialTraining.none(), pruning, new OptimizerSpec(.1, .9, 0),
-                LearningRateSchedule.constant(.1), 1, 2, 8, 1, 8, 1, 1, null);
+        PruningConfig pruning = PruningConfig.admm(ratios).withScheme(scheme).withEpochs(1, 1, 1);
+        TrainConfig config = TrainConfig.builder().data(DataSpec.idx("/nonexistent", 10, 10)).model("resnet8")
+                .pruning(pruning).learningRate(.1).weightDecay(0).schedule(LearningRateSchedule.Type.CONSTANT)
+                .epochs(1).workers(2).batchSizePerWorker(8).averagingFrequency(1).evalBatchSize(8).seed(1)
+                .keepCheckpoints(1).build();
         ComputationGraph graph = ResNets.create(SPEC, new OptimizerSpec(.1, .9, 0));
         SparsityReport report = new PruningStages(null, config, null).report(graph);
         return report.layers().stream().map(SparsityReport.LayerSparsity::layer).toList();

@@ -4,14 +4,12 @@ import ai.synergy.dataset.DataSpec;
 import ai.synergy.testing.HostileBytes;
 import ai.synergy.checkpoint.StateFile;
 import ai.synergy.config.InvalidInputException;
-import ai.synergy.model.LearningRateSchedule;
 import ai.synergy.model.ModelArchitecture;
 import ai.synergy.model.ModelSpec;
 import ai.synergy.model.OptimizerSpec;
 import ai.synergy.model.ResNets;
 import ai.synergy.pruning.PrunableLayers;
 import ai.synergy.quantization.FrozenWeights;
-import ai.synergy.quantization.PortionSchedule;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -44,9 +42,11 @@ class QuantizationRoundsStateTest {
         }
 
         private Fixture(ComputationGraph network, QuantizationMethod method, boolean randomPartition) {
-            this(network, QuantizationRounds.start(new QuantizeConfig(DataSpec.fashionMnist("/nonexistent", 10, 10),
-                            "model.zip", method, 3, new PortionSchedule(List.of(.4, .7, 1.0)), randomPartition, 3, 1,
-                            LearningRateSchedule.constant(.1), 1, 8, 1, 8, 11, List.of()),
+            this(network, QuantizationRounds.start(QuantizeConfig.builder()
+                            .data(DataSpec.fashionMnist("/nonexistent", 10, 10)).model("model.zip").method(method)
+                            .bits(3).portions(List.of(.4, .7, 1.0)).randomPartition(randomPartition).mlqStages(3)
+                            .epochsPerRound(1).learningRate(.1).workers(1).batchSizePerWorker(8).averagingFrequency(1)
+                            .evalBatchSize(8).seed(11).build(),
                     PrunableLayers.weights(network), network.getConfiguration().getTopologicalOrderStr()), probeBatch());
         }
 
@@ -188,7 +188,7 @@ class QuantizationRoundsStateTest {
         assertUnreadable(fake(new FakeRounds("XNOR", PORTIONS, false, 1, List.of("fc"), null, List.of(),
                 Map.of("fc", inq), Map.of()), Map.of("frozen/fc", ZEROS)), "bad document");
         assertUnreadable(fake(new FakeRounds("INQ", List.of(.5, .7), false, 1, List.of("fc"), null, List.of(),
-                Map.of("fc", inq), Map.of()), Map.of("frozen/fc", ZEROS)), "the last portion must be 1");
+                Map.of("fc", inq), Map.of()), Map.of("frozen/fc", ZEROS)), "portions must end at 1");
         assertUnreadable(fake(new FakeRounds("INQ", PORTIONS, false, 1, List.of("fc", "conv"), null, List.of(),
                 Map.of("fc", inq), Map.of()), Map.of("frozen/fc", ZEROS, "frozen/conv", ZEROS)), "INQ codebooks [fc]");
         assertUnreadable(fake(new FakeRounds("INQ", PORTIONS, false, 1, List.of("fc"), null, List.of(),
