@@ -5,5 +5,6 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+source bench/jvm/classpath.sh
 SYNERGY_MAIN_CLASS=ai.synergy.bench.DksBench exec bin/synergy "${1:-resnet14}" "${2:-2}" "${3:-30000}" "${4:-3}" \
   bench/results

@@ -5,5 +5,6 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+source bench/jvm/classpath.sh
 SYNERGY_JAVA_OPTS="${SYNERGY_JAVA_OPTS:--Xmx3g}" SYNERGY_MAIN_CLASS=ai.synergy.bench.ExecutorMemoryBench \
   exec bin/synergy "${1:-20}" "${2:-6000}" bench/results

@@ -6,5 +6,6 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+source bench/jvm/classpath.sh
 SYNERGY_MAIN_CLASS=ai.synergy.bench.ImagenetPathBench exec bin/synergy "${1:-2}" "${2:-/tmp/synergy-imagenet-path}" \
   bench/results

@@ -5,4 +5,5 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+source bench/jvm/classpath.sh
 SYNERGY_MAIN_CLASS=ai.synergy.bench.InputPipelineBench exec bin/synergy "${1:-3}" "${2:-200}" bench/results

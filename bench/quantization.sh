@@ -6,5 +6,6 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+source bench/jvm/classpath.sh
 SYNERGY_MAIN_CLASS=ai.synergy.bench.QuantizationBench exec bin/synergy "${1:-10000}" "${2:-2000}" "${3:-4}" \
   "${4:-1}" bench/results

@@ -8,5 +8,6 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+source bench/jvm/classpath.sh
 SYNERGY_MAIN_CLASS=ai.synergy.bench.RobustPruningBench exec bin/synergy "${1:-10000}" "${2:-1000}" "${3:-3}" \
   "${4:-2}" "${5:-2}" "${6:-3}" bench/results

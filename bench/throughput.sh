@@ -12,6 +12,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+source bench/jvm/classpath.sh
 if [[ "${SYNERGY_BENCH_ANCHOR:-1}" != "0" ]]; then
   mvn -q -B -Ppytorch-anchor -pl bench/pytorch-anchor -am -DskipTests package >&2
 fi

@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
  * (a full disk, a lost file system; one line) or another failure, 130 interrupted (SIGTERM, Ctrl-C; one line saying
  * how to continue).
  */
-@Command(name = "synergy", mixinStandardHelpOptions = true, version = "synergy 0.1.0",
+@Command(name = "synergy", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Distributed training of image classifiers with Deeplearning4j on Apache Spark.",
         subcommands = {ConvertCommand.class, PrepareCommand.class, TrainCommand.class, EvaluateCommand.class,
                 QuantizeCommand.class, ReportCommand.class, LoopbackClusterCommand.class})

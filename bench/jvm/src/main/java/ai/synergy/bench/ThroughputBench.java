@@ -19,6 +19,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -168,7 +169,7 @@ public final class ThroughputBench {
         String key = (threads == CORES ? "single" : "single" + threads) + (dl4jBatchNorm ? "-bndl4j" : "");
         String javaOpts = "-Xmx3g" + (dl4jBatchNorm ? " -D" + BatchNormHelpers.PROPERTY + "=dl4j" : "");
         run("fit-" + w.model() + "-" + key, args, Map.of("SYNERGY_MAIN_CLASS", FitThroughputBench.class.getName(),
-                "SYNERGY_JAVA_OPTS", javaOpts));
+                "SYNERGY_JAVA_OPTS", javaOpts, "SYNERGY_EXTRA_CLASSPATH", benchClasses()));
         add(w.model() + "." + key, Json.readTree(Files.readString(out), out.toString())
                 .path("imagesPerSecondMedian").asDouble());
     }
@@ -223,6 +224,16 @@ public final class ThroughputBench {
                 env);
         add(w.model() + ".pytorch", Json.readTree(Files.readString(out), out.toString())
                 .path("imagesPerSecondMedian").asDouble());
+    }
+
+    /** This module's classes (bench/jvm/target/classes), which a bin/synergy child running one of them needs. */
+    private static String benchClasses() {
+        try {
+            return Path.of(ThroughputBench.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                    .toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Runs {@code bin/synergy args} as a child process. */
