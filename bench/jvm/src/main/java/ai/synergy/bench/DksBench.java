@@ -1,20 +1,13 @@
 package ai.synergy.bench;
 
-import ai.synergy.training.AdversarialTraining;
 import ai.synergy.config.Json;
 import ai.synergy.dks.Supervision;
-import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.jobs.TrainJob;
 import ai.synergy.metrics.EpochMetrics;
-import ai.synergy.model.AuxiliaryHeads;
-import ai.synergy.model.LearningRateSchedule;
 import ai.synergy.model.ModelArchitecture;
-import ai.synergy.model.ModelSpec;
-import ai.synergy.model.OptimizerSpec;
 import ai.synergy.nd4j.Nd4jRuntime;
 import ai.synergy.spark.SparkContexts;
 import ai.synergy.dataset.DataSpec;
-import ai.synergy.training.PruningConfig;
 import ai.synergy.training.TrainConfig;
 import org.apache.spark.api.java.JavaSparkContext;
 
@@ -54,13 +47,9 @@ public final class DksBench {
         try (JavaSparkContext jsc = SparkContexts.start("synergy-bench-dks", 2)) {
             for (int seed = 1; seed <= seeds; seed++) {
                 for (Supervision mode : Supervision.values()) {
-                    ModelSpec spec = new ModelSpec(architecture, 1, 1, 28, 28, 10, data.mean(), data.std(), seed);
-                    SupervisionConfig supervision = mode == Supervision.NONE ? SupervisionConfig.none()
-                            : new SupervisionConfig(mode, AuxiliaryHeads.paperDefault(architecture), 1, 1);
-                    TrainConfig config = new TrainConfig(data, spec, supervision,
-                            AdversarialTraining.none(), PruningConfig.none(), new OptimizerSpec(0.2, 0.9, 1e-4),
-                            new LearningRateSchedule(LearningRateSchedule.Type.ONECYCLE, 0.2, List.of(), 0.1, 0),
-                            epochs, 2, 64, 5, 256, seed, 1, null);
+                    // the product's defaults (onecycle at 0.2, 2 workers x 64, averaging every 5)
+                    TrainConfig config = TrainConfig.builder().data(data).model(architecture).supervision(mode)
+                            .epochs(epochs).seed(seed).keepCheckpoints(1).build();
                     Path out = work.resolve(mode.name().toLowerCase() + "-seed" + seed);
                     org.apache.commons.io.FileUtils.deleteDirectory(out.toFile());
                     List<EpochMetrics> metrics = new TrainJob(jsc, config, new TrainJob.RunOptions(out.toString(),

@@ -2,17 +2,11 @@ package ai.synergy.bench;
 
 import ai.synergy.cluster.LoopbackCluster;
 import ai.synergy.config.Json;
-import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.jobs.TrainJob;
 import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.model.LearningRateSchedule;
-import ai.synergy.model.ModelArchitecture;
-import ai.synergy.model.ModelSpec;
-import ai.synergy.model.OptimizerSpec;
 import ai.synergy.spark.SparkContexts;
-import ai.synergy.training.AdversarialTraining;
 import ai.synergy.dataset.DataSpec;
-import ai.synergy.training.PruningConfig;
 import ai.synergy.training.TrainConfig;
 import org.apache.spark.api.java.JavaSparkContext;
 
@@ -54,12 +48,8 @@ public final class ExecutorMemoryBench {
         Path work = Path.of(args.length > 3 ? args[3] : "/tmp/synergy-memory-bench");
         org.apache.commons.io.FileUtils.deleteDirectory(work.toFile());
         DataSpec data = DataSpec.fashionMnist(null, trainImages, 2000);
-        ModelSpec spec = new ModelSpec(ModelArchitecture.parse("resnet8"), 1, 1, 28, 28, 10, data.mean(), data.std(),
-                7);
-        TrainConfig config = new TrainConfig(data, spec, SupervisionConfig.none(), AdversarialTraining.none(),
-                PruningConfig.none(), new OptimizerSpec(0.1, 0.9, 1e-4),
-                new LearningRateSchedule(LearningRateSchedule.Type.COSINE, 0.1, List.of(), 0.1, 0), epochs, 2, 64, 5,
-                256, 7, 2, null);
+        TrainConfig config = TrainConfig.builder().data(data).model("resnet8").learningRate(0.1)
+                .schedule(LearningRateSchedule.Type.COSINE).epochs(epochs).seed(7).build();
         String executorHeap = "1g";
         String arenas = System.getProperty("synergy.bench.mallocArenaMax", "");
         String executorOffHeap = "2g";

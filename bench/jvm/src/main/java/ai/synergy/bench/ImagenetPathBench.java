@@ -1,23 +1,16 @@
 package ai.synergy.bench;
 
-import ai.synergy.training.AdversarialTraining;
-import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.config.Json;
 import ai.synergy.jobs.ConvertJob;
 import ai.synergy.jobs.PrepareJob;
 import ai.synergy.jobs.TrainJob;
 import ai.synergy.metrics.EpochMetrics;
-import ai.synergy.model.LearningRateSchedule;
-import ai.synergy.model.ModelArchitecture;
-import ai.synergy.model.ModelSpec;
-import ai.synergy.model.OptimizerSpec;
 import ai.synergy.nd4j.Nd4jRuntime;
 import ai.synergy.dataset.Augmentation;
 import ai.synergy.prepare.PrepareOptions;
 import ai.synergy.prepare.ShardManifest;
 import ai.synergy.spark.SparkContexts;
 import ai.synergy.dataset.DataSpec;
-import ai.synergy.training.PruningConfig;
 import ai.synergy.training.TrainConfig;
 import org.apache.spark.api.java.JavaSparkContext;
 
@@ -85,14 +78,8 @@ public final class ImagenetPathBench {
 
     private static EpochMetrics train(JavaSparkContext jsc, DataSpec data, int epochs, Path out, PrintStream console)
             throws Exception {
-        ModelSpec spec = new ModelSpec(ModelArchitecture.parse("resnet8"), 1, data.channels(), data.height(),
-                data.width(), data.numClasses(), data.mean(), data.std(), 42);
-        LearningRateSchedule schedule = new LearningRateSchedule(LearningRateSchedule.Type.ONECYCLE, 0.2, List.of(),
-                0.1, 0);
-        TrainConfig config = new TrainConfig(data, spec, SupervisionConfig.none(), AdversarialTraining.none(),
-                PruningConfig.none(),
-                new OptimizerSpec(0.2, 0.9, 1e-4), schedule, epochs, 2, 64,
-                5, 256, 42, 1, null);
+        TrainConfig config = TrainConfig.builder().data(data).model("resnet8").epochs(epochs).keepCheckpoints(1)
+                .build();
         List<EpochMetrics> metrics = new TrainJob(jsc, config, new TrainJob.RunOptions(out.toString(), false, 0),
                 console).run().metrics();
         return metrics.get(metrics.size() - 1);

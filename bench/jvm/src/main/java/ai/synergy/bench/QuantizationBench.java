@@ -2,21 +2,13 @@ package ai.synergy.bench;
 
 import ai.synergy.run.RunFolder;
 import ai.synergy.config.Json;
-import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.jobs.QuantizeJob;
 import ai.synergy.jobs.TrainJob;
 import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.metrics.RoundMetrics;
-import ai.synergy.model.LearningRateSchedule;
-import ai.synergy.model.ModelArchitecture;
-import ai.synergy.model.ModelSpec;
-import ai.synergy.model.OptimizerSpec;
 import ai.synergy.nd4j.Nd4jRuntime;
-import ai.synergy.quantization.PortionSchedule;
 import ai.synergy.spark.SparkContexts;
-import ai.synergy.training.AdversarialTraining;
 import ai.synergy.dataset.DataSpec;
-import ai.synergy.training.PruningConfig;
 import ai.synergy.training.QuantizationMethod;
 import ai.synergy.training.QuantizeConfig;
 import ai.synergy.training.TrainConfig;
@@ -65,12 +57,8 @@ public final class QuantizationBench {
         double floatTop1;
         long floatBytes;
         try (JavaSparkContext jsc = SparkContexts.start("synergy-bench-quantization", 2)) {
-            ModelSpec spec = new ModelSpec(ModelArchitecture.parse("resnet14"), 1, 1, 28, 28, 10, data.mean(),
-                    data.std(), 11);
-            TrainConfig train = new TrainConfig(data, spec, SupervisionConfig.none(), AdversarialTraining.none(),
-                    PruningConfig.none(), new OptimizerSpec(0.2, 0.9, 1e-4),
-                    new LearningRateSchedule(LearningRateSchedule.Type.ONECYCLE, 0.2, List.of(), 0.1, 0),
-                    floatEpochs, 2, 64, 5, 250, 11, 1, null);
+            TrainConfig train = TrainConfig.builder().data(data).model("resnet14").epochs(floatEpochs)
+                    .evalBatchSize(250).seed(11).keepCheckpoints(1).build();
             Path trained = work.resolve("float32");
             List<EpochMetrics> metrics = new TrainJob(jsc, train, new TrainJob.RunOptions(trained.toString(), false,
                     0), quiet()).run().metrics();
@@ -112,10 +100,8 @@ public final class QuantizationBench {
 
     private static Row run(JavaSparkContext jsc, DataSpec data, Path model, Path work, String name,
                            QuantizationMethod method, int bits, boolean random, int epochsPerRound) throws Exception {
-        QuantizeConfig config = new QuantizeConfig(data, model.toString(), method, bits,
-                PortionSchedule.defaultFor(bits), random, 4, epochsPerRound,
-                new LearningRateSchedule(LearningRateSchedule.Type.COSINE, 0.01, List.of(), 0.1, 0), 2, 64, 5, 250,
-                11, List.of());
+        QuantizeConfig config = QuantizeConfig.builder().data(data).model(model.toString()).method(method).bits(bits)
+                .randomPartition(random).epochsPerRound(epochsPerRound).evalBatchSize(250).seed(11).build();
         Path out = work.resolve(name.replaceAll("[^A-Za-z0-9]+", "-"));
         QuantizeJob.Result result = new QuantizeJob(jsc, config, new QuantizeJob.RunOptions(out.toString(), false,
                 0), quiet()).run();

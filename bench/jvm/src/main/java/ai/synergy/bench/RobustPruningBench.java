@@ -4,7 +4,6 @@ import ai.synergy.run.RunFolder;
 import ai.synergy.adversarial.Pgd;
 import ai.synergy.training.CheckpointState;
 import ai.synergy.config.Json;
-import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.evaluation.RobustCounts;
 import ai.synergy.jobs.EvaluateJob;
 import ai.synergy.jobs.TrainJob;
@@ -15,7 +14,6 @@ import ai.synergy.model.ModelSpec;
 import ai.synergy.model.OptimizerSpec;
 import ai.synergy.model.ResNets;
 import ai.synergy.nd4j.Nd4jRuntime;
-import ai.synergy.pruning.AdmmConfig;
 import ai.synergy.pruning.PrunableLayers;
 import ai.synergy.pruning.PruningRatios;
 import ai.synergy.pruning.PruningScheme;
@@ -99,8 +97,8 @@ public final class RobustPruningBench {
             }
             // the classifier keeps all its outputs: removing "filters" of the output layer would remove classes
             rows.add(bench.run("d90", "(b) + ADMM filter 90% (conv layers) under PGD", 1, pgd,
-                    new PruningConfig(PruningScheme.FILTER, new PruningRatios(Map.of(ResNets.OUTPUT, 0.0), 0.9),
-                            AdmmConfig.defaults(), admmEpochs, 1, retrainEpochs), 0, denseModel));
+                    PruningConfig.admm(new PruningRatios(Map.of(ResNets.OUTPUT, 0.0), 0.9))
+                            .withScheme(PruningScheme.FILTER).withEpochs(admmEpochs, 1, retrainEpochs), 0, denseModel));
             long target = rows.stream().filter(r -> r.name().equals("c90")).findFirst().orElseThrow()
                     .nonzeroParameters();
             double width = widthWithParameters(data, target);
@@ -127,7 +125,7 @@ public final class RobustPruningBench {
     }
 
     private static PruningConfig admm(PruningScheme scheme, double ratio, int admmEpochs, int retrainEpochs) {
-        return new PruningConfig(scheme, PruningRatios.uniform(ratio), AdmmConfig.defaults(), admmEpochs, 1,
+        return PruningConfig.admm(PruningRatios.uniform(ratio)).withScheme(scheme).withEpochs(admmEpochs, 1,
                 retrainEpochs);
     }
 
@@ -174,10 +172,10 @@ public final class RobustPruningBench {
 
         Row run(String name, String description, double width, AdversarialTraining adversarial,
                 PruningConfig pruning, int epochs, String initModel) throws Exception {
-            TrainConfig config = new TrainConfig(data, spec(data, width), SupervisionConfig.none(), adversarial,
-                    pruning, new OptimizerSpec(0.1, 0.9, 1e-4),
-                    new LearningRateSchedule(LearningRateSchedule.Type.COSINE, 0.1, List.of(), 0.1, 0), epochs, 2,
-                    64, 5, 250, 7, 1, initModel);
+            TrainConfig config = TrainConfig.builder().data(data).model("resnet8").width(width)
+                    .adversarial(adversarial).pruning(pruning).learningRate(0.1)
+                    .schedule(LearningRateSchedule.Type.COSINE).epochs(epochs).evalBatchSize(250).seed(7)
+                    .keepCheckpoints(1).initModel(initModel).build();
             Path out = work.resolve(name);
             String model = out.resolve(RunFolder.MODEL).toString();
             List<EpochMetrics> metrics;
