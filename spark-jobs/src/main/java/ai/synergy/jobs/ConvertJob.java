@@ -102,6 +102,11 @@ public final class ConvertJob {
         public static Options of(String input, String output) {
             return new Options(input, output, 0, 0, DEFAULT_QUALITY, 0, List.of());
         }
+
+        /** The same, converting only the first {@code train} training and {@code val} test images (0 = all). */
+        public Options limit(int train, int val) {
+            return new Options(input, output, train, val, quality, size, classNames);
+        }
     }
 
     /**

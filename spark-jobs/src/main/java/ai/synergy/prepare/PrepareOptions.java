@@ -60,6 +60,12 @@ public record PrepareOptions(String input, String output, int shards, int shortS
                 List.of(DEFAULT_SPLITS.split(",")), null, null, null);
     }
 
+    /** The same, with the stored images' shorter side resized to {@code pixels} (0 = sizes kept). */
+    public PrepareOptions shortSide(int pixels) {
+        return new PrepareOptions(input, output, shards, pixels, quality, seed, splits, synsets, valLabels,
+                valSynsetOrder);
+    }
+
     /** {@code file:///x/} and {@code file:///x} name the same folder: one spelling, so re-runs compare equal. */
     private static String withoutTrailingSlash(String uri) {
         String s = uri;
