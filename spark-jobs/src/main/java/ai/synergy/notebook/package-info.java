@@ -1,5 +1,5 @@
 /**
- * The facade Zeppelin notebooks (and spark-shell) use: run a job on the notebook's Spark session and read its outputs
- * as DataFrames.
+ * The typed API for Zeppelin notebooks, spark-shell and Spark applications: run a job on the caller's Spark session
+ * from the configuration builders the command line uses, and read its outputs as DataFrames.
  */
 package ai.synergy.notebook;
