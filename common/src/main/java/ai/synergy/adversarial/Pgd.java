@@ -1,11 +1,11 @@
 package ai.synergy.adversarial;
 
 import ai.synergy.config.Require;
-
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
+import java.io.Serializable;
 import java.util.SplittableRandom;
 
 /**
@@ -20,7 +20,7 @@ import java.util.SplittableRandom;
  * @param steps       iterations (e.g. 10-40; more is a stronger attack and proportionally slower training)
  * @param randomStart start from a uniform random point of the ball (PGD) or from x itself
  */
-public record Pgd(double eps, double stepSize, int steps, boolean randomStart) implements java.io.Serializable {
+public record Pgd(double eps, double stepSize, int steps, boolean randomStart) implements Serializable {
 
     /** Attack radius, Fashion-MNIST's usual 0.1. */
     public static final double DEFAULT_EPS = 0.1;

@@ -4,6 +4,7 @@ import ai.synergy.config.InvalidInputException;
 
 import java.io.BufferedInputStream;
 import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -224,7 +225,7 @@ public final class IdxReader {
     }
 
     /** Shields the caller's stream from close(). */
-    private static final class NonClosing extends java.io.FilterInputStream {
+    private static final class NonClosing extends FilterInputStream {
         NonClosing(InputStream in) {
             super(in);
         }

@@ -1,13 +1,15 @@
 package ai.synergy.metrics;
 
 import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-import javax.imageio.ImageIO;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
@@ -22,7 +24,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
+import javax.imageio.ImageIO;
 
 /**
  * Draws a run's charts into one PNG with XChart: training loss and test accuracy per epoch side by side; for a
@@ -73,21 +77,21 @@ public final class CurvePlot {
      * Writes prepared shards' balance to {@code png}: images per shard (one bar series per split) and images per class
      * of the first split.
      */
-    public static void writeShardsPng(java.util.Map<String, List<Integer>> imagesPerShard,
-                                      java.util.Map<String, List<Integer>> imagesPerClass, String title, Path png) {
+    public static void writeShardsPng(Map<String, List<Integer>> imagesPerShard,
+                                      Map<String, List<Integer>> imagesPerClass, String title, Path png) {
         if (imagesPerShard.isEmpty()) {
             throw new IllegalArgumentException("no shards to plot into " + png);
         }
-        org.knowm.xchart.CategoryChart shards = bars("Images per shard", "shard", "images");
+        CategoryChart shards = bars("Images per shard", "shard", "images");
         imagesPerShard.forEach((split, counts) -> shards.addSeries(split, indexes(counts.size()), counts));
-        org.knowm.xchart.CategoryChart classes = bars("Images per class", "class", "images");
+        CategoryChart classes = bars("Images per class", "class", "images");
         imagesPerClass.forEach((split, counts) -> classes.addSeries(split, indexes(counts.size()), counts));
         classes.getStyler().setXAxisTicksVisible(imagesPerClass.values().stream().allMatch(c -> c.size() <= 40));
         writeImage(sideBySide(shards, classes, title == null ? "" : title), png, "shard balance chart");
     }
 
-    private static org.knowm.xchart.CategoryChart bars(String title, String xTitle, String yTitle) {
-        org.knowm.xchart.CategoryChart chart = new org.knowm.xchart.CategoryChartBuilder().width(CHART_WIDTH)
+    private static CategoryChart bars(String title, String xTitle, String yTitle) {
+        CategoryChart chart = new CategoryChartBuilder().width(CHART_WIDTH)
                 .height(CHART_HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
@@ -145,8 +149,8 @@ public final class CurvePlot {
     }
 
     /** A title strip above two charts side by side. */
-    private static BufferedImage sideBySide(org.knowm.xchart.internal.chartpart.Chart<?, ?> leftChart,
-                                            org.knowm.xchart.internal.chartpart.Chart<?, ?> rightChart, String title) {
+    private static BufferedImage sideBySide(Chart<?, ?> leftChart,
+                                            Chart<?, ?> rightChart, String title) {
         BufferedImage left = BitmapEncoder.getBufferedImage(leftChart);
         BufferedImage right = BitmapEncoder.getBufferedImage(rightChart);
         BufferedImage out = new BufferedImage(left.getWidth() + right.getWidth(),

@@ -239,7 +239,7 @@ public final class ResNets {
             return x;
         }
 
-        static double[] toArray(java.util.List<Double> values) {
+        static double[] toArray(List<Double> values) {
             return values.stream().mapToDouble(Double::doubleValue).toArray();
         }
 

@@ -3,12 +3,16 @@ package ai.synergy.nd4j;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.LayerHelper;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
+import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
 
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Process-wide ND4J set-up shared by the driver and the executors: layer helpers, native threads, and a report of
@@ -19,7 +23,7 @@ public final class Nd4jRuntime {
     public static final String HELPERS_DISABLE_PROPERTY = "org.eclipse.deeplearning4j.helpers.disable";
 
     private static volatile int configuredThreads = -1;
-    private static final java.util.concurrent.atomic.AtomicLong LAST_GC_NANOS = new java.util.concurrent.atomic.AtomicLong();
+    private static final AtomicLong LAST_GC_NANOS = new AtomicLong();
     /** OpenMP's thread count is a per-thread setting: Spark runs each task on a pool thread of its own. */
     private static final ThreadLocal<Integer> THREAD_OMP = ThreadLocal.withInitial(() -> -1);
 
@@ -112,7 +116,7 @@ public final class Nd4jRuntime {
 
     /** True when the loaded native build has oneDNN and DL4J's oneDNN check sees it (needs the Nd4jCpu shim). */
     public static boolean oneDnnAvailable() {
-        return org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper.mklDnnEnabled();
+        return BaseMKLDNNHelper.mklDnnEnabled();
     }
 
     /** Layer name -> helper class simple name, for every layer that has a helper slot (conv, batch norm, ...). */
@@ -123,8 +127,8 @@ public final class Nd4jRuntime {
             String name = layer.conf().getLayer().getLayerName();
             if (helper != null) {
                 helpers.put(name, helper.getClass().getSimpleName());
-            } else if (layer instanceof org.deeplearning4j.nn.layers.convolution.ConvolutionLayer
-                    || layer instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization) {
+            } else if (layer instanceof ConvolutionLayer
+                    || layer instanceof BatchNormalization) {
                 helpers.put(name, "none");
             }
         }
@@ -139,10 +143,10 @@ public final class Nd4jRuntime {
     }
 
     private static LayerHelper helperOf(Layer layer) {
-        if (layer instanceof org.deeplearning4j.nn.layers.convolution.ConvolutionLayer conv) {
+        if (layer instanceof ConvolutionLayer conv) {
             return conv.getHelper();
         }
-        if (layer instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization bn) {
+        if (layer instanceof BatchNormalization bn) {
             return bn.getHelper();
         }
         return layer.getHelper();

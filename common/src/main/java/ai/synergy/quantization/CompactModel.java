@@ -16,6 +16,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -116,7 +117,7 @@ public final class CompactModel {
         }
         dataOut.flush();
         try (ZipOutputStream zip = new ZipOutputStream(out)) {
-            put(zip, CONFIGURATION, graph.getConfiguration().toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            put(zip, CONFIGURATION, graph.getConfiguration().toJson().getBytes(StandardCharsets.UTF_8));
             put(zip, PARAMETERS, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(entries));
             put(zip, DATA, data.toByteArray());
         }
@@ -137,7 +138,7 @@ public final class CompactModel {
             }
         }
         ComputationGraph graph = new ComputationGraph(ComputationGraphConfiguration.fromJson(
-                new String(files.get(CONFIGURATION), java.nio.charset.StandardCharsets.UTF_8)));
+                new String(files.get(CONFIGURATION), StandardCharsets.UTF_8)));
         graph.init();
         Entry[] entries = JSON.readValue(files.get(PARAMETERS), Entry[].class);
         Map<String, INDArray> params = graph.paramTable();

@@ -1,12 +1,12 @@
 package ai.synergy.checkpoint;
 
-import ai.synergy.io.HadoopFiles;
 import ai.synergy.config.Credentials;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
+import ai.synergy.io.HadoopFiles;
+import ai.synergy.nd4j.BatchNormHelpers;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
-import ai.synergy.nd4j.BatchNormHelpers;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 
@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -66,7 +67,7 @@ public final class CheckpointStore<S> {
      * Writes checkpoint number {@code index} (e.g. epochs completed) and keeps only the newest {@code keep}; the
      * {@code extra} files (e.g. the pruning state), by file name, appear together with the model or not at all.
      */
-    public Path save(ComputationGraph graph, S state, int index, int keep, java.util.Map<String, byte[]> extra)
+    public Path save(ComputationGraph graph, S state, int index, int keep, Map<String, byte[]> extra)
             throws IOException {
         files.fileSystem().mkdirs(root);
         Path target = new Path(root, String.format("%s-%04d", kind, index));
@@ -74,7 +75,7 @@ public final class CheckpointStore<S> {
         try {
             files.fileSystem().mkdirs(tmp);
             files.writeAtomically(new Path(tmp, MODEL), modelBytes(graph));
-            for (java.util.Map.Entry<String, byte[]> e : extra.entrySet()) {
+            for (Map.Entry<String, byte[]> e : extra.entrySet()) {
                 files.writeAtomically(new Path(tmp, e.getKey()), e.getValue());
             }
             files.writeAtomically(new Path(tmp, STATE), Credentials.redact(Json.write(state)));

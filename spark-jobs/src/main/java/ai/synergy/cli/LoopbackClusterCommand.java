@@ -2,6 +2,7 @@ package ai.synergy.cli;
 
 import ai.synergy.cluster.LoopbackCluster;
 import ai.synergy.config.InvalidInputException;
+import org.apache.spark.network.util.JavaUtils;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -48,7 +49,7 @@ final class LoopbackClusterCommand implements Callable<Integer> {
             throw new InvalidInputException("--stop-after-minutes must be >= 0, got " + stopAfterMinutes);
         }
         try {
-            org.apache.spark.network.util.JavaUtils.byteStringAsBytes(workerMemory);
+            JavaUtils.byteStringAsBytes(workerMemory);
         } catch (NumberFormatException e) {
             throw new InvalidInputException("--worker-memory: not a size like 4g or 512m: " + workerMemory);
         }

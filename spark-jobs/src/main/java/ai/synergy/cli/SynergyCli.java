@@ -1,16 +1,19 @@
 package ai.synergy.cli;
 
-import ai.synergy.io.HadoopFiles;
 import ai.synergy.config.Credentials;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.InvalidSettingException;
+import ai.synergy.io.HadoopFiles;
 import ai.synergy.run.RunFolder;
 import ai.synergy.training.TrainingDivergedException;
 import org.apache.hadoop.util.ShutdownHookManager;
+import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
 import java.io.IOException;
-import picocli.CommandLine.Command;
+import java.io.PrintWriter;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The application's one main class: {@code bin/synergy <command>} in local mode, or
@@ -46,7 +49,7 @@ public final class SynergyCli implements Runnable {
      * diagnostics.
      */
     public static void main(String[] args) {
-        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean done = new AtomicBoolean();
         // SIGTERM or Ctrl-C: one line saying what is kept and how to continue (runs before Spark's own hooks)
         ShutdownHookManager.get().addShutdownHook(() -> {
             if (!done.get()) {
@@ -83,16 +86,16 @@ public final class SynergyCli implements Runnable {
         }
     }
 
-    private static final java.util.concurrent.atomic.AtomicReference<String> LAST_ERROR =
-            new java.util.concurrent.atomic.AtomicReference<>();
+    private static final AtomicReference<String> LAST_ERROR =
+            new AtomicReference<>();
 
     /** Runs a command line and returns its exit code (tests call this instead of {@link #main}). */
     public static int execute(String... args) {
-        return execute(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+        return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
     }
 
     /** Runs a command line with picocli's messages going to the given writers. */
-    public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new SynergyCli());
         cli.setOut(out);
         cli.setErr(err);

@@ -1,12 +1,16 @@
 package ai.synergy.cluster;
 
+import ai.synergy.spark.SparkContexts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.spark.SparkConf;
 import org.apache.spark.launcher.JavaModuleOptions;
+import org.apache.spark.network.util.JavaUtils;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,16 +18,23 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -67,7 +78,7 @@ public final class LoopbackCluster implements AutoCloseable {
     }
 
     /** The environment variable Spark reads its shared authentication secret from (its SecurityManager's). */
-    public static final String SECRET_ENV = ai.synergy.spark.SparkContexts.AUTH_SECRET_ENV;
+    public static final String SECRET_ENV = SparkContexts.AUTH_SECRET_ENV;
     /** The file under the cluster's home holding the secret (owner-only), for bin/synergy. */
     public static final String SECRET_FILE = "auth-secret";
 
@@ -166,14 +177,14 @@ public final class LoopbackCluster implements AutoCloseable {
 
     private static String newSecret() {
         byte[] bytes = new byte[32];
-        new java.security.SecureRandom().nextBytes(bytes);
-        return java.util.HexFormat.of().formatHex(bytes);
+        new SecureRandom().nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
     }
 
     private static void writeSecretFile(Path file, String secret) throws IOException {
         Files.deleteIfExists(file);
-        Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rw-------")));
         Files.writeString(file, secret);
     }
 
@@ -212,7 +223,7 @@ public final class LoopbackCluster implements AutoCloseable {
     }
 
     private void stopProcesses() {
-        Set<ProcessHandle> all = new java.util.LinkedHashSet<>(processes());
+        Set<ProcessHandle> all = new LinkedHashSet<>(processes());
         for (Process worker : workers) {
             worker.toHandle().descendants().forEach(all::add);
         }
@@ -286,7 +297,7 @@ public final class LoopbackCluster implements AutoCloseable {
         command.addAll(Arrays.asList(JavaModuleOptions.defaultModuleOptions().split("\\s+")));
         command.addAll(jvmOptions);
         command.add("-cp");
-        command.add(classpath.stream().map(Path::toString).collect(Collectors.joining(java.io.File.pathSeparator)));
+        command.add(classpath.stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator)));
         command.addAll(mainAndArgs);
         return command;
     }
@@ -334,10 +345,10 @@ public final class LoopbackCluster implements AutoCloseable {
             }
         }
         if (!folders.isEmpty()) {
-            java.util.jar.Manifest manifest = new java.util.jar.Manifest();
-            manifest.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
-            manifest.getMainAttributes().put(java.util.jar.Attributes.Name.CLASS_PATH, String.join(" ", folders));
-            try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jars.resolve(CLASS_FOLDERS_JAR)),
+            Manifest manifest = new Manifest();
+            manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+            manifest.getMainAttributes().put(Attributes.Name.CLASS_PATH, String.join(" ", folders));
+            try (var out = new JarOutputStream(Files.newOutputStream(jars.resolve(CLASS_FOLDERS_JAR)),
                     manifest)) {
                 out.flush();
             }
@@ -346,13 +357,13 @@ public final class LoopbackCluster implements AutoCloseable {
 
     /** This JVM's classpath (under Surefire, the test classpath). */
     public static List<Path> currentClasspath() {
-        return Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+        return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(s -> !s.isBlank()).map(Path::of).toList();
     }
 
     private static String physicalLimit(String heap, String offHeap) {
-        long bytes = org.apache.spark.network.util.JavaUtils.byteStringAsBytes(heap)
-                + org.apache.spark.network.util.JavaUtils.byteStringAsBytes(offHeap);
+        long bytes = JavaUtils.byteStringAsBytes(heap)
+                + JavaUtils.byteStringAsBytes(offHeap);
         return (bytes + (bytes / 4)) / (1024 * 1024) + "m";
     }
 
@@ -363,7 +374,7 @@ public final class LoopbackCluster implements AutoCloseable {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getByName(HOST))) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
             return socket.getLocalPort();
         }
     }

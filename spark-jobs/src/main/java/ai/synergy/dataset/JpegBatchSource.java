@@ -21,6 +21,8 @@ import java.net.URI;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
+import java.util.function.IntConsumer;
+import java.util.function.IntUnaryOperator;
 import java.util.stream.IntStream;
 
 /**
@@ -82,13 +84,13 @@ final class JpegBatchSource implements BatchSource {
         return shards.shards().get(shardOf[example]).index().entries().get(entryOf[example]);
     }
 
-    private MultiDataSet batch(int size, java.util.function.IntUnaryOperator exampleAt, long epochSeed,
+    private MultiDataSet batch(int size, IntUnaryOperator exampleAt, long epochSeed,
                                boolean training) {
         int s = spec.imageSize();
         int imageFloats = 3 * s * s;
         float[] features = new float[size * imageFloats];
         float[] oneHot = new float[size * spec.numClasses()];
-        java.util.function.IntConsumer fill = i -> {
+        IntConsumer fill = i -> {
             int example = exampleAt.applyAsInt(i);
             RgbImage image = decode(example);
             if (training) {

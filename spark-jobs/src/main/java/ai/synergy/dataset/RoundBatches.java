@@ -3,6 +3,7 @@ package ai.synergy.dataset;
 import ai.synergy.spark.ExecutorSetup;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.util.TaskCompletionListener;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 import java.util.Collections;
@@ -44,7 +45,7 @@ public final class RoundBatches implements FlatMapFunction<Iterator<WorkerShard>
         BatchSource source = shard.open(spec);
         TaskContext task = TaskContext.get();
         if (task != null) {
-            task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) context -> source.close());
+            task.addTaskCompletionListener((TaskCompletionListener) context -> source.close());
         }
         return new Iterator<>() {
             private int next = 0;

@@ -1,8 +1,9 @@
 package ai.synergy.dataset;
 
+import ai.synergy.config.InvalidInputException;
+import ai.synergy.data.shard.ShardIndex;
 import ai.synergy.prepare.ShardManifest;
 import ai.synergy.prepare.ShardResult;
-import ai.synergy.data.shard.ShardIndex;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -44,7 +45,7 @@ final class ShardVerifier {
         }
         try {
             return ShardIndex.parse(bytes, "--data: " + indexFile);
-        } catch (ai.synergy.config.InvalidInputException e) { // only unchecked (NONE) indexes get here damaged
+        } catch (InvalidInputException e) { // only unchecked (NONE) indexes get here damaged
             throw new DamagedShardException(e.getMessage());
         }
     }

@@ -1,5 +1,7 @@
 package ai.synergy.evaluation;
 
+import org.nd4j.linalg.api.ndarray.INDArray;
+
 import java.io.Serializable;
 
 /**
@@ -37,7 +39,7 @@ public record TopKCounts(long examples, long top1Correct, long top5Correct, doub
     }
 
     /** Scores class probabilities [n, classes] (any ordering) against integer labels. */
-    public static TopKCounts score(org.nd4j.linalg.api.ndarray.INDArray probabilities, int numClasses, int[] labels) {
+    public static TopKCounts score(INDArray probabilities, int numClasses, int[] labels) {
         return score(probabilities.dup('c').reshape(probabilities.length()).toFloatVector(), numClasses, labels);
     }
 

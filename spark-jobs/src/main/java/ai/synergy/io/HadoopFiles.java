@@ -6,17 +6,22 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
-import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 
 import java.io.ByteArrayOutputStream;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * Driver side: small-file I/O on any Hadoop file system ({@code file://} by default, {@code hdfs://}, {@code s3a://}),
@@ -64,7 +69,7 @@ public final class HadoopFiles {
         return new Path(location);
     }
 
-    private static final java.util.regex.Pattern SCHEME = java.util.regex.Pattern.compile("[a-zA-Z][a-zA-Z0-9+.-]*:/");
+    private static final Pattern SCHEME = Pattern.compile("[a-zA-Z][a-zA-Z0-9+.-]*:/");
 
     /**
      * Writes {@code bytes} to {@code target} atomically: a temporary file beside it ({@value #TEMP_MARK} in its name),
@@ -107,7 +112,7 @@ public final class HadoopFiles {
     public void replace(Path source, Path target) throws IOException {
         java.nio.file.Path localTarget = localPath(target);
         if (localTarget != null) {
-            if (Files.isDirectory(localTarget, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.isDirectory(localTarget, LinkOption.NOFOLLOW_LINKS)) {
                 throw new TargetIsFolderException(target);
             }
             Files.move(localPath(source), localTarget, StandardCopyOption.ATOMIC_MOVE,
@@ -131,7 +136,7 @@ public final class HadoopFiles {
     private FileStatus statusOrNull(Path path) throws IOException {
         try {
             return fs.getFileStatus(path);
-        } catch (java.io.FileNotFoundException e) {
+        } catch (FileNotFoundException e) {
             return null;
         }
     }
@@ -163,8 +168,8 @@ public final class HadoopFiles {
         if (local != null) {
             Files.createDirectories(local.getParent());
             try {
-                Files.write(local, bytes, java.nio.file.StandardOpenOption.CREATE_NEW,
-                        java.nio.file.StandardOpenOption.WRITE);
+                Files.write(local, bytes, StandardOpenOption.CREATE_NEW,
+                        StandardOpenOption.WRITE);
                 return true;
             } catch (java.nio.file.FileAlreadyExistsException e) {
                 return false;
@@ -182,7 +187,7 @@ public final class HadoopFiles {
     public void touch(Path file) throws IOException {
         java.nio.file.Path local = localPath(file);
         if (local != null) {
-            Files.setLastModifiedTime(local, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
+            Files.setLastModifiedTime(local, FileTime.fromMillis(System.currentTimeMillis()));
         } else {
             fs.setTimes(file, System.currentTimeMillis(), -1);
         }

@@ -1,13 +1,14 @@
 package ai.synergy.jobs;
 
-import ai.synergy.io.HadoopFiles;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.InvalidSettingException;
 import ai.synergy.config.Require;
 import ai.synergy.data.IdxReader;
 import ai.synergy.data.LabeledImages;
-import ai.synergy.prepare.IlsvrcLayout;
+import ai.synergy.data.image.JpegEncoder;
 import ai.synergy.dataset.DataSpec;
+import ai.synergy.io.HadoopFiles;
+import ai.synergy.prepare.IlsvrcLayout;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
@@ -16,11 +17,10 @@ import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
 
-import ai.synergy.data.image.JpegEncoder;
-import javax.imageio.IIOImage;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import javax.imageio.IIOImage;
 
 /**
  * Converts an IDX data set (Fashion-MNIST layout) into a folder laid out exactly like ILSVRC-2012 (the Kaggle "LOC"
@@ -315,7 +316,7 @@ public final class ConvertJob {
             int w = images.width();
             int h = images.height();
             BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
-            byte[] target = ((java.awt.image.DataBufferByte) image.getRaster().getDataBuffer()).getData();
+            byte[] target = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
             System.arraycopy(images.pixels(), index * images.imageSize(), target, 0, w * h);
             if (size == 0 || (size == w && size == h)) {
                 return image;

@@ -1,14 +1,14 @@
 package ai.synergy.jobs;
 
-import ai.synergy.run.RunFolder;
+import ai.synergy.config.Credentials;
+import ai.synergy.config.Json;
 import ai.synergy.io.HadoopFiles;
 import ai.synergy.metrics.CurvePlot;
 import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.metrics.MetricsLog;
-import ai.synergy.config.Credentials;
-import ai.synergy.config.Json;
-import ai.synergy.training.EpochTimeSplit;
 import ai.synergy.pruning.SparsityReport;
+import ai.synergy.run.RunFolder;
+import ai.synergy.training.EpochTimeSplit;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
@@ -17,6 +17,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;
+import java.util.function.Consumer;
 
 /** Driver side: the files a training run leaves in its output folder, each written atomically. */
 public final class RunOutputs {
@@ -60,7 +61,7 @@ public final class RunOutputs {
     }
 
     /** Draws a chart into a local temporary PNG and writes it to {@code target} (any Hadoop file system) atomically. */
-    static void writeChart(HadoopFiles files, Path target, java.util.function.Consumer<java.nio.file.Path> draw)
+    static void writeChart(HadoopFiles files, Path target, Consumer<java.nio.file.Path> draw)
             throws IOException {
         java.nio.file.Path png = Files.createTempFile("synergy-chart", ".png");
         try {

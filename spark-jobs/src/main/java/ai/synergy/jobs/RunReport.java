@@ -1,24 +1,27 @@
 package ai.synergy.jobs;
 
-import ai.synergy.training.CheckpointState;
 import ai.synergy.checkpoint.CheckpointStore;
-import ai.synergy.io.HadoopFiles;
-import ai.synergy.training.QuantizeState;
 import ai.synergy.config.Credentials;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
+import ai.synergy.io.HadoopFiles;
 import ai.synergy.metrics.CurvePlot;
 import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.metrics.MetricsLog;
 import ai.synergy.metrics.RoundMetrics;
-import ai.synergy.run.RunFolder;
 import ai.synergy.prepare.ShardManifest;
+import ai.synergy.prepare.ShardResult;
+import ai.synergy.run.RunFolder;
+import ai.synergy.training.CheckpointState;
+import ai.synergy.training.QuantizeState;
 import org.apache.hadoop.fs.Path;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -177,7 +180,7 @@ public final class RunReport {
     }
 
     private static String method(QuantizeState state) {
-        return state == null ? "quantization" : state.config().method().name().toLowerCase(java.util.Locale.ROOT)
+        return state == null ? "quantization" : state.config().method().name().toLowerCase(Locale.ROOT)
                 + (state.config().method().name().equals("MLQ") ? " (ternary)" : " " + state.config().bits() + "-bit");
     }
 
@@ -214,10 +217,10 @@ public final class RunReport {
 
     private static String shardsReport(HadoopFiles files, Path outDir, boolean charts) throws IOException {
         ShardManifest manifest = ShardManifest.read(files, outDir.toString(), "report");
-        Map<String, List<Integer>> perShard = new java.util.LinkedHashMap<>();
+        Map<String, List<Integer>> perShard = new LinkedHashMap<>();
         manifest.splits().forEach((split, s) -> perShard.put(split,
-                s.shards().stream().map(ai.synergy.prepare.ShardResult::images).toList()));
-        Map<String, List<Integer>> perClass = new java.util.LinkedHashMap<>();
+                s.shards().stream().map(ShardResult::images).toList()));
+        Map<String, List<Integer>> perClass = new LinkedHashMap<>();
         manifest.splits().forEach((split, s) -> perClass.put(split, s.imagesPerClass()));
         if (charts) {
             RunOutputs.writeChart(files, new Path(outDir, SHARDS_CHART), png -> CurvePlot.writeShardsPng(perShard, perClass,

@@ -1,13 +1,14 @@
 package ai.synergy.prepare;
 
-import ai.synergy.io.HadoopFiles;
 import ai.synergy.config.InvalidInputException;
+import ai.synergy.io.HadoopFiles;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.Serializable;
 import java.net.URI;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -52,7 +53,7 @@ public record IlsvrcLayout(List<SynsetClass> classes, Map<String, List<SourceIma
     public static final String SYMLINK = "SYMLINK";
 
     /** One class. */
-    public record SynsetClass(int index, String wnid, String name) implements java.io.Serializable {
+    public record SynsetClass(int index, String wnid, String name) implements Serializable {
     }
 
     /** Lists the layout described by {@code options}. */

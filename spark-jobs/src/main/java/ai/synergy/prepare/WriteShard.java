@@ -1,13 +1,14 @@
 package ai.synergy.prepare;
 
-import ai.synergy.io.HadoopFiles;
 import ai.synergy.config.Json;
 import ai.synergy.data.image.BadImageException;
 import ai.synergy.data.image.ImageDecoder;
 import ai.synergy.data.image.JpegEncoder;
 import ai.synergy.data.image.Resampler;
 import ai.synergy.data.image.RgbImage;
+import ai.synergy.data.shard.ShardIndex;
 import ai.synergy.data.shard.ShardWriter;
+import ai.synergy.io.HadoopFiles;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.TaskContext;
@@ -16,6 +17,7 @@ import org.apache.spark.util.SerializableConfiguration;
 
 import java.io.IOException;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -48,7 +50,7 @@ public final class WriteShard implements Function<ShardTask, ShardResult> {
         HadoopFiles files = HadoopFiles.of(task.output(), hadoopConf.value());
         Path out = HadoopFiles.path(task.output());
         Path tar = new Path(out, task.fileName());
-        Path index = new Path(out, task.fileName() + ai.synergy.data.shard.ShardIndex.SUFFIX);
+        Path index = new Path(out, task.fileName() + ShardIndex.SUFFIX);
         Path done = doneRecord(out, task.fileName());
         if (files.fileSystem().exists(done)) {
             ShardResult previous = Json.read(files.readString(done), ShardResult.class, done.toString());
@@ -162,7 +164,7 @@ public final class WriteShard implements Function<ShardTask, ShardResult> {
     private static String sha256(byte[] bytes) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

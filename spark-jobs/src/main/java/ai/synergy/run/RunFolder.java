@@ -1,14 +1,15 @@
 package ai.synergy.run;
 
 import ai.synergy.checkpoint.CheckpointStore;
-import ai.synergy.io.HadoopFiles;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
+import ai.synergy.io.HadoopFiles;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
@@ -168,7 +169,7 @@ public final class RunFolder implements AutoCloseable {
         inspect(files, dir, job, checkpoints, flag); // refuses a foreign folder before anything is created in it
         files.requireWritableDirectory(dir, flag);
         RunLock lock = RunLock.acquire(files, new Path(dir, LOCK), job.label(), flag,
-                resume == Resume.AUTO ? RunLock.staleAfter().plus(RunLock.HEARTBEAT) : java.time.Duration.ZERO);
+                resume == Resume.AUTO ? RunLock.staleAfter().plus(RunLock.HEARTBEAT) : Duration.ZERO);
         try {
             // what the folder holds now that no other job can change it
             Optional<Marker> marker = inspect(files, dir, job, checkpoints, flag);

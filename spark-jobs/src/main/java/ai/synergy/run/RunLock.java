@@ -1,8 +1,8 @@
 package ai.synergy.run;
 
-import ai.synergy.io.HadoopFiles;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
+import ai.synergy.io.HadoopFiles;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -10,8 +10,10 @@ import org.apache.hadoop.util.ShutdownHookManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -111,7 +113,7 @@ public final class RunLock implements AutoCloseable {
 
     private static RunLock tryAcquire(HadoopFiles files, Path file, String job, String flag) throws IOException {
         Owner me = Owner.ofThisProcess(job);
-        byte[] content = Json.write(me).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] content = Json.write(me).getBytes(StandardCharsets.UTF_8);
         for (int attempt = 0; attempt < 2; attempt++) {
             if (files.createNew(file, content)) {
                 return new RunLock(files, file, me);
@@ -179,7 +181,7 @@ public final class RunLock implements AutoCloseable {
     private static Optional<FileStatus> status(HadoopFiles files, Path file) throws IOException {
         try {
             return Optional.of(files.fileSystem().getFileStatus(file));
-        } catch (java.io.FileNotFoundException e) {
+        } catch (FileNotFoundException e) {
             return Optional.empty();
         }
     }

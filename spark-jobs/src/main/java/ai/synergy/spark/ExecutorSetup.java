@@ -1,10 +1,11 @@
 package ai.synergy.spark;
 
 import ai.synergy.nd4j.Nd4jRuntime;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
+import org.apache.spark.resource.ResourceInformation;
 import org.deeplearning4j.config.DL4JSystemProperties;
 import org.deeplearning4j.spark.time.SystemClockTimeSource;
-import org.apache.spark.resource.ResourceInformation;
 
 import java.util.OptionalInt;
 
@@ -35,7 +36,7 @@ public final class ExecutorSetup {
         TaskContext task = TaskContext.get();
         int cores = task != null ? task.cpus() : Runtime.getRuntime().availableProcessors();
         Nd4jRuntime.configureThreads(Math.max(1, cores));
-        org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+        SparkEnv env = SparkEnv.get();
         Nd4jRuntime.collectGarbageIfDue(env == null ? DEFAULT_GC_WINDOW_MS
                 : env.conf().getLong(GC_WINDOW_KEY, DEFAULT_GC_WINDOW_MS));
         assignedGpu(task).ifPresent(Nd4jRuntime::useDevice);

@@ -1,8 +1,11 @@
 package ai.synergy.spark;
 
+import ai.synergy.config.InvalidInputException;
 import ai.synergy.nd4j.Nd4jRuntime;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+
+import java.util.function.Supplier;
 
 /**
  * Driver side: the one place a job's {@link JavaSparkContext} is made. The master comes from spark-submit or
@@ -62,7 +65,7 @@ public final class SparkContexts {
 
     private static void requireLocalWorkers(int workers) {
         if (workers > maxLocalWorkers()) {
-            throw new ai.synergy.config.InvalidInputException("--workers " + workers + ": local mode runs every "
+            throw new InvalidInputException("--workers " + workers + ": local mode runs every "
                     + "worker as a thread of this JVM (" + Runtime.getRuntime().availableProcessors() + " cores "
                     + "here); use at most " + maxLocalWorkers() + ", or submit to a cluster (spark-submit, or "
                     + "SYNERGY_MASTER with bin/synergy)");
@@ -122,7 +125,7 @@ public final class SparkContexts {
     }
 
     /** Runs {@code body} with commands on this thread using {@code jsc} instead of starting (and stopping) their own. */
-    public static <T> T runOn(JavaSparkContext jsc, java.util.function.Supplier<T> body) {
+    public static <T> T runOn(JavaSparkContext jsc, Supplier<T> body) {
         JavaSparkContext before = SHARED.get();
         SHARED.set(jsc);
         try {

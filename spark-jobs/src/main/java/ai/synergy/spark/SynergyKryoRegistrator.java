@@ -1,20 +1,20 @@
 package ai.synergy.spark;
 
+import ai.synergy.dataset.ImageShard;
+import ai.synergy.dataset.JpegShards;
+import ai.synergy.dataset.WorkerShard;
 import ai.synergy.evaluation.HeadCounts;
 import ai.synergy.evaluation.ModelSnapshot;
 import ai.synergy.evaluation.RobustCounts;
 import ai.synergy.evaluation.TopKCounts;
-import ai.synergy.pruning.AdmmState;
-import ai.synergy.pruning.Masks;
-import ai.synergy.quantization.FrozenWeights;
-import ai.synergy.dataset.ImageShard;
-import ai.synergy.dataset.JpegShards;
 import ai.synergy.prepare.ScanResult;
 import ai.synergy.prepare.ShardResult;
 import ai.synergy.prepare.ShardTask;
 import ai.synergy.prepare.SkippedFile;
 import ai.synergy.prepare.SourceImage;
-import ai.synergy.dataset.WorkerShard;
+import ai.synergy.pruning.AdmmState;
+import ai.synergy.pruning.Masks;
+import ai.synergy.quantization.FrozenWeights;
 import ai.synergy.training.RoundParameters;
 import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.serializers.JavaSerializer;
@@ -22,11 +22,16 @@ import org.apache.spark.serializer.KryoRegistrator;
 import org.deeplearning4j.spark.api.stats.CommonSparkTrainingStats;
 import org.deeplearning4j.spark.api.worker.NetBroadcastTuple;
 import org.deeplearning4j.spark.impl.paramavg.aggregator.ParameterAveragingAggregationTuple;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.kryo.Nd4jSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Both sides: registers every class the jobs put through Spark's Kryo serializer (broadcasts, task results,
@@ -76,12 +81,12 @@ public final class SynergyKryoRegistrator implements KryoRegistrator {
      */
     static final List<Class<?>> FIELD_SERIALIZED = List.of(
             ParameterAveragingAggregationTuple.class,
-            org.nd4j.linalg.dataset.MultiDataSet.class,
+            MultiDataSet.class,
             INDArray[].class,
-            java.util.ArrayList.class,
-            java.util.LinkedHashMap.class,
-            java.util.TreeMap.class,
-            java.util.concurrent.atomic.AtomicInteger.class);
+            ArrayList.class,
+            LinkedHashMap.class,
+            TreeMap.class,
+            AtomicInteger.class);
 
     @Override
     public void registerClasses(Kryo kryo) {

@@ -5,6 +5,8 @@ import ai.synergy.pruning.AdmmConfig;
 import ai.synergy.pruning.PruningRatios;
 import ai.synergy.pruning.PruningScheme;
 
+import java.util.Locale;
+
 /**
  * Weight pruning settings ({@code train --prune admm}; docs/methods.md section 2, Ye et al., arXiv:1903.12561). After
  * the run's dense epochs come {@code admmEpochs} of ADMM training (Z, U, rho updated on the driver every
@@ -51,7 +53,7 @@ public record PruningConfig(PruningScheme scheme, PruningRatios ratios, AdmmConf
      * {@value #DEFAULT_RETRAIN_EPOCHS} epochs of masked retraining.
      */
     public static PruningConfig admm(PruningRatios ratios) {
-        return new PruningConfig(PruningScheme.valueOf(DEFAULT_SCHEME.toUpperCase(java.util.Locale.ROOT)), ratios,
+        return new PruningConfig(PruningScheme.valueOf(DEFAULT_SCHEME.toUpperCase(Locale.ROOT)), ratios,
                 AdmmConfig.defaults(), DEFAULT_ADMM_EPOCHS, DEFAULT_ADMM_INTERVAL, DEFAULT_RETRAIN_EPOCHS);
     }
 

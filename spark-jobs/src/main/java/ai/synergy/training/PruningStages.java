@@ -1,15 +1,14 @@
 package ai.synergy.training;
 
-import ai.synergy.config.InvalidSettingException;
-
 import ai.synergy.checkpoint.StateFile;
 import ai.synergy.config.InvalidInputException;
+import ai.synergy.config.InvalidSettingException;
 import ai.synergy.metrics.EpochMetrics;
+import ai.synergy.model.ResNets;
 import ai.synergy.pruning.AdmmState;
 import ai.synergy.pruning.LayerKind;
 import ai.synergy.pruning.LayerPruning;
 import ai.synergy.pruning.Masks;
-import ai.synergy.model.ResNets;
 import ai.synergy.pruning.PrunableLayers;
 import ai.synergy.pruning.PruningRatios;
 import ai.synergy.pruning.PruningScheme;
@@ -17,11 +16,14 @@ import ai.synergy.pruning.SparsityReport;
 import ai.synergy.pruning.WeightConstraint;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -189,7 +191,7 @@ public final class PruningStages {
             Map<String, LayerPruning> plan = plan(weights);
             admm = AdmmState.init(weights, plan, config.pruning().admm());
             console.printf("ADMM: %d layers, %s pruning, rho %.2g growing x%.2f every %d epochs%n", plan.size(),
-                    config.pruning().scheme().name().toLowerCase(java.util.Locale.ROOT),
+                    config.pruning().scheme().name().toLowerCase(Locale.ROOT),
                     config.pruning().admm().initialRho(), config.pruning().admm().rhoGrowth(),
                     config.pruning().admmInterval());
         }
@@ -233,7 +235,7 @@ public final class PruningStages {
         long zeros = 0;
         long total = 0;
         for (INDArray w : weights.values()) {
-            zeros += w.length() - w.neq(0).castTo(org.nd4j.linalg.api.buffer.DataType.INT64).sumNumber().longValue();
+            zeros += w.length() - w.neq(0).castTo(DataType.INT64).sumNumber().longValue();
             total += w.length();
         }
         Double residual = null;
@@ -256,11 +258,11 @@ public final class PruningStages {
      */
     public static SparsityReport report(ComputationGraph graph, Iterable<String> layers) {
         Map<String, INDArray> weights = PrunableLayers.weights(graph);
-        java.util.List<SparsityReport.LayerSparsity> rows = new java.util.ArrayList<>();
+        List<SparsityReport.LayerSparsity> rows = new ArrayList<>();
         long inRows = 0;
         for (String layer : layers) {
             INDArray w = weights.get(layer);
-            long kept = w.neq(0).castTo(org.nd4j.linalg.api.buffer.DataType.INT64).sumNumber().longValue();
+            long kept = w.neq(0).castTo(DataType.INT64).sumNumber().longValue();
             rows.add(new SparsityReport.LayerSparsity(layer, w.length(), kept));
             inRows += w.length();
         }
@@ -294,7 +296,7 @@ public final class PruningStages {
         PruningRatios ratios = config.pruning().ratios();
         if (config.pruning().scheme() == PruningScheme.FILTER && !ratios.perLayer().containsKey(ResNets.OUTPUT)
                 && weights.containsKey(ResNets.OUTPUT)) {
-            Map<String, Double> perLayer = new java.util.TreeMap<>(ratios.perLayer());
+            Map<String, Double> perLayer = new TreeMap<>(ratios.perLayer());
             perLayer.put(ResNets.OUTPUT, 0.0);
             ratios = new PruningRatios(perLayer, ratios.defaultRatio());
         }

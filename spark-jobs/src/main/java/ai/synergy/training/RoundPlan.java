@@ -1,5 +1,7 @@
 package ai.synergy.training;
 
+import ai.synergy.config.InvalidInputException;
+
 /**
  * How an epoch divides into averaging rounds: every worker fits {@code batchesPerWorker} minibatches per epoch (the
  * smallest shard decides, so all workers do the same work), {@code averagingFrequency} per round, the last round
@@ -19,7 +21,7 @@ public record RoundPlan(int batchesPerWorker, int averagingFrequency) {
     /** The plan for shards of at least {@code minShardSize} examples. */
     public static RoundPlan of(int minShardSize, int batchSizePerWorker, int averagingFrequency) {
         if (minShardSize < batchSizePerWorker) {
-            throw new ai.synergy.config.InvalidInputException("--workers/--batch-size: the smallest worker's shard has "
+            throw new InvalidInputException("--workers/--batch-size: the smallest worker's shard has "
                     + minShardSize + " training images, fewer than one minibatch of " + batchSizePerWorker
                     + "; use fewer --workers or a smaller --batch-size");
         }

@@ -1,5 +1,7 @@
 package ai.synergy.training;
 
+import java.util.Locale;
+
 /** Where an epoch of a run falls: dense training, ADMM training, or masked retraining after hard pruning. */
 public enum TrainingStage {
     /** Training without a pruning term (the whole run when pruning is off). */
@@ -11,6 +13,6 @@ public enum TrainingStage {
 
     /** The stage name as written in metrics and on the console. */
     public String label() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

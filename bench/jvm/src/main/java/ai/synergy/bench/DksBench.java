@@ -1,14 +1,15 @@
 package ai.synergy.bench;
 
 import ai.synergy.config.Json;
+import ai.synergy.dataset.DataSpec;
 import ai.synergy.dks.Supervision;
 import ai.synergy.jobs.TrainJob;
 import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.model.ModelArchitecture;
 import ai.synergy.nd4j.Nd4jRuntime;
 import ai.synergy.spark.SparkContexts;
-import ai.synergy.dataset.DataSpec;
 import ai.synergy.training.TrainConfig;
+import org.apache.commons.io.FileUtils;
 import org.apache.spark.api.java.JavaSparkContext;
 
 import java.io.ByteArrayOutputStream;
@@ -51,7 +52,7 @@ public final class DksBench {
                     TrainConfig config = TrainConfig.builder().data(data).model(architecture).supervision(mode)
                             .epochs(epochs).seed(seed).keepCheckpoints(1).build();
                     Path out = work.resolve(mode.name().toLowerCase() + "-seed" + seed);
-                    org.apache.commons.io.FileUtils.deleteDirectory(out.toFile());
+                    FileUtils.deleteDirectory(out.toFile());
                     List<EpochMetrics> metrics = new TrainJob(jsc, config, new TrainJob.RunOptions(out.toString(),
                             false, 0), new PrintStream(new ByteArrayOutputStream())).run().metrics();
                     EpochMetrics last = metrics.get(metrics.size() - 1);

@@ -2,12 +2,16 @@ package ai.synergy.bench;
 
 import ai.synergy.cluster.LoopbackCluster;
 import ai.synergy.config.Json;
+import ai.synergy.dataset.DataSpec;
 import ai.synergy.jobs.TrainJob;
 import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.model.LearningRateSchedule;
+import ai.synergy.spark.ExecutorSetup;
 import ai.synergy.spark.SparkContexts;
-import ai.synergy.dataset.DataSpec;
 import ai.synergy.training.TrainConfig;
+import org.apache.commons.io.FileUtils;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaSparkContext;
 
 import java.io.ByteArrayOutputStream;
@@ -20,9 +24,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 /**
@@ -46,7 +52,7 @@ public final class ExecutorMemoryBench {
         int trainImages = args.length > 1 ? Integer.parseInt(args[1]) : 6000;
         Path outDir = Path.of(args.length > 2 ? args[2] : "bench/results");
         Path work = Path.of(args.length > 3 ? args[3] : "/tmp/synergy-memory-bench");
-        org.apache.commons.io.FileUtils.deleteDirectory(work.toFile());
+        FileUtils.deleteDirectory(work.toFile());
         DataSpec data = DataSpec.fashionMnist(null, trainImages, 2000);
         TrainConfig config = TrainConfig.builder().data(data).model("resnet8").learningRate(0.1)
                 .schedule(LearningRateSchedule.Type.COSINE).epochs(epochs).seed(7).build();
@@ -96,7 +102,7 @@ public final class ExecutorMemoryBench {
                 + ", ND4J maxbytes " + executorOffHeap);
         result.put("epochs", epochs);
         result.put("gcWindow", System.getProperty("synergy.bench.gcWindowMs",
-                ai.synergy.spark.ExecutorSetup.DEFAULT_GC_WINDOW_MS + "") + " ms");
+                ExecutorSetup.DEFAULT_GC_WINDOW_MS + "") + " ms");
         result.put("mallocArenaMax", arenas.isEmpty() ? "glibc default (8 x cores)" : "MALLOC_ARENA_MAX=" + arenas);
         result.put("perEpoch", rows);
         result.put("peakRssMiBPerExecutor", peak.values().stream().map(kb -> kb / 1024).toList());
@@ -114,15 +120,15 @@ public final class ExecutorMemoryBench {
     }
 
     /** The application's settings: the cluster's, plus the arena cap and GC window asked for by system property. */
-    private static org.apache.spark.SparkConf benchConf(LoopbackCluster cluster, String heap, String offHeap,
+    private static SparkConf benchConf(LoopbackCluster cluster, String heap, String offHeap,
                                                         String arenas) {
-        org.apache.spark.SparkConf conf = cluster.applicationConf("executor-memory-bench", heap, offHeap);
+        SparkConf conf = cluster.applicationConf("executor-memory-bench", heap, offHeap);
         if (!arenas.isEmpty()) {
             conf.setExecutorEnv("MALLOC_ARENA_MAX", arenas);
         }
         String window = System.getProperty("synergy.bench.gcWindowMs");
         if (window != null) {
-            conf.set(ai.synergy.spark.ExecutorSetup.GC_WINDOW_KEY, window);
+            conf.set(ExecutorSetup.GC_WINDOW_KEY, window);
         }
         return conf;
     }
@@ -169,11 +175,11 @@ public final class ExecutorMemoryBench {
     /** ND4J off-heap bytes and used heap bytes of every executor, by executor id (empty if the job fails). */
     private static Map<String, long[]> probe(JavaSparkContext jsc) {
         try {
-            Map<String, long[]> byExecutor = new java.util.TreeMap<>();
-            jsc.parallelize(java.util.stream.IntStream.range(0, 8).boxed().toList(), 8)
+            Map<String, long[]> byExecutor = new TreeMap<>();
+            jsc.parallelize(IntStream.range(0, 8).boxed().toList(), 8)
                     .mapPartitions(ignored -> {
                         Runtime runtime = Runtime.getRuntime();
-                        long executor = Long.parseLong(org.apache.spark.SparkEnv.get().executorId());
+                        long executor = Long.parseLong(SparkEnv.get().executorId());
                         return List.of(new long[]{executor, runtime.totalMemory() - runtime.freeMemory(),
                                 runtime.totalMemory()}).iterator();
                     })

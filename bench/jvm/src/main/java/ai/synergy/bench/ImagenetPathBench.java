@@ -1,17 +1,19 @@
 package ai.synergy.bench;
 
 import ai.synergy.config.Json;
+import ai.synergy.dataset.Augmentation;
+import ai.synergy.dataset.DataSpec;
 import ai.synergy.jobs.ConvertJob;
 import ai.synergy.jobs.PrepareJob;
 import ai.synergy.jobs.TrainJob;
 import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.nd4j.Nd4jRuntime;
-import ai.synergy.dataset.Augmentation;
 import ai.synergy.prepare.PrepareOptions;
 import ai.synergy.prepare.ShardManifest;
 import ai.synergy.spark.SparkContexts;
-import ai.synergy.dataset.DataSpec;
 import ai.synergy.training.TrainConfig;
+import org.apache.commons.io.FileUtils;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 
 import java.io.PrintStream;
@@ -38,12 +40,12 @@ public final class ImagenetPathBench {
         Path work = Path.of(args.length > 1 ? args[1] : "/tmp/synergy-imagenet-path");
         Path outDir = Path.of(args.length > 2 ? args[2] : "bench/results");
         if (Files.exists(work)) {
-            org.apache.commons.io.FileUtils.deleteDirectory(work.toFile());
+            FileUtils.deleteDirectory(work.toFile());
         }
         Nd4jRuntime.enableLayerHelpers();
         PrintStream console = System.out;
         ConvertJob.Result converted = ConvertJob.run(ConvertJob.Options.of(DataSpec.FASHION_MNIST_DIR,
-                work.resolve("ilsvrc").toUri().toString()), new org.apache.hadoop.conf.Configuration());
+                work.resolve("ilsvrc").toUri().toString()), new Configuration());
         console.printf("converted %d + %d images in %.1f s%n", converted.train(), converted.val(), converted.seconds());
         try (JavaSparkContext jsc = SparkContexts.start("synergy-bench-imagenet-path", 2)) {
             String shards = work.resolve("shards").toUri().toString();

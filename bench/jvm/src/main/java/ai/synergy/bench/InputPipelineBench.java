@@ -18,6 +18,7 @@ import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.awt.Color;
+import java.awt.GradientPaint;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
@@ -105,7 +106,7 @@ public final class InputPipelineBench {
             int h = i % 2 == 0 ? 256 : 341;
             BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
             Graphics2D g = image.createGraphics();
-            g.setPaint(new java.awt.GradientPaint(0, 0, new Color(random.nextInt(0xFFFFFF)), w, h,
+            g.setPaint(new GradientPaint(0, 0, new Color(random.nextInt(0xFFFFFF)), w, h,
                     new Color(random.nextInt(0xFFFFFF))));
             g.fillRect(0, 0, w, h);
             for (int s = 0; s < 12; s++) {

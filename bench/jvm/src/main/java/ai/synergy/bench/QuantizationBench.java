@@ -1,17 +1,18 @@
 package ai.synergy.bench;
 
-import ai.synergy.run.RunFolder;
 import ai.synergy.config.Json;
+import ai.synergy.dataset.DataSpec;
 import ai.synergy.jobs.QuantizeJob;
 import ai.synergy.jobs.TrainJob;
 import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.metrics.RoundMetrics;
 import ai.synergy.nd4j.Nd4jRuntime;
+import ai.synergy.run.RunFolder;
 import ai.synergy.spark.SparkContexts;
-import ai.synergy.dataset.DataSpec;
 import ai.synergy.training.QuantizationMethod;
 import ai.synergy.training.QuantizeConfig;
 import ai.synergy.training.TrainConfig;
+import org.apache.commons.io.FileUtils;
 import org.apache.spark.api.java.JavaSparkContext;
 
 import java.io.ByteArrayOutputStream;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -51,7 +53,7 @@ public final class QuantizationBench {
         Path outDir = Path.of(args.length > 4 ? args[4] : "bench/results");
         Path work = Path.of(args.length > 5 ? args[5] : "/tmp/synergy-quantization-bench");
         Nd4jRuntime.enableLayerHelpers();
-        org.apache.commons.io.FileUtils.deleteDirectory(work.toFile());
+        FileUtils.deleteDirectory(work.toFile());
         DataSpec data = DataSpec.fashionMnist(null, trainImages, testImages);
         List<Row> rows = new ArrayList<>();
         double floatTop1;
@@ -66,7 +68,7 @@ public final class QuantizationBench {
             Path model = trained.resolve(RunFolder.MODEL);
             floatBytes = Files.size(model);
             System.out.printf("float32: test top-1 %.4f%n", floatTop1);
-            String only = System.getProperty("synergy.bench.rows", "").toLowerCase(java.util.Locale.ROOT);
+            String only = System.getProperty("synergy.bench.rows", "").toLowerCase(Locale.ROOT);
             List<Object[]> plan = new ArrayList<>();
             for (int bits : new int[]{5, 4, 3, 2}) {
                 plan.add(new Object[]{"INQ " + bits + "-bit", QuantizationMethod.INQ, bits, false});
@@ -76,14 +78,14 @@ public final class QuantizationBench {
             plan.add(new Object[]{"MLQ ternary (4 layer stages)", QuantizationMethod.MLQ, 2, false});
             for (Object[] row : plan) {
                 String name = (String) row[0];
-                if (name.toLowerCase(java.util.Locale.ROOT).startsWith(only)) {
+                if (name.toLowerCase(Locale.ROOT).startsWith(only)) {
                     rows.add(run(jsc, data, model, work, name, (QuantizationMethod) row[1], (int) row[2],
                             (boolean) row[3], epochsPerRound));
                 }
             }
         }
         String file = System.getProperty("synergy.bench.rows", "").isEmpty() ? "quantization"
-                : "quantization-" + System.getProperty("synergy.bench.rows").toLowerCase(java.util.Locale.ROOT);
+                : "quantization-" + System.getProperty("synergy.bench.rows").toLowerCase(Locale.ROOT);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("model", "CIFAR-family resnet14 (1x28x28, 10 classes)");
         result.put("data", "fashion-mnist, first " + trainImages + " training and " + testImages + " test images");

@@ -1,9 +1,8 @@
 package ai.synergy.bench;
 
-import ai.synergy.run.RunFolder;
 import ai.synergy.adversarial.Pgd;
-import ai.synergy.training.CheckpointState;
 import ai.synergy.config.Json;
+import ai.synergy.dataset.DataSpec;
 import ai.synergy.evaluation.RobustCounts;
 import ai.synergy.jobs.EvaluateJob;
 import ai.synergy.jobs.TrainJob;
@@ -18,17 +17,20 @@ import ai.synergy.pruning.PrunableLayers;
 import ai.synergy.pruning.PruningRatios;
 import ai.synergy.pruning.PruningScheme;
 import ai.synergy.pruning.SparsityReport;
+import ai.synergy.run.RunFolder;
 import ai.synergy.spark.SparkContexts;
 import ai.synergy.training.AdversarialTraining;
-import ai.synergy.dataset.DataSpec;
+import ai.synergy.training.CheckpointState;
 import ai.synergy.training.PruningConfig;
 import ai.synergy.training.PruningStages;
 import ai.synergy.training.TrainConfig;
+import org.apache.commons.io.FileUtils;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -73,7 +75,7 @@ public final class RobustPruningBench {
         Nd4jRuntime.enableLayerHelpers();
         boolean fresh = !Boolean.getBoolean("synergy.bench.reuse");
         if (fresh) {
-            org.apache.commons.io.FileUtils.deleteDirectory(work.toFile());
+            FileUtils.deleteDirectory(work.toFile());
         }
 
         DataSpec data = DataSpec.fashionMnist(null, trainImages, testImages);
@@ -180,13 +182,13 @@ public final class RobustPruningBench {
             String model = out.resolve(RunFolder.MODEL).toString();
             List<EpochMetrics> metrics;
             double seconds;
-            if (java.nio.file.Files.exists(out.resolve(RunFolder.MODEL_PROVENANCE))) {
-                metrics = Json.read(java.nio.file.Files.readString(out.resolve(RunFolder.MODEL_PROVENANCE)),
+            if (Files.exists(out.resolve(RunFolder.MODEL_PROVENANCE))) {
+                metrics = Json.read(Files.readString(out.resolve(RunFolder.MODEL_PROVENANCE)),
                         CheckpointState.class, RunFolder.MODEL_PROVENANCE).metrics();
                 seconds = metrics.stream().mapToDouble(m -> m.epochSeconds() + m.evalSeconds()).sum();
                 System.out.printf("%s: reusing the model trained earlier in %s%n", name, out);
             } else {
-                org.apache.commons.io.FileUtils.deleteDirectory(out.toFile());
+                FileUtils.deleteDirectory(out.toFile());
                 long start = System.nanoTime();
                 metrics = new TrainJob(jsc, config, new TrainJob.RunOptions(out.toString(), false, 0),
                         new PrintStream(new ByteArrayOutputStream())).run().metrics();
