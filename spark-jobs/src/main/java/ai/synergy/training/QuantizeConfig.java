@@ -1,7 +1,6 @@
 package ai.synergy.training;
 
 import ai.synergy.config.Require;
-import ai.synergy.dataset.DataSource;
 import ai.synergy.dataset.DataSpec;
 import ai.synergy.model.LearningRateSchedule;
 import ai.synergy.quantization.PortionSchedule;
@@ -72,9 +71,7 @@ public record QuantizeConfig(DataSpec data, String model, QuantizationMethod met
     }
 
     /** Named steps towards a {@link QuantizeConfig}, every setting starting at its default. */
-    public static final class Builder {
-        private DataSource source = DataSource.fashionMnist();
-        private DataSpec resolved;
+    public static final class Builder extends AveragedRunBuilder<Builder> {
         private String model;
         private QuantizationMethod method = QuantizationMethod.parse(DEFAULT_METHOD);
         private int bits = DEFAULT_BITS;
@@ -83,26 +80,13 @@ public record QuantizeConfig(DataSpec data, String model, QuantizationMethod met
         private int mlqStages = DEFAULT_MLQ_STAGES;
         private int epochsPerRound = DEFAULT_EPOCHS_PER_ROUND;
         private double learningRate = DEFAULT_LEARNING_RATE;
-        private int workers = Averaging.WORKERS;
-        private int batchSizePerWorker = Averaging.BATCH_SIZE_PER_WORKER;
-        private int averagingFrequency = Averaging.AVERAGING_FREQUENCY;
-        private int evalBatchSize = Averaging.EVAL_BATCH_SIZE;
-        private long seed = Averaging.SEED;
         private List<String> skipLayers = List.of();
 
         private Builder() {
         }
 
-        /** The data the free weights retrain on (default: Fashion-MNIST), resolved when the configuration is built. */
-        public Builder data(DataSource value) {
-            source = value;
-            resolved = null;
-            return this;
-        }
-
-        /** A data set already resolved. */
-        public Builder data(DataSpec value) {
-            resolved = value;
+        @Override
+        Builder self() {
             return this;
         }
 
@@ -154,36 +138,6 @@ public record QuantizeConfig(DataSpec data, String model, QuantizationMethod met
             return this;
         }
 
-        /** Data-parallel workers. */
-        public Builder workers(int value) {
-            workers = value;
-            return this;
-        }
-
-        /** Examples per minibatch on each worker. */
-        public Builder batchSizePerWorker(int value) {
-            batchSizePerWorker = value;
-            return this;
-        }
-
-        /** Minibatches each worker fits between parameter averages. */
-        public Builder averagingFrequency(int value) {
-            averagingFrequency = value;
-            return this;
-        }
-
-        /** Examples per evaluation minibatch. */
-        public Builder evalBatchSize(int value) {
-            evalBatchSize = value;
-            return this;
-        }
-
-        /** Seed of shuffles and of the random partition. */
-        public Builder seed(long value) {
-            seed = value;
-            return this;
-        }
-
         /** Layers kept in float, e.g. output. */
         public Builder skipLayers(List<String> layers) {
             skipLayers = layers == null ? List.of() : List.copyOf(layers);
@@ -200,14 +154,14 @@ public record QuantizeConfig(DataSpec data, String model, QuantizationMethod met
             Require.that(model != null && !model.isBlank(), "model", "must be set (the trained model.zip)");
             portionSchedule();
             schedule();
-            Averaging.check(workers, batchSizePerWorker, averagingFrequency, evalBatchSize);
+            checkAveraging();
             return this;
         }
 
         /** The configuration; an {@code imagenet:} data set's manifest is read through {@code hadoopConf}. */
         public QuantizeConfig build(Configuration hadoopConf) {
             validate();
-            DataSpec data = resolved != null ? resolved : source.resolve(hadoopConf);
+            DataSpec data = resolveData(hadoopConf);
             return new QuantizeConfig(data, model, method, bits, portionSchedule(), randomPartition, mlqStages,
                     epochsPerRound, schedule(), workers, batchSizePerWorker, averagingFrequency, evalBatchSize, seed,
                     skipLayers);

@@ -1,7 +1,6 @@
 package ai.synergy.training;
 
 import ai.synergy.config.Require;
-import ai.synergy.dataset.DataSource;
 import ai.synergy.dataset.DataSpec;
 import ai.synergy.dks.Supervision;
 import ai.synergy.dks.SupervisionConfig;
@@ -138,9 +137,7 @@ public record TrainConfig(DataSpec data, ModelSpec model, SupervisionConfig supe
      * Named steps towards a {@link TrainConfig}, every setting starting at its default: the one way the command line,
      * notebooks, benchmarks and tests describe a training run.
      */
-    public static final class Builder {
-        private DataSource source = DataSource.fashionMnist();
-        private DataSpec resolved;
+    public static final class Builder extends AveragedRunBuilder<Builder> {
         private ModelArchitecture architecture = ModelArchitecture.parse(DEFAULT_MODEL);
         private double width = DEFAULT_WIDTH;
         private Supervision supervision = Supervision.parse(DEFAULT_SUPERVISION);
@@ -158,27 +155,14 @@ public record TrainConfig(DataSpec data, ModelSpec model, SupervisionConfig supe
         private double momentum = DEFAULT_MOMENTUM;
         private double weightDecay = DEFAULT_WEIGHT_DECAY;
         private int epochs = DEFAULT_EPOCHS;
-        private int workers = Averaging.WORKERS;
-        private int batchSizePerWorker = Averaging.BATCH_SIZE_PER_WORKER;
-        private int averagingFrequency = Averaging.AVERAGING_FREQUENCY;
-        private int evalBatchSize = Averaging.EVAL_BATCH_SIZE;
-        private long seed = Averaging.SEED;
         private int keepCheckpoints = DEFAULT_KEEP_CHECKPOINTS;
         private String initModel;
 
         private Builder() {
         }
 
-        /** The data set, resolved when the configuration is built (default: Fashion-MNIST). */
-        public Builder data(DataSource value) {
-            source = value;
-            resolved = null;
-            return this;
-        }
-
-        /** A data set already resolved. */
-        public Builder data(DataSpec value) {
-            resolved = value;
+        @Override
+        Builder self() {
             return this;
         }
 
@@ -283,36 +267,6 @@ public record TrainConfig(DataSpec data, ModelSpec model, SupervisionConfig supe
             return this;
         }
 
-        /** Data-parallel workers. */
-        public Builder workers(int value) {
-            workers = value;
-            return this;
-        }
-
-        /** Examples per minibatch on each worker. */
-        public Builder batchSizePerWorker(int value) {
-            batchSizePerWorker = value;
-            return this;
-        }
-
-        /** Minibatches each worker fits between parameter averages. */
-        public Builder averagingFrequency(int value) {
-            averagingFrequency = value;
-            return this;
-        }
-
-        /** Examples per evaluation minibatch. */
-        public Builder evalBatchSize(int value) {
-            evalBatchSize = value;
-            return this;
-        }
-
-        /** Seed of initialisation and shuffles. */
-        public Builder seed(long value) {
-            seed = value;
-            return this;
-        }
-
         /** Epoch checkpoints kept. */
         public Builder keepCheckpoints(int value) {
             keepCheckpoints = value;
@@ -323,11 +277,6 @@ public record TrainConfig(DataSpec data, ModelSpec model, SupervisionConfig supe
         public Builder initModel(String uri) {
             initModel = uri;
             return this;
-        }
-
-        /** The data set's settings as chosen (not yet resolved). */
-        public DataSource dataSource() {
-            return source;
         }
 
         /**
@@ -346,7 +295,7 @@ public record TrainConfig(DataSpec data, ModelSpec model, SupervisionConfig supe
         /** The configuration; an {@code imagenet:} data set's manifest is read through {@code hadoopConf}. */
         public TrainConfig build(Configuration hadoopConf) {
             validate();
-            DataSpec data = resolved != null ? resolved : source.resolve(hadoopConf);
+            DataSpec data = resolveData(hadoopConf);
             ModelSpec spec = new ModelSpec(architecture, width, data.channels(), data.height(), data.width(),
                     data.numClasses(), data.mean(), data.std(), seed);
             return new TrainConfig(data, spec, supervisionConfig(), adversarial, pruning, optimizer(), lrSchedule(),
