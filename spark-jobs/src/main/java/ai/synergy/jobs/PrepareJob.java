@@ -257,7 +257,7 @@ public final class PrepareJob {
         int written = splits.values().stream().mapToInt(ShardManifest.Split::images).sum();
         ShardManifest.Report report = new ShardManifest.Report(scan.size() + layout.skipped().size(), written,
                 byReason, skipped, formats);
-        return new ShardManifest(ShardManifest.FORMAT, "synergy 0.1.0 (" + TrainJob.gitRevision() + ")",
+        return new ShardManifest(ShardManifest.FORMAT, "synergy 0.1.0 (" + Provenance.sourceRevision() + ")",
                 Instant.now().toString(), options, layout.classes(), splits, statistics, report);
     }
 

@@ -202,8 +202,8 @@ public final class QuantizeJob {
                                 + "retraining %.1f s)%n", round + 1, rounds.rounds(), metrics.frozenFraction(),
                         metrics.testTop1(), loss == null ? "" : String.format(", loss %.4f", loss), partitionSeconds,
                         trainSeconds);
-                QuantizeState state = new QuantizeState(round + 1, config, data.fingerprint(), TrainJob.gitRevision(),
-                        Instant.now().toString(), history);
+                QuantizeState state = new QuantizeState(round + 1, config, data.fingerprint(),
+                        Provenance.sourceRevision(), Instant.now().toString(), history);
                 checkpoints.save(sparkGraph.getNetwork(), state, round + 1, 2,
                         Map.of(RunFolder.ROUNDS_STATE, rounds.toBytes()));
                 writeRoundsLog(files, outDir, history);
@@ -231,8 +231,8 @@ public final class QuantizeJob {
         files.writeAtomically(new Path(outDir, RunFolder.COMPACT_MODEL), compact.toByteArray());
         files.writeAtomically(new Path(outDir, RunFolder.QUANTIZATION_REPORT), Json.write(QuantizationReport.of(report, weights,
                 rounds.layers())));
-        QuantizeState state = new QuantizeState(rounds.rounds(), config, fingerprint, TrainJob.gitRevision(),
-                Instant.now().toString(), history);
+        QuantizeState state = new QuantizeState(rounds.rounds(), config, fingerprint,
+                Provenance.sourceRevision(), Instant.now().toString(), history);
         RunOutputs.writeModel(files, outDir, model, Json.write(state));
         folder.markFinished();
         RunReport.writeQuantization(files, outDir, history, state, true, Optional.of(report.compression()));

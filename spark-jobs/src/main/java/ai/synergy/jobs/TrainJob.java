@@ -247,8 +247,8 @@ public final class TrainJob {
             }
             console.printf("  time split: %s%n", split.describe());
 
-            CheckpointState state = new CheckpointState(epoch + 1, config, data.fingerprint(), gitRevision(),
-                    Instant.now().toString(), history, settingChanges);
+            CheckpointState state = new CheckpointState(epoch + 1, config, data.fingerprint(),
+                    Provenance.sourceRevision(), Instant.now().toString(), history, settingChanges);
             checkpoints.save(sparkGraph.getNetwork(), state, epoch + 1, config.keepCheckpoints(),
                     config.pruning().enabled() ? Map.of(RunFolder.PRUNING_STATE, pruning.saved().toBytes()) : Map.of());
             RunOutputs.writeMetrics(files, outDir, history, config.model().architecture().canonicalName());
@@ -260,8 +260,8 @@ public final class TrainJob {
                 return new Result(sparkGraph.getNetwork(), history, false, options.out());
             }
         }
-        CheckpointState finalState = new CheckpointState(config.totalEpochs(), config, data.fingerprint(), gitRevision(),
-                Instant.now().toString(), history, settingChanges);
+        CheckpointState finalState = new CheckpointState(config.totalEpochs(), config, data.fingerprint(),
+                Provenance.sourceRevision(), Instant.now().toString(), history, settingChanges);
         ComputationGraph model = sparkGraph.getNetwork();
         if (config.supervision().headCount() > 1) {
             model = LeanExport.export(model, config.model(), config.optimizer());
@@ -316,10 +316,5 @@ public final class TrainJob {
         } catch (IOException e) {
             return "unknown (" + e.getMessage() + ")";
         }
-    }
-
-    /** The source revision, passed by bin/synergy as {@code -Dsynergy.git.revision}. */
-    static String gitRevision() {
-        return System.getProperty("synergy.git.revision", "unknown");
     }
 }
