@@ -1,8 +1,8 @@
 package ai.synergy.jobs;
 
-import ai.synergy.io.HadoopFiles;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
+import ai.synergy.io.HadoopFiles;
 import ai.synergy.prepare.IlsvrcLayout;
 import ai.synergy.prepare.PrepareOptions;
 import ai.synergy.prepare.ScanImage;
@@ -30,6 +30,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -211,7 +212,7 @@ public final class PrepareJob {
             List<ShardResult> shards = results.stream().filter(r -> r.split().equals(split))
                     .sorted(Comparator.comparingInt(ShardResult::index)).toList();
             Integer[] perClass = new Integer[numClasses];
-            java.util.Arrays.fill(perClass, 0);
+            Arrays.fill(perClass, 0);
             int images = 0;
             for (ShardResult shard : shards) {
                 images += shard.images();
@@ -257,7 +258,7 @@ public final class PrepareJob {
         int written = splits.values().stream().mapToInt(ShardManifest.Split::images).sum();
         ShardManifest.Report report = new ShardManifest.Report(scan.size() + layout.skipped().size(), written,
                 byReason, skipped, formats);
-        return new ShardManifest(ShardManifest.FORMAT, ProductVersion.product() + " (" + TrainJob.gitRevision() + ")",
+        return new ShardManifest(ShardManifest.FORMAT, ProductVersion.product() + " (" + Provenance.sourceRevision() + ")",
                 Instant.now().toString(), options, layout.classes(), splits, statistics, report);
     }
 

@@ -1,44 +1,37 @@
 package ai.synergy.jobs;
 
 import ai.synergy.checkpoint.CheckpointStore;
-import ai.synergy.io.HadoopFiles;
-import ai.synergy.training.QuantizeState;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
-import ai.synergy.evaluation.DistributedEvaluator;
+import ai.synergy.dataset.RoundBatches;
+import ai.synergy.dataset.ShardedDataset;
 import ai.synergy.evaluation.TopKCounts;
+import ai.synergy.io.HadoopFiles;
 import ai.synergy.metrics.RoundMetrics;
 import ai.synergy.pruning.PrunableLayers;
 import ai.synergy.quantization.CompactModel;
-import ai.synergy.run.RecordDiff;
-import ai.synergy.run.RunFolder;
 import ai.synergy.quantization.FrozenWeights;
-import ai.synergy.dataset.RoundBatches;
-import ai.synergy.dataset.ShardedDataset;
-import ai.synergy.spark.SparkErrors;
-import ai.synergy.training.EpochTrainer;
+import ai.synergy.run.RunFolder;
+import ai.synergy.training.ConstraintBroadcast;
 import ai.synergy.training.LossEffectScores;
 import ai.synergy.training.QuantizationMethod;
 import ai.synergy.training.QuantizationRounds;
 import ai.synergy.training.QuantizeConfig;
+import ai.synergy.training.QuantizeState;
 import ai.synergy.training.RoundPlan;
 import ai.synergy.training.RoundTrainingMaster;
-import ai.synergy.training.TrainingDivergedException;
-import ai.synergy.training.ConstraintBroadcast;
 import ai.synergy.training.WeightConstraintHook;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -51,8 +44,10 @@ import java.util.TreeSet;
  * with parameter averaging while a {@link WeightConstraintHook} zeroes the frozen weights' gradients and re-imposes
  * their values after every update; the driver re-imposes them after every average (bit-exact), evaluates on the
  * executors and checkpoints the round. The optimizer restarts every round (learning rate schedule from its start,
- * momentum zeroed). Outputs in {@code <out>}: {@code model.zip} (+ {@code model.json}), {@code model-compact.zip},
- * {@code quantization.json}, {@code rounds.jsonl}, {@code checkpoints/round-NNNN/}.
+ * momentum zeroed). The run loop is {@link DriverRun}'s; this class holds what is quantize's own: the rounds, the SLQ
+ * probe, the optimizer restart and the compact export. Outputs in {@code <out>}: {@code model.zip} (+
+ * {@code model.json}), {@code model-compact.zip}, {@code quantization.json}, {@code rounds.jsonl},
+ * {@code checkpoints/round-NNNN/}.
  */
 public final class QuantizeJob {
 
@@ -96,150 +91,210 @@ public final class QuantizeJob {
         // the model is read first: a bad --model leaves --out untouched (not even created)
         ComputationGraph model = options.resume() != RunFolder.Resume.NO && checkpoints.hasComplete() ? null
                 : EvaluateJob.loadFor(jsc, config.model(), config.data());
-        try (RunFolder folder = RunFolder.claim(files, outDir, RunFolder.Job.QUANTIZE, checkpoints, options.resume(),
-                "--out")) {
-            if (folder.start() == RunFolder.Start.FINISHED) {
-                console.printf("%s holds the finished run; nothing to do%n", folder.dir());
-                return new Result(null, List.of(), true, null);
+        return new DriverRun<>(jsc, console, files, outDir, checkpoints, new Run(files, outDir, checkpoints, model))
+                .run(options.resume(), options.stopAfterRound());
+    }
+
+    /** quantize's part of the run up to its data: the model it starts from and the rounds' state. */
+    private final class Run implements DriverRun.Job<QuantizeState, RoundMetrics, Result> {
+        private final HadoopFiles files;
+        private final Path outDir;
+        private final CheckpointStore<QuantizeState> checkpoints;
+        /** The model read before the folder was claimed; null when a checkpoint was expected. */
+        private final ComputationGraph model;
+
+        Run(HadoopFiles files, Path outDir, CheckpointStore<QuantizeState> checkpoints, ComputationGraph model) {
+            this.files = files;
+            this.outDir = outDir;
+            this.checkpoints = checkpoints;
+            this.model = model;
+        }
+
+        @Override
+        public DriverRun.Settings settings() {
+            return new DriverRun.Settings(RunFolder.Job.QUANTIZE, "round", "round checkpoint", config.data(),
+                    config.workers(), config.batchSizePerWorker(), config.averagingFrequency(), config.seed(),
+                    config.evalBatchSize(), 2);
+        }
+
+        @Override
+        public Record config() {
+            return config;
+        }
+
+        @Override
+        public DriverRun.ResumePolicy resumePolicy() {
+            return DriverRun.ResumePolicy.sameSettings("quantization rounds never change settings");
+        }
+
+        @Override
+        public DriverRun.Saved<RoundMetrics> saved(QuantizeState state) {
+            return new DriverRun.Saved<>(state.config(), state.roundsCompleted(), state.rounds());
+        }
+
+        @Override
+        public ComputationGraph firstNetwork() throws IOException {
+            return model != null ? model : EvaluateJob.loadFor(jsc, config.model(), config.data());
+        }
+
+        @Override
+        public Rounds open(DriverRun.Start<QuantizeState> start, ShardedDataset data, RoundPlan plan,
+                           RoundTrainingMaster master) throws IOException {
+            QuantizationRounds rounds;
+            if (start.checkpoint().isPresent()) {
+                Path from = start.checkpoint().get().dir();
+                rounds = QuantizationRounds.fromBytes(checkpoints.readExtra(start.checkpoint().get(),
+                        RunFolder.ROUNDS_STATE).orElseThrow(() -> new InvalidInputException("--resume: " + from
+                        + " has no " + RunFolder.ROUNDS_STATE)), new Path(from, RunFolder.ROUNDS_STATE).toString());
+                console.printf("resuming from %s (round %d of %d done)%n", from, start.stepsDone(), rounds.rounds());
+            } else {
+                ComputationGraph graph = start.network();
+                rounds = QuantizationRounds.start(config, PrunableLayers.weights(graph),
+                        graph.getConfiguration().getTopologicalOrderStr());
             }
-            Optional<CheckpointStore.Checkpoint<QuantizeState>> start = startingPoint(folder, checkpoints);
-            ComputationGraph source = start.isPresent() ? checkpoints.loadModel(start.get())
-                    : model != null ? model : EvaluateJob.loadFor(jsc, config.model(), config.data());
-            return LoadedData.use(jsc, config.data(), config.workers(),
-                    data -> quantize(folder, files, outDir, checkpoints, start, source, data));
+            console.printf("quantize %s with %s, %d bits, %d rounds over %d layers, %d retraining epochs per round on "
+                            + "%d workers%n", config.model(), config.method().name().toLowerCase(Locale.ROOT),
+                    config.bits(), rounds.rounds(), rounds.layers().size(), config.epochsPerRound(), config.workers());
+            return new Rounds(files, outDir, rounds, probe(data), new ConstraintBroadcast(jsc, master));
+        }
+
+        @Override
+        public Result alreadyFinished() {
+            return new Result(null, List.of(), true, null);
         }
     }
 
-    private Optional<CheckpointStore.Checkpoint<QuantizeState>> startingPoint(
-            RunFolder folder, CheckpointStore<QuantizeState> checkpoints) throws IOException {
-        if (folder.start() == RunFolder.Start.FRESH) {
-            if (options.resume() != RunFolder.Resume.NO) {
-                console.printf("no complete round checkpoint in %s yet: starting from the beginning%n", folder.dir());
+    /**
+     * quantize's steps: each round partitions and quantizes, then retrains the free weights with a fresh optimizer;
+     * at the end, the compact export.
+     */
+    private final class Rounds implements DriverRun.Steps<QuantizeState, RoundMetrics, Result> {
+        private final HadoopFiles files;
+        private final Path outDir;
+        private final QuantizationRounds rounds;
+        private final MultiDataSet probe;
+        private final ConstraintBroadcast constraint;
+        private CompactModel.Report compact;
+
+        Rounds(HadoopFiles files, Path outDir, QuantizationRounds rounds, MultiDataSet probe,
+               ConstraintBroadcast constraint) {
+            this.files = files;
+            this.outDir = outDir;
+            this.rounds = rounds;
+            this.probe = probe;
+            this.constraint = constraint;
+        }
+
+        @Override
+        public int total() {
+            return rounds.rounds();
+        }
+
+        @Override
+        public String passName() {
+            return "round epoch";
+        }
+
+        @Override
+        public int passesPerStep() {
+            return Math.max(1, config.epochsPerRound());
+        }
+
+        @Override
+        public RoundMetrics step(int round, DriverRun.Training training) {
+            ComputationGraph network = training.network();
+            long partitionStart = System.nanoTime();
+            FrozenWeights frozen = rounds.quantizeRound(round, PrunableLayers.weights(network),
+                    new LossEffectScores(network, probe));
+            double partitionSeconds = (System.nanoTime() - partitionStart) / 1e9;
+            constraint.install(frozen);
+            restartOptimizer(network);
+
+            long trainStart = System.nanoTime();
+            Double loss = null;
+            boolean allFrozen = rounds.frozenFraction() >= 1;
+            int epochs = allFrozen ? 0 : config.epochsPerRound();
+            double lossSum = 0;
+            for (int epoch = 0; epoch < epochs; epoch++) {
+                int e = epoch;
+                lossSum += training.train(round * config.epochsPerRound() + epoch,
+                        fraction -> config.schedule().rateAt(e + fraction, config.epochsPerRound()),
+                        net -> frozen.adjustWeights(PrunableLayers.weights(net)),
+                        "round " + (round + 1) + " epoch " + (epoch + 1));
             }
-            return Optional.empty();
-        }
-        CheckpointStore.Checkpoint<QuantizeState> latest = checkpoints.latest().orElseThrow();
-        List<String> changed = RecordDiff.between(latest.state().config(), config, TrainJob.CHANGEABLE_ON_RESUME);
-        if (!changed.isEmpty()) {
-            throw new InvalidInputException("--resume: checkpoint " + latest.dir() + " was written by a run with other "
-                    + "settings (" + String.join("; ", changed) + "); pass the same options to resume it (quantization "
-                    + "rounds never change settings), or choose "
-                    + "another --out for a new run");
-        }
-        return Optional.of(latest);
-    }
-
-    private Result quantize(RunFolder folder, HadoopFiles files, Path outDir, CheckpointStore<QuantizeState> checkpoints,
-                            Optional<CheckpointStore.Checkpoint<QuantizeState>> start, ComputationGraph graph,
-                            ShardedDataset data) throws IOException {
-        List<RoundMetrics> history = new ArrayList<>();
-        QuantizationRounds rounds;
-        int firstRound = 0;
-        if (start.isPresent()) {
-            history.addAll(start.get().state().rounds());
-            firstRound = start.get().state().roundsCompleted();
-            rounds = QuantizationRounds.fromBytes(checkpoints.readExtra(start.get(), RunFolder.ROUNDS_STATE).orElseThrow(
-                    () -> new InvalidInputException("--resume: " + start.get().dir() + " has no " + RunFolder.ROUNDS_STATE)),
-                    new Path(start.get().dir(), RunFolder.ROUNDS_STATE).toString());
-            console.printf("resuming from %s (round %d of %d done)%n", start.get().dir(), firstRound,
-                    rounds.rounds());
-        } else {
-            rounds = QuantizationRounds.start(config, PrunableLayers.weights(graph),
-                    graph.getConfiguration().getTopologicalOrderStr());
-        }
-        RoundPlan plan = RoundPlan.of(data.minTrainShardSize(), config.batchSizePerWorker(),
-                config.averagingFrequency());
-        RoundTrainingMaster master = RoundTrainingMaster.create(config.workers(), config.batchSizePerWorker(),
-                config.averagingFrequency(), config.seed());
-        SparkComputationGraph sparkGraph = new SparkComputationGraph(jsc, graph, master);
-        EpochTrainer trainer = new EpochTrainer(data, sparkGraph, master, plan, config.seed(),
-                config.batchSizePerWorker(), config.data().batchSpec());
-        console.printf("quantize %s with %s, %d bits, %d rounds over %d layers, %d retraining epochs per round on %d "
-                        + "workers%n", config.model(), config.method().name().toLowerCase(java.util.Locale.ROOT),
-                config.bits(), rounds.rounds(), rounds.layers().size(), config.epochsPerRound(), config.workers());
-        ConsoleProgress progress = new ConsoleProgress(console, "round epoch",
-                (rounds.rounds() - firstRound) * Math.max(1, config.epochsPerRound()), plan.rounds(),
-                trainer.imagesPerEpoch(config.workers()));
-        MultiDataSet probe = probe(data);
-        try (ConstraintBroadcast constraint = new ConstraintBroadcast(jsc, master)) {
-            for (int round = firstRound; round < rounds.rounds(); round++) {
-                ComputationGraph network = sparkGraph.getNetwork();
-                long partitionStart = System.nanoTime();
-                FrozenWeights frozen = rounds.quantizeRound(round, PrunableLayers.weights(network),
-                        new LossEffectScores(network, probe));
-                double partitionSeconds = (System.nanoTime() - partitionStart) / 1e9;
-                constraint.install(frozen);
-                restartOptimizer(network);
-
-                long trainStart = System.nanoTime();
-                Double loss = null;
-                boolean allFrozen = rounds.frozenFraction() >= 1;
-                int epochs = allFrozen ? 0 : config.epochsPerRound();
-                double lossSum = 0;
-                for (int epoch = 0; epoch < epochs; epoch++) {
-                    int e = epoch;
-                    int r = round;
-                    lossSum += trainer.train(round * config.epochsPerRound() + epoch,
-                            fraction -> config.schedule().rateAt(e + fraction, config.epochsPerRound()),
-                            net -> frozen.adjustWeights(PrunableLayers.weights(net)),
-                            (averagingRound, roundLoss, rate) -> progress.roundDone(
-                                    r * config.epochsPerRound() + e, averagingRound, roundLoss, rate),
-                            "round " + (round + 1) + " epoch " + (epoch + 1), () -> TrainJob.lastCheckpoint(checkpoints));
-                }
-                if (epochs > 0) {
-                    loss = lossSum / epochs;
-                }
-                double trainSeconds = (System.nanoTime() - trainStart) / 1e9;
-                long evalStart = System.nanoTime();
-                TopKCounts test = DistributedEvaluator.evaluate(jsc, sparkGraph.getNetwork(), data.test(),
-                        config.evalBatchSize(), config.data().batchSpec()).main();
-                double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
-                RoundMetrics metrics = new RoundMetrics(round + 1, rounds.frozenFraction(), loss, test.top1(),
-                        config.data().numClasses() > 5 ? test.top5() : null, partitionSeconds, trainSeconds,
-                        evalSeconds);
-                history.add(metrics);
-                console.printf("round %d/%d: %.4f of the weights quantized, test top-1 %.4f%s (partition %.2f s, "
-                                + "retraining %.1f s)%n", round + 1, rounds.rounds(), metrics.frozenFraction(),
-                        metrics.testTop1(), loss == null ? "" : String.format(", loss %.4f", loss), partitionSeconds,
-                        trainSeconds);
-                QuantizeState state = new QuantizeState(round + 1, config, data.fingerprint(), TrainJob.gitRevision(),
-                        Instant.now().toString(), history);
-                checkpoints.save(sparkGraph.getNetwork(), state, round + 1, 2,
-                        Map.of(RunFolder.ROUNDS_STATE, rounds.toBytes()));
-                writeRoundsLog(files, outDir, history);
-                RunReport.writeQuantization(files, outDir, history, state, false, Optional.empty());
-                if (options.stopAfterRound() > 0 && round + 1 == options.stopAfterRound()
-                        && round + 1 < rounds.rounds()) {
-                    console.printf("stopped after round %d as asked; continue with --resume%n", round + 1);
-                    return new Result(sparkGraph.getNetwork(), history, false, null);
-                }
+            if (epochs > 0) {
+                loss = lossSum / epochs;
             }
+            double trainSeconds = (System.nanoTime() - trainStart) / 1e9;
+            DriverRun.Evaluation evaluation = training.evaluate();
+            TopKCounts test = evaluation.heads().main();
+            RoundMetrics metrics = new RoundMetrics(round + 1, rounds.frozenFraction(), loss, test.top1(),
+                    config.data().numClasses() > 5 ? test.top5() : null, partitionSeconds, trainSeconds,
+                    evaluation.seconds());
+            console.printf("round %d/%d: %.4f of the weights quantized, test top-1 %.4f%s (partition %.2f s, "
+                            + "retraining %.1f s)%n", round + 1, rounds.rounds(), metrics.frozenFraction(),
+                    metrics.testTop1(), loss == null ? "" : String.format(", loss %.4f", loss), partitionSeconds,
+                    trainSeconds);
+            return metrics;
         }
-        return finish(folder, files, outDir, rounds, sparkGraph.getNetwork(), history, data.fingerprint());
-    }
 
-    private Result finish(RunFolder folder, HadoopFiles files, Path outDir, QuantizationRounds rounds, ComputationGraph model,
-                          List<RoundMetrics> history, String fingerprint) throws IOException {
-        Map<String, INDArray> weights = PrunableLayers.weights(model);
-        Set<String> quantized = new TreeSet<>();
-        for (String layer : rounds.layers()) {
-            QuantizationReport.check(layer, weights.get(layer), rounds, config);
-            quantized.add(layer + "_W");
+        @Override
+        public QuantizeState state(int roundsDone, List<RoundMetrics> history, Provenance provenance) {
+            return new QuantizeState(roundsDone, config, provenance.dataFingerprint(), provenance.gitRevision(),
+                    provenance.createdAt(), history);
         }
-        ByteArrayOutputStream compact = new ByteArrayOutputStream();
-        CompactModel.Report report = CompactModel.write(model, quantized, compact);
-        files.writeAtomically(new Path(outDir, RunFolder.COMPACT_MODEL), compact.toByteArray());
-        files.writeAtomically(new Path(outDir, RunFolder.QUANTIZATION_REPORT), Json.write(QuantizationReport.of(report, weights,
-                rounds.layers())));
-        QuantizeState state = new QuantizeState(rounds.rounds(), config, fingerprint, TrainJob.gitRevision(),
-                Instant.now().toString(), history);
-        RunOutputs.writeModel(files, outDir, model, Json.write(state));
-        folder.markFinished();
-        RunReport.writeQuantization(files, outDir, history, state, true, Optional.of(report.compression()));
-        console.printf("quantized model: %s/%s; compact export %s/%s: %d bytes of parameters against %d as float32 "
-                        + "(%.1fx smaller)%n", options.out(), RunFolder.MODEL, options.out(), RunFolder.COMPACT_MODEL,
-                report.compactBytes(), report.denseBytes(), report.compression());
-        return new Result(model, history, true, report);
+
+        @Override
+        public Map<String, byte[]> checkpointExtras() {
+            return Map.of(RunFolder.ROUNDS_STATE, rounds.toBytes());
+        }
+
+        @Override
+        public void writeLogs(int roundsDone, List<RoundMetrics> history) throws IOException {
+            StringBuilder lines = new StringBuilder();
+            for (RoundMetrics m : history) {
+                lines.append(Json.writeLine(m)).append('\n');
+            }
+            files.writeAtomically(new Path(outDir, RunFolder.ROUNDS), lines.toString());
+        }
+
+        @Override
+        public void writeReport(List<RoundMetrics> history, QuantizeState state, boolean finished)
+                throws IOException {
+            RunReport.writeQuantization(files, outDir, history, state, finished,
+                    finished ? Optional.of(compact.compression()) : Optional.empty());
+        }
+
+        @Override
+        public ComputationGraph exportFinal(ComputationGraph model) throws IOException {
+            Map<String, INDArray> weights = PrunableLayers.weights(model);
+            Set<String> quantized = new TreeSet<>();
+            for (String layer : rounds.layers()) {
+                QuantizationReport.check(layer, weights.get(layer), rounds, config);
+                quantized.add(layer + "_W");
+            }
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            compact = CompactModel.write(model, quantized, bytes);
+            files.writeAtomically(new Path(outDir, RunFolder.COMPACT_MODEL), bytes.toByteArray());
+            files.writeAtomically(new Path(outDir, RunFolder.QUANTIZATION_REPORT), Json.write(QuantizationReport.of(
+                    compact, weights, rounds.layers())));
+            return model;
+        }
+
+        @Override
+        public Result result(ComputationGraph model, List<RoundMetrics> history, boolean finished) {
+            if (finished) {
+                console.printf("quantized model: %s/%s; compact export %s/%s: %d bytes of parameters against %d as "
+                                + "float32 (%.1fx smaller)%n", options.out(), RunFolder.MODEL, options.out(),
+                        RunFolder.COMPACT_MODEL, compact.compactBytes(), compact.denseBytes(), compact.compression());
+            }
+            return new Result(model, history, finished, compact);
+        }
+
+        @Override
+        public void close() {
+            constraint.close();
+        }
     }
 
     /**
@@ -261,14 +316,5 @@ public final class QuantizeJob {
         if (network.getUpdater() != null && network.getUpdater().getStateViewArray() != null) {
             network.getUpdater().getStateViewArray().assign(0);
         }
-    }
-
-    private static void writeRoundsLog(HadoopFiles files, Path outDir, List<RoundMetrics> history)
-            throws IOException {
-        StringBuilder lines = new StringBuilder();
-        for (RoundMetrics m : history) {
-            lines.append(Json.writeLine(m)).append('\n');
-        }
-        files.writeAtomically(new Path(outDir, RunFolder.ROUNDS), lines.toString());
     }
 }

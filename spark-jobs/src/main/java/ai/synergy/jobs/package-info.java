@@ -1,6 +1,9 @@
 /**
  * Driver side of each command that runs a job: {@code train}, {@code evaluate}, {@code quantize}, {@code prepare}
  * (orchestration, progress, outputs) and {@code convert} (no Spark), plus the run outputs and the {@code report.md}
- * that {@code synergy report} regenerates.
+ * that {@code synergy report} regenerates. {@code train} and {@code quantize} share one run loop,
+ * {@link ai.synergy.jobs.DriverRun} (claim the run folder, start or resume, load the data, step, checkpoint, stop,
+ * finish); {@link ai.synergy.jobs.TrainJob} and {@link ai.synergy.jobs.QuantizeJob} hold only their own steps and
+ * exports. {@code Provenance} is what every checkpoint and prepared data set records besides its settings.
  */
 package ai.synergy.jobs;
