@@ -1,5 +1,7 @@
 package ai.synergy.model;
 
+import ai.synergy.config.InvalidSettingException;
+
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.nd4j.Nd4jRuntime;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -116,7 +118,7 @@ class ResNetsTest {
         assertThat(ModelArchitecture.parse("cifar-resnet50").family()).isEqualTo(ModelArchitecture.Family.CIFAR);
         assertThat(ModelArchitecture.parse("RESNET110").depth()).isEqualTo(110);
         assertThatThrownBy(() -> ModelArchitecture.parse("resnet9"))
-                .isInstanceOf(InvalidInputException.class).hasMessageContaining("--model").hasMessageContaining("resnet9");
+                .isInstanceOf(InvalidSettingException.class).hasMessageStartingWith("model: unknown model 'resnet9'");
         assertThatThrownBy(() -> ModelArchitecture.parse("vgg16"))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("unknown model 'vgg16'");
     }

@@ -119,7 +119,7 @@ class PartitionTest {
         assertThatThrownBy(() -> new PortionSchedule(List.of(0.0, 1.0)))
                 .hasMessage("portions must be in (0, 1], got 0.0 at position 0");
         assertThatThrownBy(() -> new PortionSchedule(List.of(.5, .9)))
-                .hasMessage("the last portion must be 1 (every weight quantized), got 0.9");
+                .hasMessage("portions must end at 1 (every weight quantized), got 0.9");
         assertThatThrownBy(() -> PortionSchedule.defaultFor(1)).hasMessage("bits must be in [2, 8], got 1");
         assertThatThrownBy(() -> PortionSchedule.defaultFor(5).portion(4)).hasMessage("round must be in [0, 4), got 4");
     }

@@ -2,6 +2,7 @@ package ai.synergy.jobs;
 
 import ai.synergy.cli.ConvertCommand;
 import ai.synergy.config.InvalidInputException;
+import ai.synergy.config.InvalidSettingException;
 import ai.synergy.data.IdxReader;
 import ai.synergy.data.LabeledImages;
 import ai.synergy.testing.IdxFixtures;
@@ -205,16 +206,15 @@ class ConvertJobTest {
     }
 
     @Test
-    void badOptionsNameTheirFlag() {
+    void badOptionsNameTheirSetting() {
         assertThatThrownBy(() -> new ConvertJob.Options("in", "out", 0, 0, 0.0, 0, List.of()))
-                .isInstanceOf(InvalidInputException.class).hasMessage("--quality must be in (0, 1], got 0.0");
+                .isInstanceOf(InvalidSettingException.class).hasMessage("quality must be in (0, 1], got 0.0");
         assertThatThrownBy(() -> new ConvertJob.Options("in", "out", -1, 0, 0.95, 0, List.of()))
-                .isInstanceOf(InvalidInputException.class)
-                .hasMessage("--train-limit/--val-limit must be >= 0, got -1/0");
+                .isInstanceOf(InvalidSettingException.class).hasMessage("trainLimit must be >= 0, got -1");
         assertThatThrownBy(() -> new ConvertJob.Options("in", "out", 0, 0, 0.95, -2, List.of()))
-                .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("--size must be 0 (keep) or 1..");
+                .isInstanceOf(InvalidSettingException.class).hasMessageStartingWith("size must be 0 (keep) or 1..");
         assertThatThrownBy(() -> new ConvertJob.Options("in", " ", 0, 0, 0.95, 0, List.of()))
-                .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("--output must name");
+                .isInstanceOf(InvalidSettingException.class).hasMessageStartingWith("output must name");
     }
 
     @Test
