@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
 @Command(name = "synergy", mixinStandardHelpOptions = true, version = "synergy 0.1.0",
         description = "Distributed training of image classifiers with Deeplearning4j on Apache Spark.",
         subcommands = {ConvertCommand.class, PrepareCommand.class, TrainCommand.class, EvaluateCommand.class,
+                ExportCommand.class,
                 QuantizeCommand.class, ReportCommand.class, LoopbackClusterCommand.class})
 public final class SynergyCli implements Runnable {
 
