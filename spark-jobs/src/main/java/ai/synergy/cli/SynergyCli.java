@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicReference;
 @Command(name = "synergy", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Distributed training of image classifiers with Deeplearning4j on Apache Spark.",
         subcommands = {ConvertCommand.class, PrepareCommand.class, TrainCommand.class, EvaluateCommand.class,
+                ExportCommand.class,
                 QuantizeCommand.class, ReportCommand.class, LoopbackClusterCommand.class})
 public final class SynergyCli implements Runnable {
 
