@@ -3,6 +3,8 @@ package ai.synergy.jobs;
 import ai.synergy.checkpoint.CheckpointStore;
 import ai.synergy.config.Credentials;
 import ai.synergy.config.InvalidInputException;
+import ai.synergy.config.Require;
+import ai.synergy.dataset.DataSource;
 import ai.synergy.config.Json;
 import ai.synergy.dataset.Augmentation;
 import ai.synergy.dataset.DataSpec;
@@ -65,24 +67,14 @@ public final class ExportJob {
      */
     public record Options(String model, String format, String out, String data, int imageSize) {
         public Options {
-            if (model == null || model.isBlank()) {
-                throw new InvalidInputException("--model: give the model to export");
-            }
-            if (format == null || !FORMATS.contains(format.toLowerCase(Locale.ROOT))) {
-                throw new InvalidInputException("--format: unknown format '" + format + "'; accepted: "
-                        + String.join(", ", FORMATS));
-            }
+            Require.that(model != null && !model.isBlank(), "model", "must name the model to export");
+            Require.that(format != null && FORMATS.contains(format.toLowerCase(Locale.ROOT)), "format",
+                    ": unknown format '" + format + "'; accepted: " + String.join(", ", FORMATS));
             format = format.toLowerCase(Locale.ROOT);
-            if (out == null || out.isBlank()) {
-                throw new InvalidInputException("--out: give the file to write, e.g. model.onnx");
-            }
-            if (imageSize != 0 && imageSize < 8) {
-                throw new InvalidInputException("--image-size must be >= 8, got " + imageSize);
-            }
-            if (data != null && !data.equals("fashion-mnist") && !(data.startsWith("idx:") && data.length() > 4)
-                    && !(data.startsWith("imagenet:") && data.length() > 9)) {
-                throw new InvalidInputException("--data: unknown data set '" + data
-                        + "'; accepted: fashion-mnist, idx:<folder>, imagenet:<folder>");
+            Require.that(out != null && !out.isBlank(), "out", "must name the file to write, e.g. model.onnx");
+            Require.that(imageSize == 0 || imageSize >= 8, "imageSize", "must be >= 8, got " + imageSize);
+            if (data != null) {
+                DataSource.of(data); // checks the name
             }
         }
     }
@@ -235,16 +227,9 @@ public final class ExportJob {
         }
     }
 
-    private static DataSpec resolveData(String data, int imageSize, Configuration hadoopConf) throws IOException {
-        if (data.equals("fashion-mnist")) {
-            return DataSpec.fashionMnist(null, 0, 0);
-        }
-        if (data.startsWith("idx:")) {
-            return DataSpec.idx(data.substring(4), 0, 0);
-        }
-        String location = data.substring("imagenet:".length());
-        ShardManifest manifest = ShardManifest.read(HadoopFiles.of(location, hadoopConf), location, "--data");
-        return DataSpec.shards(location, manifest, 0, 0, imageSize, Augmentation.NONE, 1.0);
+    private static DataSpec resolveData(String data, int imageSize, Configuration hadoopConf) {
+        return DataSource.of(data).imageSize(imageSize).augmentation(Augmentation.NONE).evalCrop(1.0)
+                .resolve(hadoopConf);
     }
 
     /**
