@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  * of minibatches each, built on the executors from their cached shards. Each round is then one Spark job: broadcast of
  * parameters and updater state, {@code averagingFrequency} minibatch fits per worker (with the master's training
  * hooks), and the tree-aggregated average of parameters and updater state set back on the driver's network.
- * The learning rate is set on the driver's network before each round (see {@code TrainJob}), because the workers'
+ * The learning rate is set on the driver's network before each round (see {@code EpochTrainer}), because the workers'
  * cloned configurations restart any DL4J schedule at iteration 0.
  */
 public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster {

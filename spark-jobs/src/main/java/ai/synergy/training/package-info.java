@@ -14,7 +14,9 @@
  *     {@link ai.synergy.training.WeightConstraintHook} (ADMM's proximal term, pruning masks, frozen quantized
  *     weights).</li>
  * <li>Both: the records that are broadcast or saved as provenance ({@link ai.synergy.training.RoundParameters},
- *     {@link ai.synergy.training.TrainConfig}, {@link ai.synergy.training.QuantizeConfig}) and the state records
+ *     {@link ai.synergy.training.TrainConfig}, {@link ai.synergy.training.QuantizeConfig}, built from their defaults
+ *     by their builders, which share {@link ai.synergy.training.AveragedRunBuilder} and
+ *     {@link ai.synergy.training.Averaging}'s defaults) and the state records
  *     saved with every checkpoint ({@link ai.synergy.training.CheckpointState},
  *     {@link ai.synergy.training.QuantizeState}).</li>
  * </ul>
