@@ -65,14 +65,8 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "" + Averaging.SEED, description = "Seed of shuffles and of the random partition (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--out", required = true, description = "Output folder URI.")
-    String out;
-
-    @Option(names = "--resume", arity = "0..1", fallbackValue = "yes", paramLabel = "auto",
-            description = "Continue the run in --out from its newest checkpoint. --resume auto: continue it if there "
-                    + "is one, else start it (for YARN attempts and Kubernetes restarts; waits for a lost driver's lock "
-                    + "to go stale).")
-    String resume;
+    @Mixin
+    RunFolderOptions runFolder;
 
     @Option(names = "--stop-after-round", defaultValue = "0",
             description = "End this run after round N's checkpoint (continue with --resume); 0 = run to the end.")
@@ -85,8 +79,9 @@ final class QuantizeCommand implements Callable<Integer> {
         try (SparkContexts.JobContext context = SparkContexts.open("synergy-quantize", averaging.workers)) {
             JavaSparkContext jsc = context.jsc();
             QuantizeConfig config = settings.build(jsc.hadoopConfiguration());
-            QuantizeJob.Result result = new QuantizeJob(jsc, config, new QuantizeJob.RunOptions(out,
-                    RunFolder.Resume.parse(resume), stopAfterRound), System.out).run();
+            QuantizeJob.Result result = new QuantizeJob(jsc, config, new QuantizeJob.RunOptions(runFolder.out,
+                    runFolder.resume(), stopAfterRound), System.out).run();
+            String out = runFolder.out;
             if (result.finished() && !result.rounds().isEmpty()) {
                 var last = result.rounds().get(result.rounds().size() - 1);
                 System.out.printf("test top-1 %.4f after %d rounds; %.1fx smaller than float32; report: %s/%s, "

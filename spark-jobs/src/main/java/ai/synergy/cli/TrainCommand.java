@@ -6,7 +6,6 @@ import ai.synergy.dks.Supervision;
 import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.jobs.TrainJob;
 import ai.synergy.model.LearningRateSchedule;
-import ai.synergy.run.RunFolder;
 import ai.synergy.spark.SparkContexts;
 import ai.synergy.training.AdversarialTraining;
 import ai.synergy.training.Averaging;
@@ -110,14 +109,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--keep-checkpoints", defaultValue = "" + TrainConfig.DEFAULT_KEEP_CHECKPOINTS, description = "Epoch checkpoints to keep (default: ${DEFAULT-VALUE}).")
     int keepCheckpoints;
 
-    @Option(names = "--out", required = true, description = "Output folder URI (file://, hdfs://, s3a://, or a local path).")
-    String out;
-
-    @Option(names = "--resume", arity = "0..1", fallbackValue = "yes", paramLabel = "auto",
-            description = "Continue the run in --out from its newest checkpoint. --resume auto: continue it if there "
-                    + "is one, else start it (for YARN attempts and Kubernetes restarts; waits for a lost driver's lock "
-                    + "to go stale).")
-    String resume;
+    @Mixin
+    RunFolderOptions runFolder;
 
     @Option(names = "--allow-changed-settings",
             description = "With --resume: continue although settings differ from the checkpoint's (e.g. a lower --lr); "
@@ -137,8 +130,9 @@ final class TrainCommand implements Callable<Integer> {
             JavaSparkContext jsc = context.jsc();
             TrainConfig config = settings.build(jsc.hadoopConfiguration());
             TrainJob.Result result = new TrainJob(jsc, config,
-                    new TrainJob.RunOptions(out, RunFolder.Resume.parse(resume), stopAfterEpoch,
+                    new TrainJob.RunOptions(runFolder.out, runFolder.resume(), stopAfterEpoch,
                             allowChangedSettings), System.out).run();
+            String out = runFolder.out;
             if (result.finished() && !result.metrics().isEmpty()) {
                 var last = result.metrics().get(result.metrics().size() - 1);
                 System.out.printf("test top-1 %.4f%s after %d epochs; model: %s/model.zip, report: %s/report.md, "
