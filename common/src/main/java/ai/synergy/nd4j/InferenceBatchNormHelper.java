@@ -17,6 +17,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Collections;
 import java.util.Map;
+import java.util.function.DoubleUnaryOperator;
 
 /**
  * Batch normalization with the running statistics in every pass, training passes included: per channel
@@ -78,37 +79,27 @@ public final class InferenceBatchNormHelper implements BatchNormalizationHelper 
         return x.rank() == 4 && format == CNN2DFormat.NHWC ? 3 : 1;
     }
 
-    /** Per-channel scale and shift, rounded as ChannelBatchNormHelper rounds them in float. */
+    /**
+     * Per-channel scale and shift. In float each step is rounded to float as ChannelBatchNormHelper's float arithmetic
+     * rounds it (a product or difference of two floats is exact in double, so rounding it once gives the float
+     * operation's result).
+     */
     private void affine(INDArray gamma, INDArray beta, INDArray mean, INDArray var, double eps, DataType type) {
+        DoubleUnaryOperator round = type == DataType.FLOAT ? v -> (float) v : v -> v;
+        double[] g = gamma.toDoubleVector();
+        double[] b = beta.toDoubleVector();
+        double[] mu = mean.toDoubleVector();
+        double[] v = var.toDoubleVector();
+        double[] s = new double[g.length];
+        double[] t = new double[g.length];
+        for (int c = 0; c < g.length; c++) {
+            double inv = round.applyAsDouble(1.0 / Math.sqrt(v[c] + eps));
+            s[c] = round.applyAsDouble(g[c] * inv);
+            t[c] = round.applyAsDouble(b[c] - round.applyAsDouble(mu[c] * s[c]));
+        }
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            if (type == DataType.FLOAT) {
-                float[] g = gamma.toFloatVector();
-                float[] b = beta.toFloatVector();
-                float[] mu = mean.toFloatVector();
-                float[] v = var.toFloatVector();
-                float[] s = new float[g.length];
-                float[] t = new float[g.length];
-                for (int c = 0; c < g.length; c++) {
-                    float inv = (float) (1.0 / Math.sqrt(v[c] + eps));
-                    s[c] = g[c] * inv;
-                    t[c] = b[c] - mu[c] * s[c];
-                }
-                scale = Nd4j.createFromArray(s);
-                shift = Nd4j.createFromArray(t);
-            } else {
-                double[] g = gamma.toDoubleVector();
-                double[] b = beta.toDoubleVector();
-                double[] mu = mean.toDoubleVector();
-                double[] v = var.toDoubleVector();
-                double[] s = new double[g.length];
-                double[] t = new double[g.length];
-                for (int c = 0; c < g.length; c++) {
-                    s[c] = g[c] / Math.sqrt(v[c] + eps);
-                    t[c] = b[c] - mu[c] * s[c];
-                }
-                scale = Nd4j.createFromArray(s).castTo(type);
-                shift = Nd4j.createFromArray(t).castTo(type);
-            }
+            scale = Nd4j.createFromArray(s).castTo(type);
+            shift = Nd4j.createFromArray(t).castTo(type);
             meanSeen = mean.dup();
             varSeen = var.dup();
         }

@@ -270,10 +270,9 @@ class ApgdTest {
 
     @Test
     void theSameSeedGivesTheSameAttackAndAnotherSeedAnotherStart() {
-        Random random = new Random(8);
         INDArray x = Nd4j.rand(DataType.DOUBLE, 5, 10);
-        PlainNet net = PlainNet.random(10, 8, 4, random);
-        INDArray labels = oneHot(net.predictions(x), 4);
+        PlainNet net = PlainNet.random(10, 8, 4, new Random(8));
+        INDArray labels = net.oneHotPredictions(x);
         List<INDArray> seen = new ArrayList<>();
         AttackedModel model = plain((in, loss) -> {
             seen.add(in.dup());
@@ -296,10 +295,9 @@ class ApgdTest {
 
     @Test
     void anExamplesResultDoesNotDependOnTheOthersInItsMinibatch() {
-        Random random = new Random(21);
         INDArray x = Nd4j.rand(DataType.DOUBLE, 6, 12);
-        PlainNet net = PlainNet.random(12, 10, 5, random);
-        INDArray labels = oneHot(net.predictions(x), 5);
+        PlainNet net = PlainNet.random(12, 10, 5, new Random(21));
+        INDArray labels = net.oneHotPredictions(x);
         AttackedModel model = plain(net);
         Apgd apgd = new Apgd(0.15, 20, Apgd.Loss.CE, 2);
         INDArray all = apgd.attack(model, x, labels, 9);
@@ -424,6 +422,11 @@ class ApgdTest {
                 dx[i] = dh;
             }
             return new Pass(z, Nd4j.createFromArray(dx).reshape(x.shape()));
+        }
+
+        /** One-hot labels of the classes the network predicts, so every example starts correctly classified. */
+        INDArray oneHotPredictions(INDArray x) {
+            return oneHot(predictions(x), b2.length);
         }
 
         int[] predictions(INDArray x) {

@@ -101,18 +101,7 @@ class GraphLogitsGradientTest {
         int[] labels = {0, 3, 4};
         LogitLoss dlr = Apgd.Loss.DLR.bind(labels, null);
         INDArray analytic = new GraphLogitsGradient(graph).pass(x, dlr).inputGradient().dup();
-        double h = 1e-6;
-        for (long i = 0; i < x.length(); i += 5) {
-            double original = x.getDouble(i);
-            x.putScalar(i, original + h);
-            double plus = summed(dlr, graph, x);
-            x.putScalar(i, original - h);
-            double minus = summed(dlr, graph, x);
-            x.putScalar(i, original);
-            double numeric = (plus - minus) / (2 * h);
-            assertThat(analytic.getDouble(i)).as("dDLR/dx[%d]", i)
-                    .isCloseTo(numeric, within(1e-6 + 1e-4 * Math.abs(numeric)));
-        }
+        FiniteDifferences.assertGradient(analytic, x, 5, () -> summed(dlr, graph, x));
     }
 
     /** Sum of the loss over the source's inference logits (pooled features times the output weights, plus bias). */
@@ -145,8 +134,8 @@ class GraphLogitsGradientTest {
             }
             return copy.pass(in, loss);
         };
-        for (Apgd.Loss loss : Apgd.Loss.values()) {
-            Apgd.Outcome outcome = new Apgd(eps, 8, loss, 1).run(checking, x, labels, 11, new boolean[8]);
+        for (Apgd.Loss loss : new Apgd.Loss[]{Apgd.Loss.CE, Apgd.Loss.DLR}) {
+            Apgd.Outcome outcome = new Apgd(eps, 5, loss, 1).run(checking, x, labels, 11, new boolean[8]);
             INDArray adv = outcome.adversarial();
             assertThat(adv.sub(x).amaxNumber().doubleValue()).isLessThanOrEqualTo(eps + 1e-6);
             int[] scored = graph.outputSingle(false, adv).argMax(1).toIntVector();
@@ -157,7 +146,7 @@ class GraphLogitsGradientTest {
             }
             assertThat(broken).as("%s breaks some examples", loss).isGreaterThan(0);
         }
-        assertThat(passes[0]).isGreaterThanOrEqualTo(3 * 10);
+        assertThat(passes[0]).isEqualTo(2 * (1 + 1 + 5));
     }
 
     @Test
