@@ -8,7 +8,6 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
@@ -21,9 +20,9 @@ import java.util.SplittableRandom;
  * ({@link LogitsGradient}).
  *
  * <p>An example counts as broken as soon as one iterate is misclassified; {@link #attack} returns the misclassified
- * iterate of highest loss for it (the highest-loss point x_max otherwise). Each restart starts afresh from a uniform random point of the
- * ball and attacks only the examples every earlier restart left correctly classified, as the official code does.
- * Examples misclassified without attack are returned as they are.
+ * iterate of highest loss for it (the highest-loss point x_max otherwise). Each restart starts afresh from a uniform
+ * random point of the ball and attacks only the examples every earlier restart left correctly classified, as the
+ * official code does. Examples misclassified without attack are returned as they are.
  *
  * @param eps      radius of the L-infinity ball, in [0, 1] units
  * @param budget   iterations (gradient steps) per restart, N_iter in the paper; each costs one forward and backward
@@ -40,7 +39,7 @@ public record Apgd(double eps, int budget, Loss loss, int restarts) implements A
     public static final int DEFAULT_RESTARTS = 1;
     /** Condition 1's threshold: fewer than rho of the steps since the last checkpoint raised the loss. */
     public static final double RHO = 0.75;
-    /** Momentum alpha of the update (paper eq. (3)). */
+    /** Momentum alpha of Algorithm 1's update. */
     public static final double MOMENTUM = 0.75;
     /** The initial step, in units of eps: eta(0) = 2 eps. */
     public static final double INITIAL_STEP = 2;
@@ -62,13 +61,13 @@ public record Apgd(double eps, int budget, Loss loss, int restarts) implements A
         /** Cross-entropy: log sum_i exp(z_i) - z_y. */
         CE("ce"),
         /**
-         * Difference of logits ratio (paper eq. (6)): -(z_y - max_{i != y} z_i) / (z_pi1 - z_pi3), pi sorting z
+         * Difference of logits ratio (paper section 4): -(z_y - max_{i != y} z_i) / (z_pi1 - z_pi3), pi sorting z
          * decreasingly; invariant to shifting and scaling the logits; needs 3 classes or more.
          */
         DLR("dlr"),
         /**
-         * Targeted DLR (paper eq. (7)): -(z_y - z_t) / (z_pi1 - (z_pi3 + z_pi4) / 2) for a target class t; needs 4
-         * classes or more.
+         * Targeted DLR (paper section 4, AutoAttack's APGD-T): -(z_y - z_t) / (z_pi1 - (z_pi3 + z_pi4) / 2) for a
+         * target class t; needs 4 classes or more.
          */
         DLR_TARGETED("dlr-targeted");
 
@@ -188,20 +187,10 @@ public record Apgd(double eps, int budget, Loss loss, int restarts) implements A
                 }
             };
         }
-
-        /** The loss a command line names: ce, dlr or dlr-targeted. */
-        public static Loss parse(String spelling) {
-            for (Loss value : values()) {
-                if (value.spelling.equals(spelling.toLowerCase(Locale.ROOT))) {
-                    return value;
-                }
-            }
-            throw new IllegalArgumentException("unknown APGD loss '" + spelling + "'; accepted: ce, dlr, dlr-targeted");
-        }
     }
 
     /**
-     * The checkpoints w_0 = 0 < w_1 < ... of a budget (paper section 3.2): w_j = ceil(p_j budget) with p_0 = 0,
+     * The checkpoints w_0 = 0 < w_1 < ... of a budget (paper section 3): w_j = ceil(p_j budget) with p_0 = 0,
      * p_1 = 0.22 and p_{j+1} = p_j + max(p_j - p_{j-1} - 0.03, 0.06), for p_j <= 1, repeated values once. Computed in
      * hundredths, exactly: for budget 100 they are 0, 22, 41, 57, 70, 80, 87, 93, 99.
      */
@@ -402,7 +391,7 @@ public record Apgd(double eps, int budget, Loss loss, int restarts) implements A
         }
 
         /**
-         * The update of Algorithm 1 with the L-infinity step sign(gradient) (eqs. (2) and (3)):
+         * The update of Algorithm 1, with the L-infinity ball's step along sign(gradient):
          * z = P(x_k + eta sign(grad f(x_k))), x_{k+1} = P(x_k + alpha (z - x_k) + (1 - alpha)(x_k - x_{k-1})), and
          * x_1 = z (no momentum) for the first step.
          */

@@ -3,7 +3,7 @@ package ai.synergy.adversarial;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The APGD half of AutoAttack (Croce and Hein, ICML 2020, arXiv:2003.01690, section 4): APGD with the cross-entropy,
+ * The APGD half of AutoAttack (Croce and Hein, ICML 2020, arXiv:2003.01690, section 5): APGD with the cross-entropy,
  * then APGD with the DLR loss on the examples the first left correctly classified; an example counts as robust only if
  * it survives both. The full AutoAttack adds the targeted FAB attack and the black-box Square attack, which this does
  * not run. Per example the result is the first attack's point if it broke the example, otherwise the second's; the
@@ -24,7 +24,7 @@ public record AutoAttackLite(Apgd ce, Apgd dlr) implements Attack {
         }
     }
 
-    /** APGD-CE then untargeted APGD-DLR, both with radius {@code eps}, {@code budget} iterations and {@code restarts}. */
+    /** APGD-CE then untargeted APGD-DLR, each of radius {@code eps} with {@code budget} iterations and restarts. */
     public static AutoAttackLite of(double eps, int budget, int restarts) {
         return new AutoAttackLite(new Apgd(eps, budget, Apgd.Loss.CE, restarts),
                 new Apgd(eps, budget, Apgd.Loss.DLR, restarts));

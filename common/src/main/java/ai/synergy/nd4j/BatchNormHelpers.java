@@ -5,6 +5,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 import org.deeplearning4j.nn.layers.normalization.BatchNormalizationHelper;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.lang.reflect.Field;
@@ -47,7 +48,8 @@ public final class BatchNormHelpers {
         for (Layer layer : graph.getLayers()) {
             if (layer instanceof BatchNormalization bn && bn.getHelper() != null
                     && !(bn.getHelper() instanceof ChannelBatchNormHelper)) {
-                setHelper(bn, new ChannelBatchNormHelper(bn.getParam(BatchNormalizationParamInitializer.GAMMA).dataType()));
+                DataType type = bn.getParam(BatchNormalizationParamInitializer.GAMMA).dataType();
+                setHelper(bn, new ChannelBatchNormHelper(type));
                 installed++;
             }
         }

@@ -23,8 +23,8 @@ import java.util.function.DoubleUnaryOperator;
  * Batch normalization with the running statistics in every pass, training passes included: per channel
  * y = scale x + shift with scale = gamma / sqrt(var + eps) and shift = beta - mean scale, and on the way back
  * dL/dx = scale dL/dy. DL4J 1.0.0-M2.1 has a backward pass only after a training forward pass, which normalises with
- * the minibatch's own statistics; in a private copy of a network ({@link BatchNormHelpers#installInference}) this helper
- * makes that pass compute the network as it is evaluated, so an attack gets the input gradient of the inference
+ * the minibatch's own statistics; in a private copy of a network ({@link BatchNormHelpers#installInference}) this
+ * helper makes that pass compute the network as it is evaluated, so an attack gets the input gradient of the inference
  * function and examples do not influence each other through batch statistics. The float arithmetic is that of
  * {@link ChannelBatchNormHelper}'s inference path, so logits agree bit for bit with {@code output(false)} of a network
  * that uses it. The copy is never fitted: gamma and beta get zero gradients, and the caches DL4J reads to move its
@@ -48,7 +48,8 @@ public final class InferenceBatchNormHelper implements BatchNormalizationHelper 
 
     @Override
     public INDArray preOutput(INDArray x, boolean training, long[] shape, INDArray gamma, INDArray beta, INDArray mean,
-                              INDArray var, double decay, double eps, CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
+                              INDArray var, double decay, double eps, CNN2DFormat format,
+                              LayerWorkspaceMgr workspaceMgr) {
         affine(gamma, beta, mean, var, eps, x.dataType());
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape(), 'c');
         int axis = channelAxis(x, format);

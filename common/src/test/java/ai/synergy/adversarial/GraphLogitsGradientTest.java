@@ -63,7 +63,8 @@ class GraphLogitsGradientTest {
         Map<String, INDArray> activations = graph.feedForward(x, false);
         INDArray expected = activations.get("pool").mmul(graph.getParam(ResNets.OUTPUT + "_W"))
                 .addRowVector(graph.getParam(ResNets.OUTPUT + "_b"));
-        assertThat(pass.logits().ravel().toDoubleVector()).containsExactly(expected.ravel().toDoubleVector(), within(1e-5));
+        assertThat(pass.logits().ravel().toDoubleVector())
+                .containsExactly(expected.ravel().toDoubleVector(), within(1e-5));
         // softmax of the copy's logits is the source's evaluated output exactly: the same numbers went in
         assertThat(Transforms.softmax(pass.logits(), true)).isEqualTo(graph.outputSingle(false, x));
         // the source is untouched

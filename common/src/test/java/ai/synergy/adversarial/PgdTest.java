@@ -66,7 +66,8 @@ class PgdTest {
     @Test
     void refusesMeaninglessSettings() {
         assertThatThrownBy(() -> new Pgd(1.5, 0.1, 10, true)).hasMessageContaining("eps must be in [0, 1]");
-        assertThatThrownBy(() -> new Pgd(0.1, 0, 10, true)).hasMessageContaining("stepSize must be a finite number > 0");
+        assertThatThrownBy(() -> new Pgd(0.1, 0, 10, true))
+                .hasMessageContaining("stepSize must be a finite number > 0");
         assertThatThrownBy(() -> new Pgd(0.1, 0.01, 0, true)).hasMessageContaining("steps must be >= 1");
     }
 

@@ -52,7 +52,8 @@ final class EvaluateCommand implements Callable<Integer> {
                     + "apgd-dlr-targeted targets the next most likely class in each (default: ${DEFAULT-VALUE}).")
     int restarts;
 
-    @Option(names = "--seed", defaultValue = "" + Averaging.SEED, description = "Seed of the attack's random starts (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "" + Averaging.SEED,
+            description = "Seed of the attack's random starts (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--result", paramLabel = "URI",

@@ -120,7 +120,8 @@ class RobustEvaluationTest extends LocalSparkTest {
         assertThat(line.examples()).isEqualTo(64);
         // the typed API (notebooks) takes the attack itself; the defaults are the command line's
         EvaluateJob.Result ce = EvaluateJob.evaluate(jsc, EvaluateJob.Settings.of(robustModel)
-                .data(DataSource.fashionMnist().limit(64, 64)).attack(new Apgd(0.1, 5, Apgd.Loss.CE, 1), Averaging.SEED));
+                .data(DataSource.fashionMnist().limit(64, 64))
+                .attack(new Apgd(0.1, 5, Apgd.Loss.CE, 1), Averaging.SEED));
         assertThat(ce.attack()).isEqualTo("apgd-ce eps 0.1, budget 5 iterations, 1 restart");
         assertThat(line.naturalTop1()).isEqualTo(ce.naturalTop1()).isGreaterThan(0.5);
         assertThat(line.adversarialTop1()).isLessThan(line.naturalTop1()).isLessThanOrEqualTo(ce.adversarialTop1());
