@@ -5,7 +5,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
-import java.io.Serializable;
 import java.util.SplittableRandom;
 
 /**
@@ -20,7 +19,7 @@ import java.util.SplittableRandom;
  * @param steps       iterations (e.g. 10-40; more is a stronger attack and proportionally slower training)
  * @param randomStart start from a uniform random point of the ball (PGD) or from x itself
  */
-public record Pgd(double eps, double stepSize, int steps, boolean randomStart) implements Serializable {
+public record Pgd(double eps, double stepSize, int steps, boolean randomStart) implements Attack {
 
     /** Attack radius, Fashion-MNIST's usual 0.1. */
     public static final double DEFAULT_EPS = 0.1;
@@ -40,37 +39,40 @@ public record Pgd(double eps, double stepSize, int steps, boolean randomStart) i
         return new Pgd(eps, Math.max(eps, Double.MIN_NORMAL), 1, false);
     }
 
+    /** PGD's attack on the model's training loss ({@link AttackedModel#lossGradient}). */
+    @Override
+    public INDArray attack(AttackedModel model, INDArray x, INDArray labels, long seed) {
+        return attack(model.lossGradient(), x, labels, seed);
+    }
+
     /**
      * Adversarial versions of {@code x} (a new array; {@code x} is not changed). {@code seed} draws the random start,
      * so an attack is reproducible.
      */
     public INDArray attack(LossGradient model, INDArray x, INDArray labels, long seed) {
-        INDArray lower = Transforms.max(x.sub(eps), 0.0, false);
-        INDArray upper = Transforms.min(x.add(eps), 1.0, false);
+        LinfBall ball = new LinfBall(x, eps);
         INDArray adv = x.dup();
         if (randomStart && eps > 0) {
-            adv.addi(uniformNoise(x, seed));
-            clip(adv, lower, upper);
+            double[] noise = LinfBall.uniform(new SplittableRandom(seed), (int) x.length(), eps);
+            adv.addi(Nd4j.create(noise, x.shape(), 'c').castTo(x.dataType()));
+            ball.project(adv);
         }
         for (int step = 0; step < steps; step++) {
             INDArray gradient = model.inputGradient(adv, labels);
             adv.addi(Transforms.sign(gradient, false).muli(stepSize));
-            clip(adv, lower, upper);
+            ball.project(adv);
         }
         return adv;
     }
 
-    private INDArray uniformNoise(INDArray like, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        double[] noise = new double[(int) like.length()];
-        for (int i = 0; i < noise.length; i++) {
-            noise[i] = (2 * random.nextDouble() - 1) * eps;
-        }
-        return Nd4j.create(noise, like.shape(), 'c').castTo(like.dataType());
+    /** fgsm when this is {@link #fgsm}'s attack, otherwise pgd. */
+    @Override
+    public String name() {
+        return equals(fgsm(eps)) ? "fgsm" : "pgd";
     }
 
-    /** Projection onto the ball intersected with [0, 1]: elementwise max(lower, min(upper, x)), in place. */
-    private static void clip(INDArray x, INDArray lower, INDArray upper) {
-        x.assign(Transforms.max(Transforms.min(x, upper, true), lower, false));
+    @Override
+    public String describe() {
+        return "eps " + eps + ", step " + stepSize + ", " + steps + " steps" + (randomStart ? ", random start" : "");
     }
 }

@@ -81,19 +81,7 @@ class PgdTest {
     /** d(summed loss)/dx by central differences; {@code score} returns the minibatch mean, as DL4J does. */
     private static void assertMatchesFiniteDifferences(LossGradient model, INDArray x, INDArray y,
                                                        java.util.function.Supplier<Double> meanScore) {
-        INDArray analytic = model.inputGradient(x, y).dup();
-        double h = 1e-6;
-        for (long i = 0; i < x.length(); i += 7) {
-            double original = x.getDouble(i);
-            x.putScalar(i, original + h);
-            double plus = meanScore.get();
-            x.putScalar(i, original - h);
-            double minus = meanScore.get();
-            x.putScalar(i, original);
-            double numeric = (plus - minus) / (2 * h) * x.size(0);
-            assertThat(analytic.getDouble(i)).as("dL/dx[%d]", i)
-                    .isCloseTo(numeric, within(1e-6 + 1e-4 * Math.abs(numeric)));
-        }
+        FiniteDifferences.assertGradient(model.inputGradient(x, y).dup(), x, 7, () -> meanScore.get() * x.size(0));
     }
 
     /** The minibatch-mean training loss of {@code graph} (batch norm in training mode, as during an attack). */

@@ -1,5 +1,8 @@
 package ai.synergy.cli;
 
+import ai.synergy.adversarial.Apgd;
+import ai.synergy.adversarial.Attack;
+import ai.synergy.adversarial.AutoAttackLite;
 import ai.synergy.adversarial.Pgd;
 import ai.synergy.config.InvalidSettingException;
 import picocli.CommandLine.Option;
@@ -24,8 +27,27 @@ public final class AttackOptions {
             case "none" -> null;
             case "pgd" -> new Pgd(eps, step, steps, true);
             case "fgsm" -> Pgd.fgsm(eps);
-            default -> throw new InvalidSettingException(setting, ": unknown attack '" + kind
-                    + "'; accepted: none, pgd, fgsm");
+            default -> throw unknown(setting, kind, "none, pgd, fgsm");
         };
+    }
+
+    /**
+     * The evaluation attack {@code kind} names: also APGD with each loss and AutoAttack-lite, with {@code budget}
+     * iterations and {@code restarts}; null for none.
+     */
+    Attack evaluationAttack(String kind, String setting, int budget, int restarts) {
+        return switch (kind) {
+            case "none", "pgd", "fgsm" -> attack(kind, setting);
+            case "apgd-ce" -> new Apgd(eps, budget, Apgd.Loss.CE, restarts);
+            case "apgd-dlr" -> new Apgd(eps, budget, Apgd.Loss.DLR, restarts);
+            case "apgd-dlr-targeted" -> new Apgd(eps, budget, Apgd.Loss.DLR_TARGETED, restarts);
+            case "autoattack-lite" -> AutoAttackLite.of(eps, budget, restarts);
+            default -> throw unknown(setting, kind,
+                    "none, pgd, fgsm, apgd-ce, apgd-dlr, apgd-dlr-targeted, autoattack-lite");
+        };
+    }
+
+    private static InvalidSettingException unknown(String setting, String kind, String accepted) {
+        return new InvalidSettingException(setting, ": unknown attack '" + kind + "'; accepted: " + accepted);
     }
 }

@@ -1,5 +1,6 @@
 package ai.synergy.cli;
 
+import ai.synergy.adversarial.Apgd;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
 import ai.synergy.io.HadoopFiles;
@@ -33,13 +34,26 @@ final class EvaluateCommand implements Callable<Integer> {
     int batchSize;
 
     @Option(names = "--attack", defaultValue = "none",
-            description = "none, pgd (L-infinity, random start) or fgsm (default: ${DEFAULT-VALUE}).")
+            description = "none, pgd (L-infinity, random start), fgsm, apgd-ce, apgd-dlr, apgd-dlr-targeted (APGD on "
+                    + "that loss) or autoattack-lite (apgd-ce, then apgd-dlr on what survives) (default: "
+                    + "${DEFAULT-VALUE}).")
     String attack;
 
     @Mixin
     AttackOptions attackOptions;
 
-    @Option(names = "--seed", defaultValue = "" + Averaging.SEED, description = "Seed of PGD's random starts (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--budget", defaultValue = "" + Apgd.DEFAULT_BUDGET,
+            description = "APGD iterations per restart (apgd-*, autoattack-lite); each costs a forward and backward "
+                    + "pass (default: ${DEFAULT-VALUE}).")
+    int budget;
+
+    @Option(names = "--restarts", defaultValue = "" + Apgd.DEFAULT_RESTARTS,
+            description = "APGD runs from fresh random starts on the examples still classified correctly; "
+                    + "apgd-dlr-targeted targets the next most likely class in each (default: ${DEFAULT-VALUE}).")
+    int restarts;
+
+    @Option(names = "--seed", defaultValue = "" + Averaging.SEED,
+            description = "Seed of the attack's random starts (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--result", paramLabel = "URI",
@@ -49,7 +63,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         EvaluateJob.Settings settings = EvaluateJob.Settings.of(model).data(dataOptions.source()).workers(workers)
-                .batchSize(batchSize).attack(attack, attackOptions.attack(attack, "attack"), seed);
+                .batchSize(batchSize)
+                .attack(attack, attackOptions.evaluationAttack(attack, "attack", budget, restarts), seed);
         try (SparkContexts.JobContext context = SparkContexts.open("synergy-evaluate", workers)) {
             JavaSparkContext jsc = context.jsc();
             if (result != null) {

@@ -1,7 +1,7 @@
 package ai.synergy.evaluation;
 
-import ai.synergy.adversarial.GraphLossGradient;
-import ai.synergy.adversarial.Pgd;
+import ai.synergy.adversarial.Attack;
+import ai.synergy.adversarial.AttackedGraph;
 import ai.synergy.dataset.BatchSource;
 import ai.synergy.dataset.BatchSpec;
 import ai.synergy.dataset.WorkerShard;
@@ -17,17 +17,17 @@ import java.util.List;
 
 /**
  * Executor side: scores every example of the partition's shares naturally and after an attack made against the
- * broadcast model itself (white box), minibatch by minibatch. The random start of each minibatch's attack is seeded by
- * (seed, worker, first example), so results do not depend on scheduling.
+ * broadcast model itself (white box), minibatch by minibatch. The random starts of each minibatch's attack are seeded
+ * by (seed, worker, first example), so results do not depend on scheduling.
  */
 public final class AttackShard implements FlatMapFunction<Iterator<WorkerShard>, RobustCounts> {
     private final Broadcast<ModelSnapshot> model;
     private final int batchSize;
     private final BatchSpec spec;
-    private final Pgd attack;
+    private final Attack attack;
     private final long seed;
 
-    public AttackShard(Broadcast<ModelSnapshot> model, int batchSize, BatchSpec spec, Pgd attack, long seed) {
+    public AttackShard(Broadcast<ModelSnapshot> model, int batchSize, BatchSpec spec, Attack attack, long seed) {
         this.model = model;
         this.batchSize = batchSize;
         this.spec = spec;
@@ -39,7 +39,7 @@ public final class AttackShard implements FlatMapFunction<Iterator<WorkerShard>,
     public Iterator<RobustCounts> call(Iterator<WorkerShard> shards) {
         ExecutorSetup.forCurrentTask();
         ComputationGraph graph = model.value().restore();
-        GraphLossGradient gradient = new GraphLossGradient(graph);
+        AttackedGraph attacked = new AttackedGraph(graph);
         RobustCounts total = RobustCounts.EMPTY;
         while (shards.hasNext()) {
             WorkerShard shard = shards.next();
@@ -48,7 +48,7 @@ public final class AttackShard implements FlatMapFunction<Iterator<WorkerShard>,
                     int size = Math.min(batchSize, shard.count() - start);
                     MultiDataSet batch = source.evaluationBatch(start, size);
                     INDArray x = batch.getFeatures(0);
-                    INDArray adversarial = attack.attack(gradient, x, batch.getLabels(0),
+                    INDArray adversarial = attack.attack(attacked, x, batch.getLabels(0),
                             seed * 1_000_003L + shard.index() * 7_919L + start);
                     int[] labels = new int[size];
                     for (int i = 0; i < size; i++) {

@@ -1,6 +1,6 @@
 package ai.synergy.evaluation;
 
-import ai.synergy.adversarial.Pgd;
+import ai.synergy.adversarial.Attack;
 import ai.synergy.dataset.BatchSpec;
 import ai.synergy.dataset.WorkerShard;
 import org.apache.spark.api.java.JavaRDD;
@@ -31,7 +31,7 @@ public final class DistributedEvaluator {
     /** Natural and adversarial accuracy of {@code graph} on {@code shards}, attacks made on the executors. */
     public static RobustCounts evaluateUnderAttack(JavaSparkContext jsc, ComputationGraph graph,
                                                    JavaRDD<WorkerShard> shards, int batchSize, BatchSpec spec,
-                                                   Pgd attack, long seed) {
+                                                   Attack attack, long seed) {
         Broadcast<ModelSnapshot> model = jsc.broadcast(ModelSnapshot.of(graph));
         try {
             return shards.mapPartitions(new AttackShard(model, batchSize, spec, attack, seed))

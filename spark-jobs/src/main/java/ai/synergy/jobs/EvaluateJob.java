@@ -7,7 +7,7 @@ import ai.synergy.training.Averaging;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.dks.SynergyLoss;
-import ai.synergy.adversarial.Pgd;
+import ai.synergy.adversarial.Attack;
 import ai.synergy.evaluation.DistributedEvaluator;
 import ai.synergy.evaluation.RobustCounts;
 import ai.synergy.evaluation.TopKCounts;
@@ -28,7 +28,7 @@ import java.io.IOException;
 
 /**
  * Driver side of {@code evaluate}: loads an exported model and scores it on a data set's test split, on executors,
- * naturally or also under a PGD/FGSM attack.
+ * naturally or also under an attack (PGD, FGSM, APGD, AutoAttack-lite).
  */
 public final class EvaluateJob {
     private EvaluateJob() {
@@ -41,12 +41,13 @@ public final class EvaluateJob {
      * @param data       the data set whose test split is scored
      * @param workers    shards = partitions
      * @param batchSize  evaluation minibatch
-     * @param attackName how the attack was asked for (pgd, fgsm), or null for natural evaluation only
+     * @param attackName how the attack was asked for (pgd, fgsm, apgd-ce, apgd-dlr, apgd-dlr-targeted,
+     *                   autoattack-lite), or null for natural evaluation only
      * @param attack     the attack, or null
      * @param seed       seed of the attack's random starts
      */
-    public record Settings(String model, DataSource data, int workers, int batchSize, String attackName, Pgd attack,
-                           long seed) {
+    public record Settings(String model, DataSource data, int workers, int batchSize, String attackName,
+                           Attack attack, long seed) {
         /** Natural evaluation's minibatch. */
         public static final int DEFAULT_BATCH_SIZE = 256;
 
@@ -77,9 +78,17 @@ public final class EvaluateJob {
             return new Settings(model, data, workers, value, attackName, attack, seed);
         }
 
-        /** The same, also under {@code attack} ({@code name}: pgd or fgsm), its random starts seeded by {@code seed}. */
-        public Settings attack(String name, Pgd value, long attackSeed) {
+        /**
+         * The same, also under the attack {@code value} as asked for by {@code name} (pgd, fgsm, ...), its random
+         * starts seeded by {@code attackSeed}.
+         */
+        public Settings attack(String name, Attack value, long attackSeed) {
             return new Settings(model, data, workers, batchSize, value == null ? null : name, value, attackSeed);
+        }
+
+        /** The same, also under {@code attack}, named as it names itself ({@link Attack#name()}). */
+        public Settings attack(Attack value, long attackSeed) {
+            return attack(value == null ? null : value.name(), value, attackSeed);
         }
     }
 
@@ -100,11 +109,9 @@ public final class EvaluateJob {
             return new Result(settings.model(), data.name(), counts.examples(), counts.top1(), counts.top5(),
                     counts.meanLoss(), null, null, null);
         }
-        Pgd pgd = settings.attack();
         RobustCounts counts = runUnderAttack(jsc, settings.model(), data, settings.workers(), settings.batchSize(),
-                pgd, settings.seed());
-        String attack = settings.attackName() + " eps " + pgd.eps() + ", step " + pgd.stepSize() + ", " + pgd.steps()
-                + " steps" + (pgd.randomStart() ? ", random start" : "");
+                settings.attack(), settings.seed());
+        String attack = settings.attackName() + " " + settings.attack().describe();
         return new Result(settings.model(), data.name(), counts.natural().examples(), null, null, null, attack,
                 counts.natural().top1(), counts.adversarial().top1());
     }
@@ -122,7 +129,7 @@ public final class EvaluateJob {
      * attacked on the executors with {@code attack} against the model itself.
      */
     public static RobustCounts runUnderAttack(JavaSparkContext jsc, String modelUri, DataSpec data, int workers,
-                                              int batchSize, Pgd attack, long seed) throws IOException {
+                                              int batchSize, Attack attack, long seed) throws IOException {
         ComputationGraph graph = loadFor(jsc, modelUri, data);
         return LoadedData.use(jsc, data, workers, shards -> DistributedEvaluator.evaluateUnderAttack(jsc, graph,
                 shards.test(), batchSize, data.batchSpec(), attack, seed));

@@ -34,6 +34,7 @@ class SynergyCliTest {
             "--adversarial pgd --eps -0.1|--eps must be in [0, 1], got -0.1",
             "--adversarial pgd --adversarial-ratio 2|--adversarial-ratio must be in [0, 1], got 2.0",
             "--adversarial mim|--adversarial: unknown attack 'mim'",
+            "--adversarial apgd-ce|--adversarial: unknown attack 'apgd-ce'; accepted: none, pgd, fgsm",
             "--supervision dks --synergy-temperature 0|--synergy-temperature must be a finite number > 0, got 0.0",
             "--supervision dks --aux-stages 3|--aux-stages must be in 1..2 for resnet8 (a head attaches after a stage before the last), got 3",
             "--supervision ds --aux-stages 2,1|--aux-stages must increase, got [2, 1]",
@@ -78,6 +79,10 @@ class SynergyCliTest {
             "--attack cw|--attack: unknown attack 'cw'",
             "--attack pgd --eps 2|--eps must be in [0, 1], got 2.0",
             "--attack pgd --steps 0|--steps must be >= 1, got 0",
+            "--attack apgd-x|--attack: unknown attack 'apgd-x'; accepted: none, pgd, fgsm, apgd-ce, apgd-dlr",
+            "--attack apgd-ce --budget 0|--budget must be >= 1, got 0",
+            "--attack autoattack-lite --restarts 0|--restarts must be >= 1, got 0",
+            "--attack apgd-dlr --eps 1.5|--eps must be in [0, 1], got 1.5",
     })
     void badEvaluateFlags(String flags, String message) {
         StringWriter err = new StringWriter();
