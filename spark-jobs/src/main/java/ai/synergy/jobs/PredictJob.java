@@ -23,7 +23,8 @@ import ai.synergy.run.OutputFolder;
 import ai.synergy.spark.SparkErrors;
 import ai.synergy.training.Averaging;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.api.java.JavaRDD;
@@ -39,7 +40,9 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Executors;
@@ -106,8 +109,8 @@ public final class PredictJob {
                            ShardCheck shardCheck) {
         /** Classes listed per image. */
         public static final int DEFAULT_TOP_K = 5;
-        /** Images per forward pass. */
-        public static final int DEFAULT_BATCH_SIZE = 64;
+        /** Images per forward pass: evaluate's, so that both score in the same minibatches. */
+        public static final int DEFAULT_BATCH_SIZE = EvaluateJob.Settings.DEFAULT_BATCH_SIZE;
         /** The split of imagenet: data scored. */
         public static final String DEFAULT_SPLIT = "val";
         /** The splits {@code prepare} writes. */
@@ -397,39 +400,47 @@ public final class PredictJob {
                          SavedModel.ClassNames classNames) {
     }
 
-    /** Every file under the folder, recursively, in path order; names starting with '.' or '_' are skipped. */
+    /**
+     * Every file under the folder, recursively, in path order; names starting with '.' or '_' are skipped (Spark's own
+     * file sources skip them too). Listed folder by folder with {@code listStatus}: {@code listFiles} builds a located
+     * status per file, which on the local file system without Hadoop's native library forks a process per file for
+     * its permissions (15 ms a file).
+     */
     private static Input listFolder(Settings settings, Configuration conf) throws IOException {
         String location = settings.location();
-        HadoopFiles files = HadoopFiles.of(location, conf);
-        Path root = HadoopFiles.path(location);
+        FileSystem fs = HadoopFiles.of(location, conf).fileSystem();
         List<String> paths = new ArrayList<>();
+        Deque<Path> folders = new ArrayDeque<>();
         try {
-            RemoteIterator<LocatedFileStatus> it = files.fileSystem().listFiles(root, true);
-            Path qualified = files.fileSystem().makeQualified(root);
-            while (it.hasNext()) {
-                Path file = it.next().getPath();
-                if (!hidden(file, qualified)) {
-                    paths.add(file.toString());
-                }
+            FileStatus root = fs.getFileStatus(HadoopFiles.path(location));
+            if (root.isDirectory()) {
+                folders.add(root.getPath());
+            } else {
+                paths.add(root.getPath().toString());
             }
         } catch (FileNotFoundException e) {
             throw new InvalidInputException("--data: " + location + " does not exist");
+        }
+        while (!folders.isEmpty()) {
+            RemoteIterator<FileStatus> it = fs.listStatusIterator(folders.poll());
+            while (it.hasNext()) {
+                FileStatus status = it.next();
+                String name = status.getPath().getName();
+                if (name.startsWith(".") || name.startsWith("_")) {
+                    continue;
+                }
+                if (status.isDirectory()) {
+                    folders.add(status.getPath());
+                } else {
+                    paths.add(status.getPath().toString());
+                }
+            }
         }
         if (paths.isEmpty()) {
             throw new InvalidInputException("--data: " + location + " holds no files");
         }
         paths.sort(null);
         return new Input("a folder of files", paths.size(), paths, 0, null, null);
-    }
-
-    /** A name starting with '.' or '_' anywhere below the root (Spark's own file sources skip these too). */
-    private static boolean hidden(Path file, Path root) {
-        for (Path p = file; p != null && !p.equals(root); p = p.getParent()) {
-            if (p.getName().startsWith(".") || p.getName().startsWith("_")) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static Input readShards(Settings settings, int size, double crop, Configuration conf) throws IOException {

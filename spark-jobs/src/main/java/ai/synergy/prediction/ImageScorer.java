@@ -105,13 +105,15 @@ public final class ImageScorer {
             return top != null;
         }
 
-        /** The reason and the detail in one line ({@code "TRUNCATED: JPEG of 812 bytes has no EOI marker"}), or null. */
+        /**
+         * The reason and the detail in one line ({@code "TRUNCATED: JPEG of 812 bytes has no EOI marker"}), or null.
+         */
         public String error() {
             return top != null ? null : detail == null ? reason : reason + ": " + detail;
         }
     }
 
-    /** Scores {@code images} (at most {@link Scoring#batchSize()} at a time is the caller's choice); one outcome each. */
+    /** Scores {@code images} in one forward pass (at most {@link Scoring#batchSize()} of them); one outcome each. */
     public List<Outcome> score(List<Input> images) {
         int n = images.size();
         int s = scoring.imageSize();

@@ -19,7 +19,8 @@ import java.util.List;
  * label       int        the true class where the data has one (imagenet: shards), else null
  * labelName   string     its name, else null
  * prediction  int        the most probable class (= top[0].class)
- * top         array&lt;struct&lt;class: int, name: string, probability: double&gt;&gt;   the k most probable, most first
+ * top         array&lt;struct&lt;class: int, name: string, probability: double&gt;&gt;
+ *                        the k most probable classes, the most probable first
  * </pre>
  * and one row per image that was not scored in {@code errors.parquet}: {@code image}, {@code reason} (EMPTY,
  * NOT_AN_IMAGE, TRUNCATED, CORRUPT, UNREADABLE) and {@code detail}.

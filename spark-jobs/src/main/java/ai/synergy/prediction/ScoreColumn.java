@@ -6,9 +6,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 
 /**
  * Executor side, the Spark ML transformer: scores the image bytes in one column of a partition's rows, a minibatch at
@@ -30,34 +28,24 @@ public final class ScoreColumn implements MapPartitionsFunction<Row, Row> {
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
-        if (!rows.hasNext()) {
-            return List.<Row>of().iterator();
+        return ScoringTask.rows(rows, model, scoring, null, row -> row.isNullAt(column)
+                        ? new ImageScorer.Input(null, "EMPTY", "no bytes (null)")
+                        : ImageScorer.Input.of((byte[]) row.get(column)),
+                ScoreColumn::withOutcome);
+    }
+
+    /** The row with the top classes, the prediction and the error appended. */
+    private static Row withOutcome(Row row, ImageScorer.Outcome outcome) {
+        Object[] values = new Object[row.size() + 3];
+        for (int c = 0; c < row.size(); c++) {
+            values[c] = row.get(c);
         }
-        ImageScorer scorer = ImageScorer.forTask(model, scoring);
-        return Batches.map(rows, scoring.batchSize(), batch -> {
-            List<ImageScorer.Input> inputs = new ArrayList<>(batch.size());
-            for (Row row : batch) {
-                inputs.add(row.isNullAt(column) ? new ImageScorer.Input(null, "EMPTY", "no bytes (null)")
-                        : ImageScorer.Input.of((byte[]) row.get(column)));
-            }
-            List<ImageScorer.Outcome> outcomes = scorer.score(inputs);
-            List<Row> out = new ArrayList<>(batch.size());
-            for (int i = 0; i < batch.size(); i++) {
-                Row row = batch.get(i);
-                ImageScorer.Outcome outcome = outcomes.get(i);
-                Object[] values = new Object[row.size() + 3];
-                for (int c = 0; c < row.size(); c++) {
-                    values[c] = row.get(c);
-                }
-                if (outcome.scored()) {
-                    values[row.size()] = PredictionRows.top(outcome.top());
-                    values[row.size() + 1] = outcome.top().get(0).index();
-                } else {
-                    values[row.size() + 2] = outcome.error();
-                }
-                out.add(RowFactory.create(values));
-            }
-            return out;
-        });
+        if (outcome.scored()) {
+            values[row.size()] = PredictionRows.top(outcome.top());
+            values[row.size() + 1] = outcome.top().get(0).index();
+        } else {
+            values[row.size() + 2] = outcome.error();
+        }
+        return RowFactory.create(values);
     }
 }

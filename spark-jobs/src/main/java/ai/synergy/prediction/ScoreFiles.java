@@ -10,9 +10,7 @@ import org.apache.spark.util.SerializableConfiguration;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 
 /**
  * Executor side, {@code predict} on {@code images:} data: reads the partition's image files from the shared file
@@ -40,23 +38,8 @@ public final class ScoreFiles implements FlatMapFunction<Iterator<String>, Row> 
 
     @Override
     public Iterator<Row> call(Iterator<String> paths) {
-        if (!paths.hasNext()) {
-            return List.<Row>of().iterator();
-        }
-        ImageScorer scorer = ImageScorer.forTask(model, scoring);
-        return Batches.map(paths, scoring.batchSize(), batch -> {
-            List<ImageScorer.Input> inputs = new ArrayList<>(batch.size());
-            for (String path : batch) {
-                inputs.add(read(path));
-            }
-            List<ImageScorer.Outcome> outcomes = scorer.score(inputs);
-            counts.add(outcomes);
-            List<Row> rows = new ArrayList<>(batch.size());
-            for (int i = 0; i < batch.size(); i++) {
-                rows.add(PredictionRows.scored(batch.get(i), null, scoring.classNames(), outcomes.get(i)));
-            }
-            return rows;
-        });
+        return ScoringTask.rows(paths, model, scoring, counts, this::read,
+                (path, outcome) -> PredictionRows.scored(path, null, scoring.classNames(), outcome));
     }
 
     private ImageScorer.Input read(String uri) {

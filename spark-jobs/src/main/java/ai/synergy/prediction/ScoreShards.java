@@ -9,9 +9,9 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.util.TaskCompletionListener;
 import org.apache.spark.sql.Row;
 import org.apache.spark.util.SerializableConfiguration;
+import org.apache.spark.util.TaskCompletionListener;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -51,10 +51,6 @@ public final class ScoreShards implements FlatMapFunction<Iterator<Integer>, Row
         while (shardIndexes.hasNext()) {
             files.addAll(shards.call(shardIndexes.next()).shards());
         }
-        if (files.isEmpty()) {
-            return List.<Row>of().iterator();
-        }
-        ImageScorer scorer = ImageScorer.forTask(model, scoring);
         Iterator<Image> images = files.stream().flatMap(f -> f.index().entries().stream()
                 .map(e -> new Image(f.uri(), e))).iterator();
         OpenShard open = new OpenShard();
@@ -62,20 +58,8 @@ public final class ScoreShards implements FlatMapFunction<Iterator<Integer>, Row
         if (task != null) {
             task.addTaskCompletionListener((TaskCompletionListener) context -> open.close());
         }
-        return Batches.map(images, scoring.batchSize(), batch -> {
-            List<ImageScorer.Input> inputs = new ArrayList<>(batch.size());
-            for (Image image : batch) {
-                inputs.add(open.read(image));
-            }
-            List<ImageScorer.Outcome> outcomes = scorer.score(inputs);
-            counts.add(outcomes);
-            List<Row> rows = new ArrayList<>(batch.size());
-            for (int i = 0; i < batch.size(); i++) {
-                ShardIndex.Entry entry = batch.get(i).entry();
-                rows.add(PredictionRows.scored(entry.key(), entry.label(), scoring.classNames(), outcomes.get(i)));
-            }
-            return rows;
-        });
+        return ScoringTask.rows(images, model, scoring, counts, open::read, (image, outcome) -> PredictionRows.scored(
+                image.entry().key(), image.entry().label(), scoring.classNames(), outcome));
     }
 
     /** One image: its shard file and its entry in the shard's index. */
