@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicReference;
         description = "Distributed training of image classifiers with Deeplearning4j on Apache Spark.",
         subcommands = {ConvertCommand.class, PrepareCommand.class, TrainCommand.class, EvaluateCommand.class,
                 ExportCommand.class,
+                PredictCommand.class,
                 QuantizeCommand.class, ReportCommand.class, LoopbackClusterCommand.class})
 public final class SynergyCli implements Runnable {
 

@@ -43,7 +43,8 @@ final class ConsoleProgress {
                 round + 1, rounds, loss, rate, images / seconds, formatDuration(eta));
     }
 
-    private static String formatDuration(double seconds) {
+    /** H:MM:SS. */
+    static String formatDuration(double seconds) {
         long s = Math.round(seconds);
         return String.format("%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
     }

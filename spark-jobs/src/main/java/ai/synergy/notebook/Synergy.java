@@ -3,6 +3,7 @@ package ai.synergy.notebook;
 import ai.synergy.config.Json;
 import ai.synergy.jobs.ConvertJob;
 import ai.synergy.jobs.EvaluateJob;
+import ai.synergy.jobs.PredictJob;
 import ai.synergy.jobs.PrepareJob;
 import ai.synergy.jobs.QuantizeJob;
 import ai.synergy.jobs.TrainJob;
@@ -80,6 +81,18 @@ public final class Synergy {
     public static Dataset<Row> evaluate(SparkSession spark, EvaluateJob.Settings settings) {
         EvaluateJob.Result result = io(() -> EvaluateJob.evaluate(context(spark), settings));
         return spark.read().json(spark.createDataset(List.of(Json.writeLine(result)), Encoders.STRING()));
+    }
+
+    /**
+     * Scores every image of a folder or prepared split with a model, as {@code synergy predict}, into the settings'
+     * output folder; returns its predictions table (one row per scored image: image, label, labelName, prediction,
+     * top). The images that were not scored are in {@code errors.parquet} beside it (image, reason, detail). For a
+     * DataFrame of image bytes already at hand, use the transformer {@link ai.synergy.ml.SynergyClassifierModel}.
+     */
+    public static Dataset<Row> predict(SparkSession spark, PredictJob.Builder settings) {
+        PredictJob.Settings built = settings.build();
+        io(() -> PredictJob.run(spark, built, System.out));
+        return PredictJob.predictions(spark, built.out());
     }
 
     /**

@@ -1,0 +1,139 @@
+package ai.synergy.ml;
+
+import ai.synergy.config.InvalidInputException;
+import ai.synergy.dataset.DataSpec;
+import ai.synergy.jobs.PredictJob;
+import ai.synergy.prediction.PredictionRows;
+import ai.synergy.testing.IlsvrcTree;
+import ai.synergy.testing.LocalSparkTest;
+import ai.synergy.testing.ScoringFixtures;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * The Spark ML transformer: on a {@code binaryFile} DataFrame of a folder with bad files it gives what
+ * {@code predict} gives on the same folder (every row kept, the same classes and probabilities, the same reasons);
+ * its params, schema and refusals.
+ */
+class SynergyClassifierModelTest extends LocalSparkTest {
+    private static Path run;
+    private static Path photos;
+    private static SparkSession spark;
+
+    @BeforeAll
+    static void modelAndPhotos() throws Exception {
+        run = dir.resolve("run");
+        ScoringFixtures.writeRun(run, ScoringFixtures.goldenShards(16), 5);
+        photos = IlsvrcTree.write(dir.resolve("tree"), IlsvrcTree.Options.of(2, 3, 1, 3).withoutVal()).root()
+                .resolve("train");
+        spark = ScoringFixtures.session(jsc);
+    }
+
+    @Test
+    void transformingABinaryFileDataFrameEqualsPredictOnTheSameImages() throws Exception {
+        Path out = dir.resolve("predicted");
+        ScoringFixtures.predict(jsc, PredictJob.Settings.builder().model(run.toString()).data("images:" + photos)
+                .out(out.toString()).topK(2).build());
+        Map<String, Row> predicted = PredictJob.predictions(spark, out.toString()).collectAsList().stream()
+                .collect(Collectors.toMap(r -> r.getAs("image"), r -> r));
+        Map<String, String> reasons = PredictJob.errors(spark, out.toString()).collectAsList().stream()
+                .collect(Collectors.toMap(r -> r.getAs("image"), r -> r.getAs("reason")));
+
+        SynergyClassifierModel model = SynergyClassifierModel.load(spark, run.resolve("model.zip").toString())
+                .setTopK(2).setBatchSize(4);
+        Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
+                .load(photos.toString());
+        List<Row> scored = model.transform(files).collectAsList();
+
+        // every file once; Spark's file sources skip zero-byte files, which predict lists as EMPTY
+        assertThat(scored).extracting(r -> r.<String>getAs("path")).doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(Stream.concat(predicted.keySet().stream(),
+                        reasons.entrySet().stream().filter(e -> !e.getValue().equals("EMPTY")).map(Map.Entry::getKey))
+                        .toList());
+        for (Row row : scored) {
+            String path = row.getAs("path");
+            if (reasons.containsKey(path)) {
+                assertThat(row.<String>getAs("error")).startsWith(reasons.get(path) + ": ");
+                assertThat(row.<Object>getAs("top")).isNull();
+                assertThat(row.<Object>getAs("prediction")).isNull();
+                continue;
+            }
+            Row expected = predicted.get(path);
+            assertThat(row.<String>getAs("error")).isNull();
+            assertThat(row.<Integer>getAs("prediction")).isEqualTo(expected.<Integer>getAs("prediction"));
+            List<Row> top = row.getList(row.fieldIndex("top"));
+            List<Row> expectedTop = expected.getList(expected.fieldIndex("top"));
+            assertThat(top).hasSameSizeAs(expectedTop);
+            for (int i = 0; i < top.size(); i++) {
+                assertThat(top.get(i).<Integer>getAs("class")).isEqualTo(expectedTop.get(i).<Integer>getAs("class"));
+                assertThat(top.get(i).<String>getAs("name")).isEqualTo(expectedTop.get(i).<String>getAs("name"));
+                assertThat(top.get(i).<Double>getAs("probability"))
+                        .isCloseTo(expectedTop.get(i).getAs("probability"), within(1e-6));
+            }
+            // the input columns are kept
+            assertThat(row.<byte[]>getAs("content")).isEqualTo(Files.readAllBytes(Path.of(
+                    URI.create(path.replace("file:/", "file:///")))));
+        }
+        assertThat(reasons.values()).containsExactlyInAnyOrder("TRUNCATED", "EMPTY", "NOT_AN_IMAGE");
+    }
+
+    @Test
+    void paramsDefaultToTheModelsProvenanceAndTheSchemaGainsThreeColumns() {
+        SynergyClassifierModel model = SynergyClassifierModel.load(spark, run.toString());
+        assertThat(model.getInputCol()).isEqualTo("content");
+        assertThat(model.getImageSize()).isEqualTo(16);
+        assertThat(model.getEvalCrop()).isEqualTo(1.0);
+        assertThat(model.getTopK()).isEqualTo(PredictJob.Settings.DEFAULT_TOP_K);
+        assertThat(model.getClassNames()).containsExactly("class zero, zero", "class one, one");
+        assertThat(model.numClasses()).isEqualTo(2);
+        assertThat(model.params()).extracting(p -> p.name()).contains("inputCol", "outputCol", "predictionCol",
+                "errorCol", "topK", "batchSize", "imageSize", "evalCrop", "classNames");
+
+        StructType in = new StructType().add("path", DataTypes.StringType).add("bytes", DataTypes.BinaryType);
+        SynergyClassifierModel copy = model.copy(new ParamMap()).setInputCol("bytes")
+                .setOutputCol("classes");
+        assertThat(copy.transformSchema(in).fieldNames()).containsExactly("path", "bytes", "classes", "prediction",
+                "error");
+        assertThat(copy.transformSchema(in).apply("classes").dataType()).isEqualTo(PredictionRows.TOP_TYPE);
+        assertThat(model.getInputCol()).isEqualTo("content");   // the copy's params are its own
+
+        assertThatThrownBy(() -> model.transformSchema(in)).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("no column 'content'");
+        assertThatThrownBy(() -> copy.setInputCol("path").transformSchema(in))
+                .hasMessageContaining("column 'path' is string, not binary");
+        Dataset<Row> files = spark.read().format("binaryFile").load(photos.toString());
+        assertThatThrownBy(() -> model.copy(new ParamMap())
+                .setClassNames(new String[]{"one"}).transform(files))
+                .hasMessage("classNames: 1 names but the model has 2 outputs");
+        assertThatThrownBy(() -> model.copy(new ParamMap()).setImageSize(32)
+                .transform(files)).hasMessageContaining("takes 3x16x16 images").hasMessageContaining("imageSize is 32");
+    }
+
+    @Test
+    void aModelForGreyImagesIsRefusedNamingBoth() throws Exception {
+        Path grey = dir.resolve("grey");
+        ScoringFixtures.writeRun(grey, DataSpec.fashionMnist(null, 0, 0), 1);
+        assertThatThrownBy(() -> SynergyClassifierModel.load(spark, grey.toString()))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("takes 1x28x28 images (model.json: data fashion-mnist)")
+                .hasMessageContaining("gives 3-channel RGB images (3x28x28)");
+    }
+}
