@@ -1,6 +1,6 @@
 package ai.synergy.adversarial;
 
-import ai.synergy.nd4j.BatchNormHelpers;
+import ai.synergy.nd4j.LayerHelpers;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -43,7 +43,7 @@ public final class GraphLossGradient implements LossGradient {
         conf.setTopologicalOrderStr(null);
         this.copy = new ComputationGraph(conf);
         this.copy.init();
-        BatchNormHelpers.install(copy);
+        LayerHelpers.install(copy);
         this.capture = (InputGradientVertex.Impl) copy.getVertex(CAPTURE);
         this.copyParameters = copy.paramTable();
         if (!copyParameters.keySet().equals(source.paramTable().keySet())) {
