@@ -6,7 +6,9 @@
 # built here with -Ppytorch-anchor; libtorch comes from Maven Central's pytorch-native-cpu jar, no download at run
 # time) as the outside anchor. Results: bench/results/throughput.{json,md}. Needs dataset-fashion-mnist.
 # Usage: bench/throughput.sh [repetitions=3] [work folder=/tmp/synergy-throughput]
-#   SYNERGY_BENCH_ONLY=resnet20 measures one model; SYNERGY_BENCH_ANCHOR=0 skips PyTorch;
+#   SYNERGY_BENCH_ONLY=resnet20 measures one model; SYNERGY_BENCH_ANCHOR=0 skips PyTorch; SYNERGY_BENCH_CLUSTER=0
+#   skips the loopback cluster; SYNERGY_BENCH_NAME (default throughput) names the result files (a partial run should
+#   not replace the full one's); the "-convdl4j" runs use DL4J's convolution helper instead of ours;
 #   SYNERGY_BENCH_ANCHOR_WAIT_POLICY (default ACTIVE, PyTorch's own default) is PyTorch's OMP_WAIT_POLICY: PASSIVE
 #   is kinder to a shared machine but halves PyTorch's speed on a quiet one. The DL4J runs get no OMP_WAIT_POLICY.
 set -euo pipefail
@@ -18,6 +20,8 @@ if [[ "${SYNERGY_BENCH_ANCHOR:-1}" != "0" ]]; then
 fi
 SYNERGY_MAIN_CLASS=ai.synergy.bench.ThroughputBench \
 SYNERGY_JAVA_OPTS="-Xmx2g -Dsynergy.bench.root=$root -Dsynergy.bench.only=${SYNERGY_BENCH_ONLY:-} \
+-Dsynergy.bench.cluster=$([[ "${SYNERGY_BENCH_CLUSTER:-1}" != "0" ]] && echo true || echo false) \
+-Dsynergy.bench.name=${SYNERGY_BENCH_NAME:-throughput} \
 -Dsynergy.bench.anchorWaitPolicy=${SYNERGY_BENCH_ANCHOR_WAIT_POLICY:-ACTIVE} \
 -Dsynergy.bench.anchor=$([[ "${SYNERGY_BENCH_ANCHOR:-1}" != "0" ]] && echo true || echo false)" \
   exec bin/synergy "${1:-3}" "${2:-/tmp/synergy-throughput}" bench/results

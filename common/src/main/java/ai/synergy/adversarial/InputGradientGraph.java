@@ -1,6 +1,7 @@
 package ai.synergy.adversarial;
 
 import ai.synergy.nd4j.BatchNormHelpers;
+import ai.synergy.nd4j.ConvolutionHelpers;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -53,6 +54,7 @@ final class InputGradientGraph {
         } else {
             BatchNormHelpers.install(copy);
         }
+        ConvolutionHelpers.install(copy);
         this.capture = (InputGradientVertex.Impl) copy.getVertex(CAPTURE);
         this.copyParameters = copy.paramTable();
         if (!copyParameters.keySet().equals(source.paramTable().keySet())) {

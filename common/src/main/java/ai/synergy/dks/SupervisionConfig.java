@@ -2,7 +2,7 @@ package ai.synergy.dks;
 
 import ai.synergy.config.Require;
 
-import ai.synergy.nd4j.BatchNormHelpers;
+import ai.synergy.nd4j.LayerHelpers;
 import ai.synergy.model.AuxiliaryHeads;
 import ai.synergy.model.ModelSpec;
 import ai.synergy.model.OptimizerSpec;
@@ -65,7 +65,7 @@ public record SupervisionConfig(Supervision mode, AuxiliaryHeads heads, double s
     public ComputationGraph createTrainingGraph(ModelSpec spec, OptimizerSpec optimizer) {
         ComputationGraph graph = new ComputationGraph(trainingConfiguration(spec, optimizer));
         graph.init();
-        BatchNormHelpers.install(graph);
+        LayerHelpers.install(graph);
         return graph;
     }
 }

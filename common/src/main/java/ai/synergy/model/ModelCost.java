@@ -10,6 +10,8 @@ import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -41,6 +43,39 @@ public final class ModelCost {
             }
         }
         return total;
+    }
+
+    /**
+     * One 2-D convolution layer of a graph as it runs: its input (channels, height, width), output channels, square
+     * kernel and stride. Example-independent; the minibatch size is the caller's.
+     */
+    public record Convolution(String layer, int channels, int height, int width, int outChannels, int kernel,
+                              int stride) {
+        /** Multiply-adds of the forward pass per example (Same mode: ceil(h / s) x ceil(w / s) outputs). */
+        public long macsPerExample() {
+            long oh = (height + stride - 1) / stride;
+            long ow = (width + stride - 1) / stride;
+            return oh * ow * outChannels * (long) channels * kernel * kernel;
+        }
+    }
+
+    /** Every convolution layer of {@code conf} in graph order, with the input each sees for these input types. */
+    public static List<Convolution> convolutions(ComputationGraphConfiguration conf, InputType... inputTypes) {
+        Map<String, InputType> types = conf.getLayerActivationTypes(inputTypes);
+        List<Convolution> convolutions = new ArrayList<>();
+        List<String> order = conf.getTopologicalOrderStr() != null ? conf.getTopologicalOrderStr()
+                : new ArrayList<>(conf.getVertices().keySet());
+        for (String name : order) {
+            if (conf.getVertices().get(name) instanceof LayerVertex lv
+                    && lv.getLayerConf().getLayer() instanceof ConvolutionLayer conv) {
+                String in = conf.getVertexInputs().get(name).get(0);
+                InputType.InputTypeConvolutional t = (InputType.InputTypeConvolutional) (types.containsKey(in)
+                        ? types.get(in) : inputTypes[conf.getNetworkInputs().indexOf(in)]);
+                convolutions.add(new Convolution(name, (int) t.getChannels(), (int) t.getHeight(),
+                        (int) t.getWidth(), (int) conv.getNOut(), conv.getKernelSize()[0], conv.getStride()[0]));
+            }
+        }
+        return convolutions;
     }
 
     /**

@@ -1,6 +1,6 @@
 package ai.synergy.model;
 
-import ai.synergy.nd4j.BatchNormHelpers;
+import ai.synergy.nd4j.LayerHelpers;
 import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -97,7 +97,7 @@ public final class ResNets {
     public static ComputationGraph create(ModelSpec spec, OptimizerSpec optimizer) {
         ComputationGraph graph = new ComputationGraph(configuration(spec, optimizer));
         graph.init();
-        BatchNormHelpers.install(graph);
+        LayerHelpers.install(graph);
         return graph;
     }
 

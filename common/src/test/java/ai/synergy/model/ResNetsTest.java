@@ -102,13 +102,13 @@ class ResNetsTest {
     }
 
     @Test
-    void oneDnnConvAndChannelBatchNormHelpersAreActive() {
+    void ourConvAndChannelBatchNormHelpersAreActive() {
         Nd4jRuntime.enableLayerHelpers();
         ComputationGraph graph = ResNets.create(spec("resnet8", 1, 28, 10), SGD);
         graph.outputSingle(Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 1, 28, 28));
         assertThat(Nd4jRuntime.oneDnnAvailable()).as(Nd4jRuntime.describe()).isTrue();
         assertThat(Nd4jRuntime.layerHelpers(graph))
-                .containsEntry("stem_conv", "MKLDNNConvHelper")
+                .containsEntry("stem_conv", "OneDnnConvHelper")
                 .containsEntry("stem_bn", "ChannelBatchNormHelper");
     }
 

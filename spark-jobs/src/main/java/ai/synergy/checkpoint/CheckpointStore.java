@@ -4,7 +4,7 @@ import ai.synergy.config.Credentials;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
 import ai.synergy.io.HadoopFiles;
-import ai.synergy.nd4j.BatchNormHelpers;
+import ai.synergy.nd4j.LayerHelpers;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -150,7 +150,7 @@ public final class CheckpointStore<S> {
         try {
             ComputationGraph graph = ModelSerializer.restoreComputationGraph(
                     new ByteArrayInputStream(files.readBytes(model)), true);
-            BatchNormHelpers.install(graph); // a restored network trains with the project's batch norm too
+            LayerHelpers.install(graph); // a restored network trains with the project's batch norm and convolutions too
             return graph;
         } catch (IOException | RuntimeException e) {
             throw new InvalidInputException(model + ": not a readable DL4J model (" + e.getMessage() + ")"

@@ -1,6 +1,6 @@
 package ai.synergy.evaluation;
 
-import ai.synergy.nd4j.BatchNormHelpers;
+import ai.synergy.nd4j.LayerHelpers;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -27,7 +27,7 @@ public record ModelSnapshot(String configurationJson, float[] parameters) implem
     public ComputationGraph restore() {
         ComputationGraph graph = new ComputationGraph(ComputationGraphConfiguration.fromJson(configurationJson));
         graph.init(Nd4j.create(parameters, new long[]{1, parameters.length}, DataType.FLOAT), false);
-        BatchNormHelpers.install(graph);
+        LayerHelpers.install(graph);
         return graph;
     }
 }

@@ -14,7 +14,7 @@ import ai.synergy.evaluation.TopKCounts;
 import ai.synergy.dataset.DataSpec;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
-import ai.synergy.nd4j.BatchNormHelpers;
+import ai.synergy.nd4j.LayerHelpers;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
@@ -179,7 +179,7 @@ public final class EvaluateJob {
         try {
             ComputationGraph graph = ModelSerializer.restoreComputationGraph(
                     new ByteArrayInputStream(files.readBytes(path)), false);
-            BatchNormHelpers.install(graph);
+            LayerHelpers.install(graph);
             return graph;
         } catch (IOException | RuntimeException e) {
             throw new InvalidInputException("--model: " + modelUri + " is not a DL4J ComputationGraph zip ("

@@ -1,6 +1,6 @@
 package ai.synergy.training;
 
-import ai.synergy.nd4j.BatchNormHelpers;
+import ai.synergy.nd4j.LayerHelpers;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
@@ -142,7 +142,7 @@ public final class RoundTrainingWorker extends ParameterAveragingTrainingWorker 
         ComputationGraph network = new ComputationGraph(ComputationGraphConfiguration.fromJson(
                 configurationJson.getValue()));
         network.init();
-        BatchNormHelpers.install(network);
+        LayerHelpers.install(network);
         NetworkPool.countBuilt();
         return network;
     }

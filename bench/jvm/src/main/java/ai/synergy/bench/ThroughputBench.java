@@ -2,6 +2,7 @@ package ai.synergy.bench;
 
 import ai.synergy.run.RunFolder;
 import ai.synergy.nd4j.BatchNormHelpers;
+import ai.synergy.nd4j.ConvolutionHelpers;
 import ai.synergy.cluster.LoopbackCluster;
 import ai.synergy.config.Json;
 import ai.synergy.model.ModelArchitecture;
@@ -46,6 +47,10 @@ public final class ThroughputBench {
     private static final int CORES = 2;
     private static final int WORKERS = 2;
     private static final int AVERAGING = 5;
+    /** Variant: DL4J's oneDNN batch-norm helper instead of ours. */
+    static final String BN_DL4J = "-bndl4j";
+    /** Variant: DL4J's oneDNN convolution helper instead of ours ({@code -Dsynergy.conv=dl4j}). */
+    static final String CONV_DL4J = "-convdl4j";
 
     /**
      * One model's settings.
@@ -88,30 +93,43 @@ public final class ThroughputBench {
         String only = System.getProperty("synergy.bench.only", "");
         Path root = Path.of(System.getProperty("synergy.bench.root", ".")).toAbsolutePath();
         boolean anchor = Boolean.parseBoolean(System.getProperty("synergy.bench.anchor", "true"));
+        boolean withCluster = Boolean.parseBoolean(System.getProperty("synergy.bench.cluster", "true"));
+        // a partial run (one model, no anchor or cluster) writes files of its own name, not throughput.{json,md}
+        String name = System.getProperty("synergy.bench.name", "throughput");
         Files.createDirectories(work);
         ThroughputBench bench = new ThroughputBench(root, work, anchor);
         bench.prepareData();
         List<Workload> workloads = WORKLOADS.stream().filter(w -> only.isEmpty() || only.contains(w.model())).toList();
-        try (LoopbackCluster cluster = LoopbackCluster.start(new LoopbackCluster.Options(WORKERS, 1, "8g",
-                work.resolve("cluster"), LoopbackCluster.currentClasspath(), Map.of(), Duration.ofSeconds(120)))) {
+        LoopbackCluster cluster = withCluster ? LoopbackCluster.start(new LoopbackCluster.Options(WORKERS, 1, "8g",
+                work.resolve("cluster"), LoopbackCluster.currentClasspath(), Map.of(), Duration.ofSeconds(120))) : null;
+        try {
             Nd4jRuntime.configureThreads(CORES);
             for (int rep = 0; rep < reps; rep++) {
                 bench.add("gemm", gemmGflops(1024, 5));
                 for (Workload w : workloads) {
-                    bench.singleJvm(w, CORES, false);
-                    bench.singleJvm(w, 1, false);
-                    bench.singleJvm(w, CORES, true);
-                    bench.spark(w, "local2", null);
-                    bench.spark(w, "cluster", cluster.masterUrl());
+                    bench.singleJvm(w, CORES, "");
+                    bench.singleJvm(w, CORES, CONV_DL4J);
+                    bench.singleJvm(w, 1, "");
+                    bench.singleJvm(w, 1, CONV_DL4J);
+                    bench.singleJvm(w, CORES, BN_DL4J);
+                    bench.spark(w, "local2", null, "");
+                    bench.spark(w, "local2", null, CONV_DL4J);
+                    if (withCluster) {
+                        bench.spark(w, "cluster", cluster.masterUrl(), "");
+                    }
                     bench.anchor(w);
                 }
                 System.out.printf("repetition %d of %d done: %s%n", rep + 1, reps, bench.samples);
             }
+        } finally {
+            if (cluster != null) {
+                cluster.close();
+            }
         }
         Map<String, Object> result = bench.summary(reps, workloads);
-        BenchResults.write(outDir.resolve("throughput.json"), Json.write(result));
+        BenchResults.write(outDir.resolve(name + ".json"), Json.write(result));
         String md = ThroughputReport.markdown(result);
-        BenchResults.write(outDir.resolve("throughput.md"), md);
+        BenchResults.write(outDir.resolve(name + ".md"), md);
         System.out.println(md);
     }
 
@@ -157,29 +175,44 @@ public final class ThroughputBench {
     }
 
     /**
-     * {@link FitThroughputBench} in its own JVM with {@code threads} ND4J threads; {@code dl4jBatchNorm} measures the
-     * ResNets with DL4J's oneDNN batch-norm helper, as before {@code ChannelBatchNormHelper}.
+     * {@link FitThroughputBench} in its own JVM with {@code threads} ND4J threads; {@code variant} {@value #BN_DL4J}
+     * measures the ResNets with DL4J's oneDNN batch-norm helper (as before {@code ChannelBatchNormHelper}),
+     * {@value #CONV_DL4J} with DL4J's oneDNN convolution helper (as before {@code OneDnnConvHelper}).
      */
-    private void singleJvm(Workload w, int threads, boolean dl4jBatchNorm) throws IOException, InterruptedException {
+    private void singleJvm(Workload w, int threads, String variant) throws IOException, InterruptedException {
         Path out = work.resolve("fit-" + w.model() + ".json");
         Files.deleteIfExists(out);
         List<String> args = new ArrayList<>(List.of("--model", w.model(), "--batch", String.valueOf(w.batch()),
                 "--threads", String.valueOf(threads), "--warmup", "3", "--steps", String.valueOf(w.steps()),
                 "--windows", "3", "--out", out.toString()));
-        String key = (threads == CORES ? "single" : "single" + threads) + (dl4jBatchNorm ? "-bndl4j" : "");
-        String javaOpts = "-Xmx3g" + (dl4jBatchNorm ? " -D" + BatchNormHelpers.PROPERTY + "=dl4j" : "");
+        String key = (threads == CORES ? "single" : "single" + threads) + variant;
+        String javaOpts = "-Xmx3g" + variantOptions(variant);
         run("fit-" + w.model() + "-" + key, args, Map.of("SYNERGY_MAIN_CLASS", FitThroughputBench.class.getName(),
                 "SYNERGY_JAVA_OPTS", javaOpts, "SYNERGY_EXTRA_CLASSPATH", benchClasses()));
         add(w.model() + "." + key, Json.readTree(Files.readString(out), out.toString())
                 .path("imagesPerSecondMedian").asDouble());
     }
 
-    /** {@code synergy train} on the workload's shards; records the images/s and time split of epochs 2.. . */
-    private void spark(Workload w, String where, String masterUrl) throws IOException, InterruptedException {
+    /** The JVM options of a variant (empty: the project's defaults). */
+    private static String variantOptions(String variant) {
+        return switch (variant) {
+            case BN_DL4J -> " -D" + BatchNormHelpers.PROPERTY + "=dl4j";
+            case CONV_DL4J -> " -D" + ConvolutionHelpers.PROPERTY + "=dl4j";
+            default -> "";
+        };
+    }
+
+    /**
+     * {@code synergy train} on the workload's shards; records the images/s and time split of epochs 2.. . A variant
+     * applies to local mode only (the executors share the driver's JVM options there).
+     */
+    private void spark(Workload w, String place, String masterUrl, String variant)
+            throws IOException, InterruptedException {
+        String where = place + variant;
         Path out = work.resolve("run-" + w.model() + "-" + where);
         FileUtils.deleteDirectory(out.toFile());
         Map<String, String> env = new HashMap<>();
-        env.put("SYNERGY_JAVA_OPTS", masterUrl == null ? "-Xmx6g" : "-Xmx3g");
+        env.put("SYNERGY_JAVA_OPTS", (masterUrl == null ? "-Xmx6g" : "-Xmx3g") + variantOptions(variant));
         if (masterUrl != null) {
             env.put("SYNERGY_MASTER", masterUrl);
             env.put("SYNERGY_EXECUTOR_MEMORY", "2g");
@@ -299,7 +332,7 @@ public final class ThroughputBench {
             medians.forEach((k, v) -> fractionOfPeak.put(k, v * gflopPerImage / gemm));
             m.put("fractionOfGemmPeak", fractionOfPeak);
             Map<String, Object> splitMedians = new LinkedHashMap<>();
-            for (String where : List.of("local2", "cluster")) {
+            for (String where : List.of("local2", "local2" + CONV_DL4J, "cluster")) {
                 List<JsonNode> s = splits.get(w.model() + "." + where);
                 if (s != null) {
                     Map<String, Double> parts = new LinkedHashMap<>();

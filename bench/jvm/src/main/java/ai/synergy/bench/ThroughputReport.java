@@ -9,8 +9,8 @@ import java.util.Map;
 /** Renders {@link ThroughputBench}'s result as Markdown: images/s, ratios, share of the GEMM peak, time splits. */
 final class ThroughputReport {
     /** The runs of each model, in table order (keys of the result's {@code imagesPerSecond}). */
-    static final List<String> RUNS = List.of("single", "single1", "single-bndl4j", "local2",
-            "cluster", "pytorch");
+    static final List<String> RUNS = List.of("single", "single-convdl4j", "single1", "single1-convdl4j",
+            "single-bndl4j", "local2", "local2-convdl4j", "cluster", "pytorch");
     private ThroughputReport() {
     }
 
@@ -47,6 +47,9 @@ final class ThroughputReport {
             ratio(md, ips, "local2", "single", "Spark local[2] / single JVM (target >= 0.9)");
             ratio(md, ips, "single", "single1", "single JVM 2 threads / 1 thread");
             ratio(md, ips, "single", "single-bndl4j", "single JVM, channel batch norm / DL4J's oneDNN batch norm");
+            ratio(md, ips, "single", "single-convdl4j", "single JVM 2 threads, our oneDNN convolutions / DL4J's");
+            ratio(md, ips, "single1", "single1-convdl4j", "single JVM 1 thread, our oneDNN convolutions / DL4J's");
+            ratio(md, ips, "local2", "local2-convdl4j", "Spark local[2], our oneDNN convolutions / DL4J's");
             ratio(md, ips, "cluster", "single", "loopback cluster / single JVM");
             ratio(md, ips, "single", "pytorch", "DL4J single JVM / PyTorch (target >= 0.7)");
             ratio(md, ips, "local2", "pytorch", "Spark local[2] / PyTorch");
@@ -76,6 +79,9 @@ final class ThroughputReport {
             case "single" -> "DL4J `fit`, single JVM, 2 threads";
             case "single1" -> "DL4J `fit`, single JVM, 1 thread";
             case "single-bndl4j" -> "DL4J `fit`, single JVM, 2 threads, before: DL4J's oneDNN batch norm";
+            case "single-convdl4j" -> "DL4J `fit`, single JVM, 2 threads, before: DL4J's oneDNN convolutions";
+            case "single1-convdl4j" -> "DL4J `fit`, single JVM, 1 thread, before: DL4J's oneDNN convolutions";
+            case "local2-convdl4j" -> "`synergy train`, Spark local[2], before: DL4J's oneDNN convolutions";
             case "local2" -> "`synergy train`, Spark local[2], 2 workers x 1 thread";
             case "cluster" -> "`synergy train`, loopback cluster, 2 executor JVMs x 1 core";
             case "pytorch" -> "PyTorch via DJL, single JVM, 2 threads";
