@@ -65,9 +65,11 @@ class TrainJobTest extends LocalSparkTest {
                 "--resume");
         assertThat(interrupted.resolve("model.zip")).doesNotExist();
         TrainJob.Result resumed = run(config("resnet8", 3), interrupted, true, 0);
-        // the network restored from the checkpoint trains with the project's batch norm, as a fresh one does
+        // the network restored from the checkpoint trains with the project's batch norm and convolutions, as a fresh
+        // one does
         assertThat(ai.synergy.nd4j.Nd4jRuntime.helperSummary(resumed.model())).containsKey("ChannelBatchNormHelper")
-                .doesNotContainKey("MKLDNNBatchNormHelper");
+                .doesNotContainKey("MKLDNNBatchNormHelper").containsKey("OneDnnConvHelper")
+                .doesNotContainKey("MKLDNNConvHelper");
 
         double maxDiff = resumed.model().params().sub(full.model().params()).amaxNumber().doubleValue();
         assertThat(maxDiff).isLessThan(1e-5);

@@ -46,7 +46,12 @@ public final class ConvPathBench {
     static final List<String> ROUTES = List.of("dl4j", "im2col", "onednn");
     private static final int[] THREADS = {1, 2};
     private static final int TIMED = 3;
-    /** This process's CPU time: CPU seconds per wall second while a route runs tell how many cores it used. */
+    /**
+     * With one ND4J thread, OpenMP and OpenBLAS run on the calling thread, so its CPU time (nanosecond clock) is what
+     * a layer costs, whatever else runs on the machine; the process's CPU time (10 ms ticks) per wall second tells how
+     * much of the machine a route got.
+     */
+    private static final java.lang.management.ThreadMXBean THREAD = java.lang.management.ManagementFactory.getThreadMXBean();
     private static final com.sun.management.OperatingSystemMXBean CPU =
             (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
@@ -76,10 +81,11 @@ public final class ConvPathBench {
         for (int rep = 0; rep < reps; rep++) {
             for (int threads : THREADS) {
                 Nd4jRuntime.configureThreads(threads);
-                long c0 = CPU.getProcessCpuTime();
+                long c0 = THREAD.getCurrentThreadCpuTime();
                 add(samples, "gemm." + threads, ThroughputBench.gemmGflops(1024, 5));
-                // 6 GEMMs of 2 n^3 FLOPs each (one untimed): GFLOP per CPU second, robust to other processes
-                add(samples, "gemmCpu." + threads, 6 * 2.0 * Math.pow(1024, 3) / (CPU.getProcessCpuTime() - c0));
+                // 6 GEMMs of 2 n^3 FLOPs each (one untimed): GFLOP per CPU second of this thread (1 thread only)
+                add(samples, "gemmCpu." + threads, 6 * 2.0 * Math.pow(1024, 3)
+                        / (THREAD.getCurrentThreadCpuTime() - c0));
                 for (Shape s : shapes) {
                     INDArray x = Nd4j.rand(DataType.FLOAT, batch, s.conv().channels(), s.conv().height(),
                             s.conv().width()).subi(0.5);
@@ -146,11 +152,11 @@ public final class ConvPathBench {
             layer.activate(true, mgr);
             Nd4j.getExecutioner().commit();
             long t1 = System.nanoTime();
-            long c1 = CPU.getProcessCpuTime();
+            long c1 = THREAD.getCurrentThreadCpuTime();
             layer.backpropGradient(eps, mgr);
             Nd4j.getExecutioner().commit();
             long t2 = System.nanoTime();
-            long c2 = CPU.getProcessCpuTime();
+            long c2 = THREAD.getCurrentThreadCpuTime();
             forward.add((t1 - t0) / 1e9);
             step.add((t2 - t1) / 1e9);
             stepCpu.add((c2 - c1) / 1e9);
@@ -290,11 +296,13 @@ public final class ConvPathBench {
                 r.get("repetitions"), TIMED, ((List<String>) r.get("loadAverageBeforeAfter")).get(0),
                 ((List<String>) r.get("loadAverageBeforeAfter")).get(1), r.get("nd4j")));
         for (Map<String, Object> t : (List<Map<String, Object>>) r.get("results")) {
-            md.append(String.format(Locale.ROOT, "## %s thread(s): GEMM peak %.1f GFLOP/s wall, %.1f GFLOP per CPU "
-                            + "second%n%n", t.get("threads"), (Double) t.get("gemmPeakGflops"),
-                    (Double) t.get("gemmGflopsPerCpuSecond")));
-            md.append("Per CPU second (this process's CPU time, which other processes on the machine do not inflate; "
-                    + "with 2 threads it includes OpenMP's spinning), training step of each shape: GFLOP per CPU "
+            boolean oneThread = ((Integer) t.get("threads")) == 1;
+            md.append(String.format(Locale.ROOT, "## %s thread(s): GEMM peak %.1f GFLOP/s wall%s%n%n", t.get("threads"),
+                    (Double) t.get("gemmPeakGflops"), oneThread ? String.format(Locale.ROOT,
+                            ", %.1f GFLOP per CPU second", (Double) t.get("gemmGflopsPerCpuSecond")) : ""));
+            if (oneThread) {
+            md.append("Per CPU second of the calling thread (with one thread OpenMP and OpenBLAS run on it; other "
+                    + "processes on the machine do not inflate it), training step of each shape: GFLOP per CPU "
                     + "second and share of the GEMM's.\n\n| shape (in -> out) | layers |");
             ROUTES.forEach(route -> md.append(" ").append(route).append(" CPU ms | GFLOP/CPU-s | share |"));
             md.append(" onednn / dl4j |\n|---|---|").append("---|---|---|".repeat(ROUTES.size())).append("---|\n");
@@ -315,6 +323,7 @@ public final class ConvPathBench {
                     String.format(Locale.ROOT, "| %s | %.3f | %.1f | %.0f%% |%n", route,
                             (Double) m.get("convCpuSecondsPerStep"), (Double) m.get("convGflopPerCpuSecond"),
                             100 * (Double) m.get("convCpuShareOfPeak"))));
+            }
             md.append("\nWall clock (shares above 100% mean the machine's load changed between the GEMM and the "
                     + "layer):\n\n");
             md.append("| shape (in -> out) | layers | GFLOP fwd |");
