@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: predict against evaluate on the same images, in one run on Spark local[2]. Fashion-MNIST is converted to
 # JPEG files and prepared into shards, a ResNet-8 trained one epoch on them; then evaluate on the validation shards,
-# predict on the same shards (batch 256 and 64) and predict on the validation JPEG files (images:), each timed whole.
+# predict on the same shards (batch 256 and 64, and the ONNX export in ONNX Runtime) and predict on the validation JPEG
+# files (images:), each timed whole.
 # Results: bench/results/predict.{json,md}. Needs the Debian package dataset-fashion-mnist.
 # Usage: bench/predict.sh [validation images=2000] [repetitions=3] [work folder=/tmp/synergy-predict-bench]
 set -euo pipefail

@@ -3,6 +3,7 @@ package ai.synergy.cli;
 import ai.synergy.dataset.DataSource;
 import ai.synergy.dataset.ShardCheck;
 import ai.synergy.jobs.PredictJob;
+import ai.synergy.prediction.ScoringNetwork;
 import ai.synergy.spark.SparkContexts;
 import ai.synergy.training.Averaging;
 import org.apache.spark.sql.SparkSession;
@@ -13,13 +14,14 @@ import java.util.concurrent.Callable;
 
 /** {@code synergy predict}: every image of a folder or of a prepared split scored by a model, into Parquet. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = "Score images with a DL4J model on the executors and write Parquet: "
+        description = "Score images with a model (DL4J, or an ONNX file in ONNX Runtime) on the executors and write Parquet: "
                 + PredictJob.PREDICTIONS + " (image, label, labelName, prediction, top: the k most probable classes "
                 + "with names and probabilities) and " + PredictJob.ERRORS + " (images not scored, with the reason).")
 final class PredictCommand implements Callable<Integer> {
     @Option(names = "--model", required = true,
-            description = "Model URI: a model.zip, a run folder, a checkpoint folder or a model-compact.zip (an "
-                    + ".onnx file is for serving; give the model it was exported from).")
+            description = "Model URI: a model.zip, a run folder, a checkpoint folder, a model-compact.zip, or a .onnx "
+                    + "file `synergy export` wrote (needs ONNX Runtime on the classpath: " + ScoringNetwork.ONNX_RUNTIME
+                    + ").")
     String model;
 
     @Option(names = "--data", required = true,

@@ -31,6 +31,11 @@ import java.util.Map;
 public final class ExportJob {
     /** The formats {@code --format} accepts. */
     public static final List<String> FORMATS = List.of("onnx");
+    /**
+     * Metadata key of the evaluation crop of a model trained on shards (the fraction of the shorter side the center
+     * crop keeps), which {@code predict} scores an ONNX file with.
+     */
+    public static final String EVAL_CROP = "eval_crop";
 
     private ExportJob() {
     }
@@ -110,6 +115,9 @@ public final class ExportJob {
         metadata.put("source_model", Credentials.redact(options.model()));
         if (data != null) {
             metadata.put("data", Credentials.redact(data.name()));
+            if (data.format() == DataSpec.Format.SHARDS) {
+                metadata.put(EVAL_CROP, Double.toString(data.evalCropFraction()));
+            }
         }
         metadata.put("input_pixels", "float32 [batch, " + input.channels() + ", " + input.height() + ", "
                 + input.width() + "] (NCHW), values in [0, 1]; the per-channel normalisation is inside the graph");

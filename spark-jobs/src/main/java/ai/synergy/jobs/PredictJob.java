@@ -10,7 +10,6 @@ import ai.synergy.dataset.DataSource;
 import ai.synergy.dataset.DataSpec;
 import ai.synergy.dataset.LoadJpegShards;
 import ai.synergy.dataset.ShardCheck;
-import ai.synergy.evaluation.ModelSnapshot;
 import ai.synergy.io.HadoopFiles;
 import ai.synergy.prediction.PredictionRows;
 import ai.synergy.prediction.ScoreFiles;
@@ -18,6 +17,7 @@ import ai.synergy.prediction.ScoreShards;
 import ai.synergy.prediction.Scoring;
 import ai.synergy.prediction.ScoringCounts;
 import ai.synergy.prediction.ScoringModel;
+import ai.synergy.prediction.ScoringNetwork;
 import ai.synergy.prepare.ShardManifest;
 import ai.synergy.run.OutputFolder;
 import ai.synergy.spark.SparkErrors;
@@ -68,7 +68,7 @@ import static org.apache.spark.sql.functions.when;
  *   <li>{@value #SUMMARY}: what was scored with what, counts, top-1 where the data has labels, images/s.</li>
  * </ul>
  * The driver lists file paths (or reads the manifest) and never sees image bytes; executors read and decode their own
- * images ({@link ScoreFiles}, {@link ScoreShards}) with the model broadcast as a {@link ModelSnapshot}. The folder is
+ * images ({@link ScoreFiles}, {@link ScoreShards}) with the model broadcast as a {@link ScoringNetwork}. The folder is
  * written under a temporary name and renamed when complete ({@link OutputFolder}).
  */
 public final class PredictJob {
@@ -339,15 +339,15 @@ public final class PredictJob {
                 input.description(), input.images(), shape, crop, scoring.topK());
         console.println("predict: class names: " + names.source());
 
-        Broadcast<ModelSnapshot> snapshot = jsc.broadcast(model.snapshot());
+        Broadcast<ScoringNetwork> network = jsc.broadcast(model.network());
         ScoringCounts counts = new ScoringCounts(jsc.sc().longAccumulator("predict: scored"),
                 jsc.sc().longAccumulator("predict: not scored"));
         SerializableConfiguration hadoopConf = new SerializableConfiguration(conf);
         JavaRDD<Row> rows = settings.isFolder()
                 ? jsc.parallelize(input.files(), partitions(input.images(), settings))
-                        .mapPartitions(new ScoreFiles(snapshot, scoring, hadoopConf, counts))
+                        .mapPartitions(new ScoreFiles(network, scoring, hadoopConf, counts))
                 : jsc.parallelize(IntStream.range(0, input.shards()).boxed().toList(), Math.max(1, input.shards()))
-                        .mapPartitions(new ScoreShards(input.loader(), snapshot, scoring, hadoopConf, counts));
+                        .mapPartitions(new ScoreShards(input.loader(), network, scoring, hadoopConf, counts));
         Dataset<Row> scored = spark.createDataFrame(rows, PredictionRows.scored())
                 .persist(StorageLevel.MEMORY_AND_DISK());
         ScheduledExecutorService progress = progress(console, counts, input.images(), started);
@@ -368,7 +368,7 @@ public final class PredictJob {
         } finally {
             progress.shutdownNow();
             scored.unpersist(false);
-            snapshot.destroy();
+            network.destroy();
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         long images = totals.getLong(0);

@@ -1,12 +1,12 @@
 package ai.synergy.ml;
 
 import ai.synergy.config.InvalidInputException;
-import ai.synergy.evaluation.ModelSnapshot;
 import ai.synergy.jobs.PredictJob;
 import ai.synergy.prediction.PredictionRows;
 import ai.synergy.prediction.ScoreColumn;
 import ai.synergy.prediction.Scoring;
 import ai.synergy.prediction.ScoringModel;
+import ai.synergy.prediction.ScoringNetwork;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -50,7 +50,7 @@ import java.util.List;
  * val model = SynergyClassifierModel.load(spark, "runs/r18/model.zip").setTopK(3)
  * val scored = model.transform(spark.read.format("binaryFile").load("hdfs:///photos"))
  * }</pre>
- * The network is broadcast once per model object, as a {@link ModelSnapshot}, at the first {@code transform}.
+ * The network is broadcast once per model object, as a {@link ScoringNetwork}, at the first {@code transform}.
  */
 public final class SynergyClassifierModel extends Model<SynergyClassifierModel> {
     private static final long serialVersionUID = 1L;
@@ -66,7 +66,7 @@ public final class SynergyClassifierModel extends Model<SynergyClassifierModel> 
     private final IntParam imageSize;
     private final DoubleParam evalCrop;
     private final StringArrayParam classNames;
-    private transient Broadcast<ModelSnapshot> broadcast;
+    private transient Broadcast<ScoringNetwork> broadcast;
 
     private SynergyClassifierModel(String uid, ScoringModel model) {
         this.uid = uid;
@@ -87,8 +87,9 @@ public final class SynergyClassifierModel extends Model<SynergyClassifierModel> 
     }
 
     /**
-     * The model at {@code modelUri} (a model.zip, a run or checkpoint folder, or a model-compact.zip, on any Hadoop
-     * file system), with its input size, evaluation crop and class names from the run's provenance (model.json),
+     * The model at {@code modelUri} (a model.zip, a run or checkpoint folder, a model-compact.zip, or an ONNX file
+     * {@code synergy export} wrote, scored in ONNX Runtime; on any Hadoop file system), with its input size,
+     * evaluation crop and class names from the run's provenance (model.json) or the ONNX file's input and metadata,
      * else 224, 0.875 and the class indices. A model that does not take RGB images is refused.
      */
     public static SynergyClassifierModel load(SparkSession spark, String modelUri) {
@@ -288,9 +289,9 @@ public final class SynergyClassifierModel extends Model<SynergyClassifierModel> 
         return new Scoring(getImageSize(), getEvalCrop(), List.of(names), getTopK(), getBatchSize());
     }
 
-    private synchronized Broadcast<ModelSnapshot> broadcast(SparkContext sc) {
+    private synchronized Broadcast<ScoringNetwork> broadcast(SparkContext sc) {
         if (broadcast == null || sc.isStopped()) {
-            broadcast = JavaSparkContext.fromSparkContext(sc).broadcast(requireModel().snapshot());
+            broadcast = JavaSparkContext.fromSparkContext(sc).broadcast(requireModel().network());
         }
         return broadcast;
     }

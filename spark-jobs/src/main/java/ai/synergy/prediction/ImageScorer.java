@@ -4,57 +4,56 @@ import ai.synergy.data.image.BadImageException;
 import ai.synergy.data.image.CenterCrop;
 import ai.synergy.data.image.ImageDecoder;
 import ai.synergy.data.image.RgbImage;
-import ai.synergy.dks.HeadOutputs;
-import ai.synergy.evaluation.ModelSnapshot;
 import ai.synergy.spark.ExecutorSetup;
 import org.apache.spark.TaskContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.TaskCompletionListener;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 
 /**
- * Executor side: scores minibatches of image bytes with a network, the one code path of {@code predict} and of the
- * Spark ML transformer. Each image is decoded ({@link ImageDecoder}: JPEG, PNG, GIF, BMP, by content) and cropped
- * with the evaluation transform of {@code evaluate} ({@link CenterCrop}); the images that decode go through the
- * network together; an image that does not decode, or whose bytes could not be read, gets its reason instead of
- * classes and never stops the task. A deeply supervised training graph is read by its main head.
+ * Executor side: scores minibatches of image bytes with a network (DL4J's or an ONNX file in ONNX Runtime), the one
+ * code path of {@code predict} and of the Spark ML transformer. Each image is decoded ({@link ImageDecoder}: JPEG,
+ * PNG, GIF, BMP, by content) and cropped with the evaluation transform of {@code evaluate} ({@link CenterCrop}); the
+ * images that decode go through the network together; an image that does not decode, or whose bytes could not be
+ * read, gets its reason instead of classes and never stops the task. A deeply supervised training graph is read by
+ * its main head.
  */
 public final class ImageScorer {
     /** Why an image's bytes could not be read (the decoder's reasons are {@link BadImageException.Reason}). */
     public static final String UNREADABLE = "UNREADABLE";
 
-    private final ComputationGraph graph;
+    private final Classifier network;
     private final Scoring scoring;
     private final CenterCrop crop;
 
-    /** Scores with {@code graph} as {@code scoring} says. */
-    public ImageScorer(ComputationGraph graph, Scoring scoring) {
-        this.graph = graph;
+    private ImageScorer(Classifier network, Scoring scoring) {
+        this.network = network;
         this.scoring = scoring;
         this.crop = new CenterCrop(scoring.imageSize(), scoring.evalCrop());
     }
 
+    /** Scores with the DL4J network {@code graph} as {@code scoring} says. */
+    public ImageScorer(ComputationGraph graph, Scoring scoring) {
+        this(new Dl4jClassifier(graph, scoring.classes()), scoring);
+    }
+
     /**
      * A scorer for the running task: sets the task up ({@link ExecutorSetup}) and takes an idle network of
-     * {@code model} from this JVM's pool (or restores one), handing it back when the task completes.
+     * {@code model} from this JVM's pool (or opens one), handing it back when the task completes.
      */
-    public static ImageScorer forTask(Broadcast<ModelSnapshot> model, Scoring scoring) {
+    public static ImageScorer forTask(Broadcast<ScoringNetwork> model, Scoring scoring) {
         ExecutorSetup.forCurrentTask();
-        ComputationGraph graph = Networks.take(model);
+        Classifier network = Networks.take(model);
         TaskContext task = TaskContext.get();
         if (task != null) {
-            task.addTaskCompletionListener((TaskCompletionListener) context -> Networks.giveBack(model.id(), graph));
+            task.addTaskCompletionListener((TaskCompletionListener) context -> Networks.giveBack(model.id(), network));
         }
-        return new ImageScorer(graph, scoring);
+        return new ImageScorer(network, scoring);
     }
 
     /** The scoring settings. */
@@ -142,28 +141,12 @@ public final class ImageScorer {
             rowOf[good++] = i;
         }
         if (good > 0) {
-            INDArray x = Nd4j.create(good == n ? features : Arrays.copyOf(features, good * imageFloats),
-                    new long[]{good, 3, s, s}, DataType.FLOAT);
-            float[][] probabilities = probabilities(graph.outputSingle(false, x));
+            float[][] probabilities = network.probabilities(features, good, s);
             for (int r = 0; r < good; r++) {
                 outcomes[rowOf[r]] = new Outcome(top(probabilities[r]), null, null);
             }
         }
         return List.of(outcomes);
-    }
-
-    /** Class probabilities per image: the output itself, or a deeply supervised graph's main-head softmax. */
-    private float[][] probabilities(INDArray output) {
-        int classes = scoring.classes();
-        long width = output.size(1);
-        if (width != classes) {
-            if (width % classes != 0) {
-                throw new IllegalStateException("network output width " + width + " is not a multiple of " + classes
-                        + " classes");
-            }
-            output = HeadOutputs.softmaxPerHead(output, (int) (width / classes), classes)[0];
-        }
-        return output.castTo(DataType.FLOAT).toFloatMatrix();
     }
 
     /** The {@link Scoring#topK()} largest probabilities, largest first, the lower index first among equals. */
@@ -185,33 +168,37 @@ public final class ImageScorer {
     }
 
     /**
-     * The networks this JVM's scoring tasks used, idle, so that a task does not restore its network from the
-     * broadcast configuration (ResNet-18: about 0.5 s). Only the latest model's are kept, at most {@value #MAX_IDLE}.
+     * The networks this JVM's scoring tasks used, idle, so that a task does not open its network again from the
+     * broadcast (a DL4J ResNet-18 restore: about 0.5 s; an ONNX Runtime session: its graph optimisation). Only the
+     * latest model's are kept, at most {@value #MAX_IDLE}; the ones dropped are closed.
      */
     static final class Networks {
         static final int MAX_IDLE = 8;
-        private static final Deque<ComputationGraph> IDLE = new ArrayDeque<>();
+        private static final Deque<Classifier> IDLE = new ArrayDeque<>();
         private static long idleModel = -1;
 
         private Networks() {
         }
 
-        static ComputationGraph take(Broadcast<ModelSnapshot> model) {
+        static Classifier take(Broadcast<ScoringNetwork> model) {
             synchronized (Networks.class) {
                 if (model.id() == idleModel && !IDLE.isEmpty()) {
                     return IDLE.pollFirst();
                 }
             }
-            return model.value().restore();
+            return model.value().openForTask();
         }
 
-        static synchronized void giveBack(long model, ComputationGraph graph) {
+        static synchronized void giveBack(long model, Classifier network) {
             if (model != idleModel) {
+                IDLE.forEach(Classifier::close);
                 IDLE.clear();
                 idleModel = model;
             }
             if (IDLE.size() < MAX_IDLE) {
-                IDLE.addFirst(graph);
+                IDLE.addFirst(network);
+            } else {
+                network.close();
             }
         }
     }

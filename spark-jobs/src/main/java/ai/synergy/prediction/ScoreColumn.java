@@ -1,6 +1,5 @@
 package ai.synergy.prediction;
 
-import ai.synergy.evaluation.ModelSnapshot;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -15,12 +14,12 @@ import java.util.Iterator;
  * reason and detail when not, the top classes and prediction null then). A null value is an EMPTY image.
  */
 public final class ScoreColumn implements MapPartitionsFunction<Row, Row> {
-    private final Broadcast<ModelSnapshot> model;
+    private final Broadcast<ScoringNetwork> model;
     private final Scoring scoring;
     private final int column;
 
     /** @param column the index of the binary image column in the input rows */
-    public ScoreColumn(Broadcast<ModelSnapshot> model, Scoring scoring, int column) {
+    public ScoreColumn(Broadcast<ScoringNetwork> model, Scoring scoring, int column) {
         this.model = model;
         this.scoring = scoring;
         this.column = column;

@@ -1,6 +1,5 @@
 package ai.synergy.prediction;
 
-import ai.synergy.evaluation.ModelSnapshot;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -19,7 +18,7 @@ import java.util.Iterator;
  * read is UNREADABLE; the task goes on).
  */
 public final class ScoreFiles implements FlatMapFunction<Iterator<String>, Row> {
-    private final Broadcast<ModelSnapshot> model;
+    private final Broadcast<ScoringNetwork> model;
     private final Scoring scoring;
     private final SerializableConfiguration hadoopConf;
     private final ScoringCounts counts;
@@ -28,7 +27,7 @@ public final class ScoreFiles implements FlatMapFunction<Iterator<String>, Row> 
      * @param hadoopConf the driver's Hadoop configuration, to open the files with
      * @param counts     where the tasks count their images
      */
-    public ScoreFiles(Broadcast<ModelSnapshot> model, Scoring scoring, SerializableConfiguration hadoopConf,
+    public ScoreFiles(Broadcast<ScoringNetwork> model, Scoring scoring, SerializableConfiguration hadoopConf,
                       ScoringCounts counts) {
         this.model = model;
         this.scoring = scoring;

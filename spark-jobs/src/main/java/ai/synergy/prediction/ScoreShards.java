@@ -3,7 +3,6 @@ package ai.synergy.prediction;
 import ai.synergy.data.shard.ShardIndex;
 import ai.synergy.dataset.JpegShards;
 import ai.synergy.dataset.LoadJpegShards;
-import ai.synergy.evaluation.ModelSnapshot;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.TaskContext;
@@ -27,7 +26,7 @@ import java.util.List;
  */
 public final class ScoreShards implements FlatMapFunction<Iterator<Integer>, Row> {
     private final LoadJpegShards shards;
-    private final Broadcast<ModelSnapshot> model;
+    private final Broadcast<ScoringNetwork> model;
     private final Scoring scoring;
     private final SerializableConfiguration hadoopConf;
     private final ScoringCounts counts;
@@ -36,7 +35,7 @@ public final class ScoreShards implements FlatMapFunction<Iterator<Integer>, Row
      * @param shards loads shard {@code i} when called with {@code i} (built with one worker per shard)
      * @param counts where the tasks count their images
      */
-    public ScoreShards(LoadJpegShards shards, Broadcast<ModelSnapshot> model, Scoring scoring,
+    public ScoreShards(LoadJpegShards shards, Broadcast<ScoringNetwork> model, Scoring scoring,
                        SerializableConfiguration hadoopConf, ScoringCounts counts) {
         this.shards = shards;
         this.model = model;

@@ -1,6 +1,5 @@
 package ai.synergy.prediction;
 
-import ai.synergy.evaluation.ModelSnapshot;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 
@@ -29,7 +28,7 @@ final class ScoringTask {
      * @param read   an item's bytes, or why they could not be read
      * @param row    an item's output row, given what scoring it gave
      */
-    static <T> Iterator<Row> rows(Iterator<T> items, Broadcast<ModelSnapshot> model, Scoring scoring,
+    static <T> Iterator<Row> rows(Iterator<T> items, Broadcast<ScoringNetwork> model, Scoring scoring,
                                   ScoringCounts counts, Function<T, ImageScorer.Input> read,
                                   BiFunction<T, ImageScorer.Outcome, Row> row) {
         if (!items.hasNext()) {

@@ -7,6 +7,7 @@ import ai.synergy.evaluation.HeadCounts;
 import ai.synergy.evaluation.ModelSnapshot;
 import ai.synergy.evaluation.RobustCounts;
 import ai.synergy.evaluation.TopKCounts;
+import ai.synergy.prediction.ScoringNetwork;
 import ai.synergy.prepare.ScanResult;
 import ai.synergy.prepare.ShardResult;
 import ai.synergy.prepare.ShardTask;
@@ -61,6 +62,8 @@ public final class SynergyKryoRegistrator implements KryoRegistrator {
     /** Records the jobs broadcast, collect or cache in serialized form. */
     static final List<Class<? extends Record>> RECORDS = List.of(
             ModelSnapshot.class,
+            ScoringNetwork.Dl4j.class,
+            ScoringNetwork.Onnx.class,
             HeadCounts.class,
             RobustCounts.class,
             TopKCounts.class,

@@ -173,6 +173,61 @@ class PredictJobTest extends LocalSparkTest {
         return tree.root().resolve(file.path()).toUri().toString().replace("file:///", "file:/");
     }
 
+    /**
+     * The ONNX file {@code export} writes scores on the executors (ONNX Runtime) as the DL4J model it came from: the
+     * same images, labels and top classes, probabilities within 1e-5; its size, crop and class names come from the
+     * file. A size it does not take is refused naming the file's input.
+     */
+    @Test
+    void anOnnxExportScoresEveryImageAsTheModelItCameFrom() throws Exception {
+        Path onnx = dir.resolve("exported/model.onnx");
+        ExportJob.run(new ExportJob.Options(run.resolve("model.zip").toString(), "onnx", onnx.toString(), null, 0),
+                new org.apache.hadoop.conf.Configuration());
+        String data = "imagenet:" + golden.location();
+        ScoringFixtures.predict(jsc, settings(data, "dl4j-train").split("train").topK(2).batchSize(4).build());
+        ScoringFixtures.Predicted fromOnnx = ScoringFixtures.predict(jsc, settings(data, "onnx-train")
+                .model(onnx.toString()).split("train").topK(2).batchSize(4).build());
+
+        Map<String, Row> dl4j = PredictJob.predictions(ScoringFixtures.session(jsc),
+                dir.resolve("dl4j-train").toString()).collectAsList().stream()
+                .collect(Collectors.toMap(r -> r.getAs("image"), r -> r));
+        List<Row> rows = PredictJob.predictions(ScoringFixtures.session(jsc), dir.resolve("onnx-train").toString())
+                .collectAsList();
+        assertThat(rows).extracting(r -> r.<String>getAs("image"))
+                .containsExactlyInAnyOrderElementsOf(dl4j.keySet());
+        for (Row row : rows) {
+            Row expected = dl4j.get(row.<String>getAs("image"));
+            assertThat(row.<Integer>getAs("label")).isEqualTo(expected.getAs("label"));
+            assertThat(row.<Integer>getAs("prediction")).isEqualTo(expected.getAs("prediction"));
+            List<Row> top = row.getList(row.fieldIndex("top"));
+            List<Row> expectedTop = expected.getList(expected.fieldIndex("top"));
+            for (int i = 0; i < top.size(); i++) {
+                assertThat(top.get(i).<Integer>getAs("class")).isEqualTo(expectedTop.get(i).getAs("class"));
+                assertThat(top.get(i).<String>getAs("name")).isEqualTo(expectedTop.get(i).getAs("name"));
+                assertThat(top.get(i).<Double>getAs("probability"))
+                        .isCloseTo(expectedTop.get(i).getAs("probability"), within(1e-5));
+            }
+        }
+        PredictJob.Result result = fromOnnx.result();
+        assertThat(result.scored()).isEqualTo(6);
+        assertThat(result.model()).contains("ONNX file " + onnx).contains("exported from " + run.resolve("model.zip"));
+        assertThat(result.input()).isEqualTo("3x16x16, center crop 1.0");   // the file's input and eval_crop
+
+        // a folder of images: the class names are the ones the file carries
+        IlsvrcTree tree = IlsvrcTree.write(dir.resolve("onnx-photos"), IlsvrcTree.Options.of(2, 2, 1, 5).withoutVal());
+        PredictJob.Result photos = ScoringFixtures.predict(jsc, settings("images:" + tree.root().resolve("train"),
+                "onnx-photos-out").model(onnx.toString()).build()).result();
+        assertThat(photos.scored()).isEqualTo(tree.files().stream().filter(f -> f.width() > 0).count()).isPositive();
+        assertThat(photos.classNames()).isEqualTo("the metadata of " + onnx);
+
+        Cli size = cli("predict", "--model", onnx.toString(), "--data", data, "--image-size", "32", "--out",
+                dir.resolve("never-onnx").toString());
+        assertThat(size.code).isEqualTo(SynergyCli.BAD_INPUT);
+        assertThat(size.err).contains("--model " + onnx + " takes 3x16x16 images (its ONNX input; data imagenet:")
+                .contains("but --image-size is 32 (3x32x32)");
+        assertThat(dir.resolve("never-onnx")).doesNotExist();
+    }
+
     @Test
     void aModelThatDoesNotTakeTheDataIsRefusedNamingBoth() throws Exception {
         Path grey = dir.resolve("grey-run");
@@ -189,12 +244,12 @@ class PredictJobTest extends LocalSparkTest {
         assertThat(size.err).contains("takes 3x16x16 images (model.json: data imagenet:")
                 .contains("but --image-size is 32 (3x32x32)");
 
-        Path onnx = dir.resolve("model.onnx");
+        Path onnx = dir.resolve("not-a-model.onnx");
         Files.write(onnx, new byte[]{8, 8});
         Cli exported = cli("predict", "--model", onnx.toString(), "--data", "images:" + dir, "--out",
                 dir.resolve("never-3").toString());
         assertThat(exported.code).isEqualTo(SynergyCli.BAD_INPUT);
-        assertThat(exported.err).contains("is an ONNX file; predict scores DL4J models").contains("ONNX Runtime");
+        assertThat(exported.err).contains("--model " + onnx + ": ONNX Runtime cannot load it");
 
         Cli k = cli("predict", "--model", run.toString(), "--data", "images:" + dir, "--out",
                 dir.resolve("never-4").toString(), "--top-k", "0");

@@ -2,6 +2,7 @@ package ai.synergy.ml;
 
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.dataset.DataSpec;
+import ai.synergy.jobs.ExportJob;
 import ai.synergy.jobs.PredictJob;
 import ai.synergy.prediction.PredictionRows;
 import ai.synergy.testing.IlsvrcTree;
@@ -125,6 +126,38 @@ class SynergyClassifierModelTest extends LocalSparkTest {
                 .hasMessage("classNames: 1 names but the model has 2 outputs");
         assertThatThrownBy(() -> model.copy(new ParamMap()).setImageSize(32)
                 .transform(files)).hasMessageContaining("takes 3x16x16 images").hasMessageContaining("imageSize is 32");
+    }
+
+    /** An ONNX file the model was exported to scores a DataFrame in ONNX Runtime as the DL4J model does. */
+    @Test
+    void anOnnxExportTransformsAsTheDl4jModel() throws Exception {
+        Path onnx = dir.resolve("model.onnx");
+        ExportJob.run(new ExportJob.Options(run.resolve("model.zip").toString(), "onnx", onnx.toString(), null, 0),
+                new org.apache.hadoop.conf.Configuration());
+        SynergyClassifierModel fromOnnx = SynergyClassifierModel.load(spark, onnx.toString()).setTopK(2);
+        assertThat(fromOnnx.getImageSize()).isEqualTo(16);
+        assertThat(fromOnnx.getEvalCrop()).isEqualTo(1.0);
+        assertThat(fromOnnx.getClassNames()).containsExactly("class zero, zero", "class one, one");
+        Dataset<Row> files = spark.read().format("binaryFile").load(photos.toString() + "/*/*");
+        Map<String, Row> dl4j = SynergyClassifierModel.load(spark, run.toString()).setTopK(2).transform(files)
+                .collectAsList().stream().collect(Collectors.toMap(r -> r.getAs("path"), r -> r));
+        List<Row> scored = fromOnnx.transform(files).collectAsList();
+        assertThat(scored).extracting(r -> r.<String>getAs("path")).containsExactlyInAnyOrderElementsOf(dl4j.keySet());
+        assertThat(scored).filteredOn(r -> r.getAs("error") == null).hasSizeGreaterThan(2);
+        for (Row row : scored) {
+            Row expected = dl4j.get(row.<String>getAs("path"));
+            assertThat(row.<String>getAs("error")).isEqualTo(expected.getAs("error"));
+            assertThat(row.<Integer>getAs("prediction")).isEqualTo(expected.<Integer>getAs("prediction"));
+            if (row.getAs("error") == null) {
+                List<Row> top = row.getList(row.fieldIndex("top"));
+                List<Row> expectedTop = expected.getList(expected.fieldIndex("top"));
+                for (int i = 0; i < top.size(); i++) {
+                    assertThat(top.get(i).<Integer>getAs("class")).isEqualTo(expectedTop.get(i).getAs("class"));
+                    assertThat(top.get(i).<Double>getAs("probability"))
+                            .isCloseTo(expectedTop.get(i).getAs("probability"), within(1e-5));
+                }
+            }
+        }
     }
 
     @Test

@@ -5,6 +5,7 @@ import ai.synergy.dataset.Augmentation;
 import ai.synergy.dataset.DataSpec;
 import ai.synergy.jobs.ConvertJob;
 import ai.synergy.jobs.EvaluateJob;
+import ai.synergy.jobs.ExportJob;
 import ai.synergy.jobs.PredictJob;
 import ai.synergy.jobs.PrepareJob;
 import ai.synergy.jobs.TrainJob;
@@ -33,7 +34,8 @@ import java.util.Map;
  * the wall-clock time of the whole job: model load, listing, scoring, and for predict the Parquet output; the jobs'
  * order rotates from one repetition to the next):
  * {@code evaluate} on the validation shards, {@code predict} on the same shards (at the default batch of both, 256, and
- * at 64), and {@code predict} on the validation JPEG files themselves ({@code images:}). Predict's top-1
+ * at 64), {@code predict} with the model's ONNX export on the same shards (ONNX Runtime on the executors), and
+ * {@code predict} on the validation JPEG files themselves ({@code images:}). Predict's top-1
  * on the shards must equal evaluate's. Writes {@code predict.{json,md}}.
  *
  * <p>Usage: {@code bench/predict.sh [validation images] [repetitions] [work folder]}.
@@ -66,6 +68,8 @@ public final class PredictBench {
             String run = work.resolve("run").toString();
             new TrainJob(jsc, config, new TrainJob.RunOptions(run, false, 0), console).run();
             String model = run + "/model.zip";
+            String onnx = work.resolve("model.onnx").toString();
+            ExportJob.run(new ExportJob.Options(model, "onnx", onnx, null, 0), new Configuration());
             SparkSession spark = SparkSession.builder().config(jsc.getConf()).getOrCreate();
             PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
 
@@ -77,6 +81,9 @@ public final class PredictBench {
                     EvaluateJob.Settings.DEFAULT_BATCH_SIZE).top1());
             jobs.put("predict shards (batch 256)", () -> shardResult[0] = predict(spark, model, "imagenet:" + shards,
                     work.resolve("p-shards"), PredictJob.Settings.DEFAULT_BATCH_SIZE, quiet));
+            PredictJob.Result[] onnxResult = new PredictJob.Result[1];
+            jobs.put("predict shards, ONNX Runtime (batch 256)", () -> onnxResult[0] = predict(spark, onnx,
+                    "imagenet:" + shards, work.resolve("p-onnx"), PredictJob.Settings.DEFAULT_BATCH_SIZE, quiet));
             jobs.put("predict shards (batch 64)", () -> predict(spark, model, "imagenet:" + shards,
                     work.resolve("p-shards-64"), 64, quiet));
             jobs.put("predict JPEG files (batch 256)", () -> predict(spark, model, "images:" + ilsvrc + "/val",
@@ -111,6 +118,7 @@ public final class PredictBench {
             result.put("evaluateTop1", evaluateTop1[0]);
             result.put("predictTop1", shardResult[0].top1());
             result.put("top1Equal", evaluateTop1[0] == shardResult[0].top1());
+            result.put("onnxTop1", onnxResult[0].top1());
             BenchResults.write(outDir.resolve("predict.json"), Json.write(result));
             BenchResults.write(outDir.resolve("predict.md"), markdown(result, rates));
             console.println(markdown(result, rates));
@@ -151,8 +159,10 @@ public final class PredictBench {
                 | job | seconds | images/s | vs evaluate |
                 | --- | --- | --- | --- |
                 %s
-                Top-1 on the shards: evaluate %.4f, predict %.4f (equal: %s).
+                Top-1 on the shards: evaluate %.4f, predict %.4f (equal: %s), predict with the ONNX export in ONNX
+                Runtime %.4f.
                 """, r.get("model"), r.get("images"), r.get("cores"), r.get("repetitions"), rows,
-                (double) r.get("evaluateTop1"), (double) r.get("predictTop1"), r.get("top1Equal"));
+                (double) r.get("evaluateTop1"), (double) r.get("predictTop1"), r.get("top1Equal"),
+                (double) r.get("onnxTop1"));
     }
 }
