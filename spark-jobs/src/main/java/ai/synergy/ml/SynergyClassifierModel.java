@@ -1,12 +1,15 @@
 package ai.synergy.ml;
 
 import ai.synergy.config.InvalidInputException;
+import ai.synergy.io.HadoopFiles;
 import ai.synergy.jobs.PredictJob;
 import ai.synergy.prediction.PredictionRows;
 import ai.synergy.prediction.ScoreColumn;
 import ai.synergy.prediction.Scoring;
 import ai.synergy.prediction.ScoringModel;
 import ai.synergy.prediction.ScoringNetwork;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -17,7 +20,13 @@ import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.param.StringArrayParam;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.DefaultParamsReader$;
+import org.apache.spark.ml.util.DefaultParamsWriter$;
 import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -27,6 +36,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import scala.Option;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -51,9 +61,13 @@ import java.util.List;
  * val scored = model.transform(spark.read.format("binaryFile").load("hdfs:///photos"))
  * }</pre>
  * The network is broadcast once per model object, as a {@link ScoringNetwork}, at the first {@code transform}.
+ * It is {@link MLWritable}: {@code model.write().save(path)}, or a {@code PipelineModel} holding it, saves its params
+ * and its network under {@code path}; {@link #load(String)} and {@code PipelineModel.load} read it back.
  */
-public final class SynergyClassifierModel extends Model<SynergyClassifierModel> {
+public final class SynergyClassifierModel extends Model<SynergyClassifierModel> implements MLWritable {
     private static final long serialVersionUID = 1L;
+    /** The folder of a saved transformer that holds its network. */
+    static final String MODEL_FOLDER = "model";
 
     private final String uid;
     private final transient ScoringModel model;
@@ -103,18 +117,103 @@ public final class SynergyClassifierModel extends Model<SynergyClassifierModel> 
         }
         int size = model.imageSize(0);
         model.requireInput(size, false, "the transformer", "imageSize");
-        SynergyClassifierModel m = new SynergyClassifierModel(Identifiable$.MODULE$.randomUID("synergyClassifier"),
-                model);
+        return withDefaults(Identifiable$.MODULE$.randomUID("synergyClassifier"), model, names);
+    }
+
+    /** A transformer of {@code model} with every param at its default (the model's size, crop and names). */
+    private static SynergyClassifierModel withDefaults(String uid, ScoringModel model, List<String> names) {
+        SynergyClassifierModel m = new SynergyClassifierModel(uid, model);
         m.setDefault(m.inputCol, "content");
         m.setDefault(m.outputCol, PredictionRows.TOP);
         m.setDefault(m.predictionCol, PredictionRows.PREDICTION);
         m.setDefault(m.errorCol, "error");
         m.setDefault(m.topK, PredictJob.Settings.DEFAULT_TOP_K);
         m.setDefault(m.batchSize, PredictJob.Settings.DEFAULT_BATCH_SIZE);
-        m.setDefault(m.imageSize, size);
+        m.setDefault(m.imageSize, model.imageSize(0));
         m.setDefault(m.evalCrop, model.evalCrop(0));
         m.setDefault(m.classNames, names.toArray(String[]::new));
         return m;
+    }
+
+    /**
+     * A transformer saved with {@code write().save(path)} (alone or inside a {@code PipelineModel}, whose
+     * {@code PipelineModel.load} comes here): its params and its network, on any Hadoop file system.
+     */
+    public static SynergyClassifierModel load(String path) {
+        return read().load(path);
+    }
+
+    /** Spark ML's reader of saved transformers ({@code PipelineModel.load} finds it by this name). */
+    public static MLReader<SynergyClassifierModel> read() {
+        return new Reader();
+    }
+
+    /**
+     * Saves the params (Spark ML's {@code metadata/}, as every Spark ML stage) and the network as one file under
+     * {@code model/}: {@code model.zip} for a DL4J model (a compact or checkpoint model is written dense, without
+     * its run's provenance, which the params replace) or the ONNX file's bytes as {@code model.onnx}.
+     */
+    @Override
+    public MLWriter write() {
+        return new Writer(this);
+    }
+
+    /** Writes {@code metadata/} and {@code model/}. */
+    private static final class Writer extends MLWriter {
+        private final SynergyClassifierModel instance;
+
+        Writer(SynergyClassifierModel instance) {
+            this.instance = instance;
+        }
+
+        @Override
+        public void saveImpl(String path) {
+            SparkContext sc = sparkSession().sparkContext();
+            DefaultParamsWriter$.MODULE$.saveMetadata(instance, path, sc, Option.empty(), Option.empty());
+            try {
+                ScoringModel.SavedFile file = instance.requireModel().savedFile();
+                Path target = new Path(new Path(path, MODEL_FOLDER), file.name());
+                HadoopFiles.of(path, sc.hadoopConfiguration()).writeAtomically(target, file.bytes());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** Reads what {@link Writer} wrote, checking the network against the saved image size. */
+    private static final class Reader extends MLReader<SynergyClassifierModel> {
+        @Override
+        public SynergyClassifierModel load(String path) {
+            SparkContext sc = sparkSession().sparkContext();
+            DefaultParamsReader.Metadata metadata = DefaultParamsReader$.MODULE$.loadMetadata(path, sc,
+                    SynergyClassifierModel.class.getName());
+            Configuration conf = sc.hadoopConfiguration();
+            ScoringModel model;
+            List<String> names;
+            try {
+                model = ScoringModel.load(savedModelFile(path, conf), conf);
+                names = model.classNames(null, null, conf).names();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            SynergyClassifierModel m = withDefaults(metadata.uid(), model, names);
+            metadata.getAndSetParams(m, Option.empty());
+            m.requireModel().requireInput(m.getImageSize(), true, "the saved transformer " + path, "imageSize");
+            return m;
+        }
+
+        /** The one network file under {@code path}/model/. */
+        private static String savedModelFile(String path, Configuration conf) throws IOException {
+            HadoopFiles files = HadoopFiles.of(path, conf);
+            Path folder = new Path(path, MODEL_FOLDER);
+            for (String name : List.of("model.zip", "model.onnx")) {
+                if (files.fileSystem().exists(new Path(folder, name))) {
+                    return new Path(folder, name).toString();
+                }
+            }
+            throw new InvalidInputException(path + ": no " + MODEL_FOLDER + "/model.zip or " + MODEL_FOLDER
+                    + "/model.onnx; is this a SynergyClassifierModel saved with write().save(path)?");
+        }
     }
 
     @Override

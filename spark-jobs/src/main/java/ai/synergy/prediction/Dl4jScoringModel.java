@@ -5,7 +5,9 @@ import ai.synergy.dataset.DataSpec;
 import ai.synergy.evaluation.ModelSnapshot;
 import ai.synergy.jobs.SavedModel;
 import org.apache.hadoop.conf.Configuration;
+import org.deeplearning4j.util.ModelSerializer;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 
 /**
@@ -72,6 +74,13 @@ final class Dl4jScoringModel extends ScoringModel {
     @Override
     Classifier openHere() {
         return new Dl4jClassifier(saved.graph(), classes);
+    }
+
+    @Override
+    public SavedFile savedFile() throws IOException {
+        ByteArrayOutputStream zip = new ByteArrayOutputStream();
+        ModelSerializer.writeModel(saved.graph(), zip, false);
+        return new SavedFile("model.zip", zip.toByteArray());
     }
 
     @Override

@@ -133,6 +133,11 @@ final class OnnxScoringModel extends ScoringModel {
     }
 
     @Override
+    public SavedFile savedFile() {
+        return new SavedFile("model.onnx", bytes);
+    }
+
+    @Override
     public ScoringNetwork network() {
         return new ScoringNetwork.Onnx(Credentials.redact(uri), bytes, classes);
     }

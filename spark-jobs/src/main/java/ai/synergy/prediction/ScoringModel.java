@@ -75,6 +75,21 @@ public abstract sealed class ScoringModel permits Dl4jScoringModel, OnnxScoringM
     /** The network to broadcast to the executors. */
     public abstract ScoringNetwork network();
 
+    /**
+     * The network as one file that {@link #load} reads back to the same scores, for saving a transformer:
+     * {@code model.zip} (DL4J's ModelSerializer, no updater) or {@code model.onnx} (the file's bytes).
+     */
+    public abstract SavedFile savedFile() throws IOException;
+
+    /**
+     * A model as one file.
+     *
+     * @param name  {@code model.zip} or {@code model.onnx}
+     * @param bytes its content
+     */
+    public record SavedFile(String name, byte[] bytes) {
+    }
+
     /** The input size to score at: {@code imageSize} when given (> 0), else the model's, else the default. */
     public int imageSize(int imageSize) {
         return imageSize > 0 ? imageSize : trainedImageSize() > 0 ? trainedImageSize() : DEFAULT_IMAGE_SIZE;

@@ -8,6 +8,9 @@ import ai.synergy.prediction.PredictionRows;
 import ai.synergy.testing.IlsvrcTree;
 import ai.synergy.testing.LocalSparkTest;
 import ai.synergy.testing.ScoringFixtures;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -158,6 +161,47 @@ class SynergyClassifierModelTest extends LocalSparkTest {
                 }
             }
         }
+    }
+
+    /**
+     * Saved alone or inside a PipelineModel and loaded back (DL4J and ONNX networks), the transformer keeps its uid
+     * and params and scores as before; the saved folder holds Spark ML's metadata and the network file.
+     */
+    @Test
+    void aSavedTransformerAndAPipelineHoldingItLoadBackAndScoreTheSame() throws Exception {
+        Dataset<Row> files = spark.read().format("binaryFile").load(photos.toString() + "/*/*");
+        Path onnx = dir.resolve("saved-from.onnx");
+        ExportJob.run(new ExportJob.Options(run.resolve("model.zip").toString(), "onnx", onnx.toString(), null, 0),
+                new org.apache.hadoop.conf.Configuration());
+        for (String uri : List.of(run.toString(), onnx.toString())) {
+            SynergyClassifierModel model = SynergyClassifierModel.load(spark, uri).setTopK(1).setOutputCol("best")
+                    .setClassNames(new String[]{"cat", "dog"});
+            Path saved = dir.resolve("saved-" + uri.hashCode());
+            model.write().save(saved.toString());
+            assertThat(saved.resolve("metadata")).isDirectory();
+            assertThat(saved.resolve("model/" + (uri.endsWith(".onnx") ? "model.onnx" : "model.zip"))).isRegularFile();
+
+            SynergyClassifierModel loaded = SynergyClassifierModel.load(saved.toString());
+            assertThat(loaded.uid()).isEqualTo(model.uid());
+            assertThat(loaded.getTopK()).isEqualTo(1);
+            assertThat(loaded.getOutputCol()).isEqualTo("best");
+            assertThat(loaded.getClassNames()).containsExactly("cat", "dog");
+            assertThat(loaded.getImageSize()).isEqualTo(16);
+            assertThat(loaded.getEvalCrop()).isEqualTo(1.0);
+            List<Row> expected = model.transform(files).sort("path").collectAsList();
+            assertThat(loaded.transform(files).sort("path").collectAsList()).isEqualTo(expected);
+            assertThat(expected).anySatisfy(r -> assertThat(r.<Object>getAs("best")).isNotNull());
+
+            Path pipeline = dir.resolve("pipeline-" + uri.hashCode());
+            PipelineModel fitted = new Pipeline().setStages(new PipelineStage[]{model}).fit(files);
+            fitted.write().save(pipeline.toString());
+            assertThat(PipelineModel.load(pipeline.toString()).transform(files).sort("path").collectAsList())
+                    .isEqualTo(expected);
+            assertThatThrownBy(() -> model.write().save(saved.toString()))
+                    .hasMessageContaining("already exists");   // Spark ML's rule: overwrite() to replace
+        }
+        assertThatThrownBy(() -> SynergyClassifierModel.load(dir.resolve("nothing-saved").toString()))
+                .hasMessageContaining("nothing-saved");
     }
 
     @Test
