@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Outside anchor for the DL4J training throughput: ResNet-20/18 trained with DJL + PyTorch (libtorch) on CPU, on
+# Outside anchor for the DL4J training throughput: ResNet-20/18/50 trained with DJL + PyTorch (libtorch) on CPU, on
 # synthetic data; prints one summary line and, with --out, writes a JSON result. Builds the pytorch-anchor profile's
 # module offline (its DJL jars, ~111 MB of them libtorch, must already be in ~/.m2), then runs it offline: libtorch
 # and the JNI library are extracted from those jars into bench/pytorch-anchor/target/djl-cache, nothing is downloaded.
-# Usage: bench/pytorch-anchor.sh [--model resnet20|resnet18] [--batch N] [--warmup N] [--steps N] [--windows N]
+# Usage: bench/pytorch-anchor.sh [--model resnet20|resnet18|resnet50] [--batch N] [--warmup N] [--steps N] [--windows N]
 #                                [--threads N] [--input CxHxW] [--classes N] [--out FILE] [--help]
 # e.g.   bench/pytorch-anchor.sh --model resnet20 --batch 64 --threads 2 --warmup 3 --steps 5 --windows 3
 # Environment: JAVA (default java), ANCHOR_XMX (JVM heap, default 2g; tensors live off-heap), SKIP_BUILD=1 to reuse

@@ -38,7 +38,9 @@ import java.util.concurrent.TimeUnit;
  * batch norm instead of {@code ChannelBatchNormHelper}), of {@code synergy train} in Spark {@code local[2]}
  * and on a loopback standalone cluster (2 single-core executor JVMs), each Spark run's epoch time split
  * (compute, data, averaging/broadcast, scheduling; {@code timings.jsonl}), and the same models trained by PyTorch
- * through DJL (module {@code bench/pytorch-anchor}) as the outside anchor. Every measurement is its own JVM.
+ * through DJL (module {@code bench/pytorch-anchor}) as the outside anchor: one JVM with 2 threads, and two
+ * single-thread JVMs side by side with their images/s summed (what {@code local[2]}, one thread per worker, competes
+ * with). ResNet-50 (3x224x224) is measured as ResNet-18 is. Every measurement is its own JVM.
  *
  * <p>Usage: {@code bench/throughput.sh [repetitions] [work folder]}; writes {@code bench/results/throughput.{json,md}}.
  */
@@ -72,7 +74,8 @@ public final class ThroughputBench {
 
     static final List<Workload> WORKLOADS = List.of(
             new Workload("resnet20", 64, 36, 2560, 3, 8, "3g"),
-            new Workload("resnet18", 8, 256, 160, 2, 4, "5g"));
+            new Workload("resnet18", 8, 256, 160, 2, 4, "5g"),
+            new Workload("resnet50", 8, 256, 80, 2, 3, "6g"));
 
     private final Path root;
     private final Path work;
@@ -257,6 +260,32 @@ public final class ThroughputBench {
                 env);
         add(w.model() + ".pytorch", Json.readTree(Files.readString(out), out.toString())
                 .path("imagesPerSecondMedian").asDouble());
+        anchorPerWorker(w, env);
+    }
+
+    /**
+     * PyTorch with one thread per worker, as {@code local[2]} runs: {@value #WORKERS} single-thread anchor JVMs
+     * started together on the {@value #CORES} cores, each timing its own windows; their median images/s summed.
+     */
+    private void anchorPerWorker(Workload w, Map<String, String> env) throws IOException, InterruptedException {
+        List<Path> outs = new ArrayList<>();
+        List<Started> started = new ArrayList<>();
+        for (int worker = 0; worker < WORKERS; worker++) {
+            Path out = work.resolve("anchor-" + w.model() + "-worker" + worker + ".json");
+            Files.deleteIfExists(out);
+            outs.add(out);
+            started.add(startCommand("anchor-" + w.model() + "-worker" + worker, List.of(
+                    root.resolve("bench/pytorch-anchor.sh").toString(), "--model", w.model(), "--batch",
+                    String.valueOf(w.batch()), "--threads", "1", "--warmup", "3", "--steps",
+                    String.valueOf(w.steps()), "--windows", "3", "--classes", "10", "--out", out.toString()), env));
+        }
+        double sum = 0;
+        for (int worker = 0; worker < WORKERS; worker++) {
+            awaitCommand(started.get(worker));
+            Path out = outs.get(worker);
+            sum += Json.readTree(Files.readString(out), out.toString()).path("imagesPerSecondMedian").asDouble();
+        }
+        add(w.model() + ".pytorch1x2", sum);
     }
 
     /** This module's classes (bench/jvm/target/classes), which a bin/synergy child running one of them needs. */
@@ -279,6 +308,14 @@ public final class ThroughputBench {
 
     private void runCommand(String name, List<String> command, Map<String, String> env)
             throws IOException, InterruptedException {
+        awaitCommand(startCommand(name, command, env));
+    }
+
+    /** A child process started by {@link #startCommand}, its name and log. */
+    private record Started(String name, Process process, Path log, long startNanos) {
+    }
+
+    private Started startCommand(String name, List<String> command, Map<String, String> env) throws IOException {
         Path log = work.resolve("logs").resolve(name + ".log");
         Files.createDirectories(log.getParent());
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
@@ -286,8 +323,14 @@ public final class ThroughputBench {
         pb.environment().keySet().removeIf(k -> k.startsWith("SYNERGY_") || k.equals("OMP_WAIT_POLICY"));
         pb.environment().putAll(env);
         pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-        long start = System.nanoTime();
-        Process p = pb.start();
+        return new Started(name, pb.start(), log, System.nanoTime());
+    }
+
+    /** Waits for a started child, at most {@link #CHILD_TIMEOUT}; fails with its log's tail when it failed. */
+    private static void awaitCommand(Started started) throws IOException, InterruptedException {
+        String name = started.name();
+        Process p = started.process();
+        Path log = started.log();
         if (!p.waitFor(CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
@@ -298,7 +341,7 @@ public final class ThroughputBench {
             throw new IllegalStateException(name + " failed (exit " + p.exitValue() + "); last lines of " + log + ":\n"
                     + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())));
         }
-        System.out.printf("  %s: %.0f s%n", name, (System.nanoTime() - start) / 1e9);
+        System.out.printf("  %s: %.0f s%n", name, (System.nanoTime() - started.startNanos()) / 1e9);
     }
 
     private Map<String, Object> summary(int reps, List<Workload> workloads) {

@@ -10,7 +10,7 @@ import java.util.Map;
 final class ThroughputReport {
     /** The runs of each model, in table order (keys of the result's {@code imagesPerSecond}). */
     static final List<String> RUNS = List.of("single", "single-convdl4j", "single1", "single1-convdl4j",
-            "single-bndl4j", "local2", "local2-convdl4j", "cluster", "pytorch");
+            "single-bndl4j", "local2", "local2-convdl4j", "cluster", "pytorch", "pytorch1x2");
     private ThroughputReport() {
     }
 
@@ -53,6 +53,8 @@ final class ThroughputReport {
             ratio(md, ips, "cluster", "single", "loopback cluster / single JVM");
             ratio(md, ips, "single", "pytorch", "DL4J single JVM / PyTorch (target >= 0.7)");
             ratio(md, ips, "local2", "pytorch", "Spark local[2] / PyTorch");
+            ratio(md, ips, "local2", "pytorch1x2",
+                    "Spark local[2] / PyTorch one thread per worker, 2 processes (target >= 0.8, aim 1.0)");
             md.append('\n');
             JsonNode splits = m.path("timeSplit");
             if (splits.size() > 0) {
@@ -85,6 +87,7 @@ final class ThroughputReport {
             case "local2" -> "`synergy train`, Spark local[2], 2 workers x 1 thread";
             case "cluster" -> "`synergy train`, loopback cluster, 2 executor JVMs x 1 core";
             case "pytorch" -> "PyTorch via DJL, single JVM, 2 threads";
+            case "pytorch1x2" -> "PyTorch via DJL, 2 single-thread JVMs side by side (images/s summed)";
             default -> where;
         };
     }

@@ -39,8 +39,10 @@ public final class AnchorResNets {
     }
 
     /**
-     * Builds {@code resnet20} (CIFAR family: 3 stages of 3 blocks, widths 16/32/64) or {@code resnet18} (ImageNet
-     * family: 4 stages of 2 blocks, widths 64..512) for inputs of {@code channels x height x width}.
+     * Builds {@code resnet20} (CIFAR family: 3 stages of 3 blocks, widths 16/32/64), {@code resnet18} (ImageNet
+     * family: 4 stages of 2 blocks, widths 64..512) or {@code resnet50} (ImageNet family: 3/4/6/3 bottleneck blocks of
+     * widths 64..512 expanded by 4, the stride on the 3x3 as torchvision's v1.5 and synergy's ResNets) for inputs of
+     * {@code channels x height x width}.
      */
     public static Network build(String model, int channels, int height, int width, int classes) {
         Builder b = new Builder(channels, height, width);
@@ -64,7 +66,17 @@ public final class AnchorResNets {
                     }
                 }
             }
-            default -> throw new IllegalArgumentException("unknown model " + model + " (resnet20 or resnet18)");
+            case "resnet50" -> {
+                net.add(b.convBn(7, 2, 64)).add(Activation.reluBlock());
+                net.add(b.maxPool3x3Stride2());
+                int[] blocks = {3, 4, 6, 3};
+                for (int stage = 0; stage < 4; stage++) {
+                    for (int block = 0; block < blocks[stage]; block++) {
+                        net.add(b.bottleneckBlock(64 << stage, stage > 0 && block == 0 ? 2 : 1));
+                    }
+                }
+            }
+            default -> throw new IllegalArgumentException("unknown model " + model + " (resnet20, resnet18, resnet50)");
         }
         net.add(Pool.globalAvgPool2dBlock()).add(Blocks.batchFlattenBlock());
         net.add(Linear.builder().setUnits(classes).optBias(true).build());
@@ -140,6 +152,28 @@ public final class AnchorResNets {
                     .add(convBn(3, stride, width))
                     .add(Activation.reluBlock())
                     .add(convBn(3, 1, width));
+            return residual(branch, inChannels, inHeight, inWidth, width, stride);
+        }
+
+        /**
+         * conv1x1-BN-ReLU, conv3x3(stride)-BN-ReLU, conv1x1 to 4 x width-BN, plus identity or 1x1 conv(stride)-BN
+         * shortcut; sum; ReLU (He et al. 2016, figure 5).
+         */
+        Block bottleneckBlock(int width, int stride) {
+            int inChannels = channels;
+            int inHeight = height;
+            int inWidth = this.width;
+            SequentialBlock branch = new SequentialBlock()
+                    .add(convBn(1, 1, width))
+                    .add(Activation.reluBlock())
+                    .add(convBn(3, stride, width))
+                    .add(Activation.reluBlock())
+                    .add(convBn(1, 1, width * 4));
+            return residual(branch, inChannels, inHeight, inWidth, width * 4, stride);
+        }
+
+        /** {@code branch} (already added, the shape now its output's) summed with the input's shortcut; ReLU. */
+        private Block residual(Block branch, int inChannels, int inHeight, int inWidth, int width, int stride) {
             Block shortcut;
             if (stride != 1 || inChannels != width) {
                 int outChannels = channels;

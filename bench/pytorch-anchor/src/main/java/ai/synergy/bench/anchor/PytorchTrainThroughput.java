@@ -60,7 +60,7 @@ public final class PytorchTrainThroughput implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--model", description = "resnet20 (CIFAR family) or resnet18 (ImageNet family); default resnet20")
+    @Option(names = "--model", description = "resnet20 (CIFAR family), resnet18 or resnet50 (ImageNet family); default resnet20")
     private String model = "resnet20";
 
     @Option(names = "--batch", description = "images per step; default 64")
@@ -78,10 +78,10 @@ public final class PytorchTrainThroughput implements Callable<Integer> {
     @Option(names = "--threads", description = "PyTorch intra-op threads (inter-op threads are 1); default: all cores")
     private int threads = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = "--input", description = "CxHxW input shape; default 3x32x32 (resnet20), 3x224x224 (resnet18)")
+    @Option(names = "--input", description = "CxHxW input shape; default 3x32x32 (resnet20), 3x224x224 (resnet18, resnet50)")
     private String input;
 
-    @Option(names = "--classes", description = "classes; default 10 (resnet20), 1000 (resnet18)")
+    @Option(names = "--classes", description = "classes; default 10 (resnet20), 1000 (resnet18, resnet50)")
     private Integer classes;
 
     @Option(names = "--distinct-batches", description = "synthetic batches, reused cyclically; default 4")
@@ -104,7 +104,7 @@ public final class PytorchTrainThroughput implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         int[] shape = validate();
-        int numClasses = classes != null ? classes : model.equals("resnet18") ? 1000 : 10;
+        int numClasses = classes != null ? classes : !model.equals("resnet20") ? 1000 : 10;
 
         // Before DJL's first use: never download (no libtorch, no JNI lib, no EC2 telemetry call), and the thread pools.
         System.setProperty("ai.djl.offline", "true");
@@ -277,8 +277,8 @@ public final class PytorchTrainThroughput implements Callable<Integer> {
 
     /** Checks the options; returns the input shape {C, H, W}. */
     private int[] validate() {
-        if (!model.equals("resnet20") && !model.equals("resnet18")) {
-            throw usage("--model must be resnet20 or resnet18, got '" + model + "'");
+        if (!model.equals("resnet20") && !model.equals("resnet18") && !model.equals("resnet50")) {
+            throw usage("--model must be resnet20, resnet18 or resnet50, got '" + model + "'");
         }
         positive("--batch", batch);
         if (warmup < 0) {
@@ -294,7 +294,7 @@ public final class PytorchTrainThroughput implements Callable<Integer> {
         if (out != null && (out.getFileName() == null || Files.isDirectory(out))) {
             throw usage("--out must name a file, got '" + out + "'");
         }
-        String s = input != null ? input : model.equals("resnet18") ? "3x224x224" : "3x32x32";
+        String s = input != null ? input : !model.equals("resnet20") ? "3x224x224" : "3x32x32";
         String[] parts = s.toLowerCase(Locale.ROOT).split("x");
         try {
             if (parts.length == 3) {
