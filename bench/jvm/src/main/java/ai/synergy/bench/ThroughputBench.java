@@ -82,6 +82,8 @@ public final class ThroughputBench {
     private final boolean anchor;
     private final Map<String, List<Double>> samples = new LinkedHashMap<>();
     private final Map<String, List<JsonNode>> splits = new LinkedHashMap<>();
+    /** Per model, why a PyTorch anchor run failed (libtorch crashed), when one did: reported, not fatal. */
+    private final Map<String, String> anchorFailures = new LinkedHashMap<>();
 
     private ThroughputBench(Path root, Path work, boolean anchor) {
         this.root = root;
@@ -245,9 +247,21 @@ public final class ThroughputBench {
     }
 
     private void anchor(Workload w) throws IOException, InterruptedException {
-        if (!anchor) {
+        if (!anchor || anchorFailures.containsKey(w.model())) {
             return;
         }
+        try {
+            anchorRuns(w);
+        } catch (IllegalStateException e) {   // a libtorch crash: the other runs' figures still stand
+            String first = e.getMessage().lines().filter(l -> l.contains("SIG") || l.contains("Problematic frame")
+                    || l.contains("C  [")).reduce((a, b) -> a + " " + b).orElse(e.getMessage().lines().findFirst()
+                    .orElse(""));
+            anchorFailures.put(w.model(), first.replaceAll("\\s+", " ").strip());
+            System.out.printf("  anchor-%s failed: %s%n", w.model(), anchorFailures.get(w.model()));
+        }
+    }
+
+    private void anchorRuns(Workload w) throws IOException, InterruptedException {
         Path out = work.resolve("anchor-" + w.model() + ".json");
         Files.deleteIfExists(out);
         Map<String, String> env = new HashMap<>();
@@ -394,6 +408,9 @@ public final class ThroughputBench {
                 }
             });
             m.put("samples", raw);
+            if (anchorFailures.containsKey(w.model())) {
+                m.put("anchorFailure", anchorFailures.get(w.model()));
+            }
             models.add(m);
         }
         r.put("models", models);

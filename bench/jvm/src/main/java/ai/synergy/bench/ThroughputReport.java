@@ -43,6 +43,10 @@ final class ThroughputReport {
                 }
             }
             md.append('\n');
+            if (m.has("anchorFailure")) {
+                md.append("The PyTorch anchor crashed on this model: ").append(m.path("anchorFailure").asText())
+                        .append("\n\n");
+            }
             md.append("| ratio | value |\n| --- | --- |\n");
             ratio(md, ips, "local2", "single", "Spark local[2] / single JVM (target >= 0.9)");
             ratio(md, ips, "single", "single1", "single JVM 2 threads / 1 thread");
