@@ -26,7 +26,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Driver side: {@code report.md} of a run folder: status, the chart, the final metrics,
+ * Driver side: {@code report.md} of a run folder, and the same as a web page ({@code report.html},
+ * {@link HtmlReport}): status, the chart, the final metrics,
  * one table row per epoch (training) or round (quantization), and the configuration with the data fingerprint and
  * code revision; for {@code prepare}'s output, the shards' balance. The jobs render it from what they hold in memory
  * after every epoch or round ({@link #writeTraining}, {@link #writeQuantization}; prepare when it finishes);
@@ -48,18 +49,20 @@ public final class RunReport {
      */
     public static Path write(HadoopFiles files, Path outDir, boolean charts) throws IOException {
         String text;
+        boolean running = !finished(files, outDir);
         if (files.fileSystem().exists(new Path(outDir, RunFolder.METRICS))) {
             text = trainingReport(files, outDir, charts);
         } else if (files.fileSystem().exists(new Path(outDir, RunFolder.ROUNDS))) {
             text = quantizationReport(files, outDir, charts);
         } else if (files.fileSystem().exists(new Path(outDir, ShardManifest.FILE))) {
             text = shardsReport(files, outDir, charts);
+            running = false;   // the manifest is written last
         } else {
             throw new InvalidInputException(outDir + ": no " + RunFolder.METRICS + ", " + RunFolder.ROUNDS + " or "
                     + ShardManifest.FILE + " there, so not the output folder of a train, quantize or prepare run");
         }
         Path report = new Path(outDir, RunFolder.REPORT);
-        files.writeAtomically(report, text);
+        writeReport(files, outDir, text, running);
         return report;
     }
 
@@ -72,8 +75,14 @@ public final class RunReport {
     public static void writeTraining(HadoopFiles files, Path outDir, List<EpochMetrics> epochs, CheckpointState state,
                                      boolean finished) throws IOException {
         boolean pruned = finished && state.config().pruning().enabled();
-        files.writeAtomically(new Path(outDir, RunFolder.REPORT), Credentials.redact(renderTraining(epochs, state,
-                finished, pruned)));
+        writeReport(files, outDir, Credentials.redact(renderTraining(epochs, state, finished, pruned)), !finished);
+    }
+
+    /** {@code report.md} and the same as {@code report.html} ({@link HtmlReport}), both atomically. */
+    private static void writeReport(HadoopFiles files, Path outDir, String markdown, boolean running)
+            throws IOException {
+        files.writeAtomically(new Path(outDir, RunFolder.REPORT), markdown);
+        HtmlReport.write(files, outDir, markdown, running);
     }
 
     private static String trainingReport(HadoopFiles files, Path outDir, boolean charts) throws IOException {
@@ -152,8 +161,8 @@ public final class RunReport {
                                          boolean finished, Optional<Double> compression) throws IOException {
         RunOutputs.writeChart(files, new Path(outDir, RunFolder.ROUNDS_CHART), png -> CurvePlot.writeRoundsPng(rounds,
                 method(state), png));
-        files.writeAtomically(new Path(outDir, RunFolder.REPORT), Credentials.redact(renderQuantization(rounds, state,
-                finished, compression)));
+        writeReport(files, outDir, Credentials.redact(renderQuantization(rounds, state, finished, compression)),
+                !finished);
     }
 
     private static String quantizationReport(HadoopFiles files, Path outDir, boolean charts) throws IOException {

@@ -44,6 +44,8 @@ public final class RunFolder implements AutoCloseable {
     public static final String MODEL_PROVENANCE = "model.json";
     /** The run's report, rewritten after every epoch or round. */
     public static final String REPORT = "report.md";
+    /** The same report as a self-contained web page, reloading itself while the run goes on. */
+    public static final String REPORT_HTML = "report.html";
     /** Training: per-epoch metrics, one JSON object a line. */
     public static final String METRICS = "metrics.jsonl";
     /** Training: loss and accuracy curves. */
