@@ -26,7 +26,7 @@ class EventFileWriterTest {
             writer.scalars(0, Map.of("epoch/test_top1", 0.5));
             writer.scalars(3_000_000_000L, Map.of("big", -1.5));
         }
-        List<TfRecordReader.Event> events = TfRecordReader.events(out.toByteArray());
+        List<EventFileReader.Event> events = EventFileReader.events(out.toByteArray());
         assertThat(events).hasSize(4);
         assertThat(events.get(0).fileVersion()).isEqualTo("brain.Event:2");
         assertThat(events.get(0).scalars()).isEmpty();

@@ -10,34 +10,26 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.CRC32C;
 
 /**
- * Test side: reads a TFRecord file as TensorBoard does, checking both checksums of every record (masked here with
- * long arithmetic, apart from {@link TfRecords}), and decodes its {@code Event}s field by field with the protobuf
- * wire reader and TensorFlow's generated {@link Summary}: no use of {@link Events}' descriptor.
+ * Reads an event file back as TensorBoard does: every record's length and data checksums are checked, and each
+ * {@code Event} is decoded field by field with the protobuf wire reader and TensorFlow's generated {@link Summary}
+ * (apart from {@link Events}' descriptor, so a test of the writer is not the writer checking itself). Scalars only:
+ * a summary value of another kind is an error.
  */
-public final class TfRecordReader {
+public final class EventFileReader {
     /** One decoded event: wall time, step, and either the file version or the summary's scalars by tag. */
     public record Event(double wallTime, long step, String fileVersion, Map<String, Float> scalars) {
     }
 
-    private TfRecordReader() {
+    private EventFileReader() {
     }
 
-    /** Masked CRC32C computed with longs: rotate right 15 over 32 bits, add 0xa282ead8, mod 2^32. */
-    public static long maskedCrc(byte[] data, int offset, int length) {
-        CRC32C crc = new CRC32C();
-        crc.update(data, offset, length);
-        return mask(crc.getValue());
+    private static long maskedCrc(byte[] data, int offset, int length) {
+        return TfRecords.maskedCrc32c(data, offset, length) & 0xffffffffL;
     }
 
-    public static long mask(long crc) {
-        long rotated = ((crc >>> 15) | (crc << 17)) & 0xffffffffL;
-        return (rotated + 0xa282ead8L) & 0xffffffffL;
-    }
-
-    /** The data of every record; fails on a bad length, a bad checksum or trailing bytes. */
+    /** The data of every record; a bad length, a bad checksum or a truncated record is an IllegalStateException. */
     public static List<byte[]> records(byte[] file) {
         ByteBuffer in = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
         List<byte[]> records = new ArrayList<>();
@@ -52,7 +44,8 @@ public final class TfRecordReader {
                 throw new IllegalStateException("bad length checksum at byte " + start);
             }
             if (length < 0 || length > in.remaining() - 4) {
-                throw new IllegalStateException("bad length " + length + " at byte " + start);
+                throw new IllegalStateException("record length " + length + " at byte " + start
+                        + ": file truncated or corrupt");
             }
             byte[] data = new byte[(int) length];
             in.get(data);
@@ -65,7 +58,7 @@ public final class TfRecordReader {
         return records;
     }
 
-    /** Every event of a file. */
+    /** Every event of a file; also fails on a field TensorBoard's scalars do not use. */
     public static List<Event> events(byte[] file) throws IOException {
         List<Event> events = new ArrayList<>();
         for (byte[] record : records(file)) {
