@@ -47,6 +47,8 @@ public final class RunWatch implements AutoCloseable {
     private FSDataOutputStream stream;
     private EventFileWriter events;
     private long lastFlush = System.nanoTime();
+    /** False once the file system said it cannot flush an open file (some object stores): events then land at close. */
+    private boolean flushable = true;
     private int roundsDone;
 
     private RunWatch(Path file, FSDataOutputStream stream, EventFileWriter events, int roundsPerPass,
@@ -221,12 +223,16 @@ public final class RunWatch implements AutoCloseable {
     }
 
     private void flush() {
-        if (events == null) {
+        if (events == null || !flushable) {
             return;
         }
         try {
             stream.hflush();
             lastFlush = System.nanoTime();
+        } catch (UnsupportedOperationException e) {
+            flushable = false;
+            log.info("{} cannot be flushed while open ({}): TensorBoard sees its events when the run ends or stops",
+                    file, e.toString());
         } catch (IOException | RuntimeException e) {
             stop(e);
         }
