@@ -14,6 +14,7 @@ import ai.synergy.training.EpochTimeSplit;
 import ai.synergy.training.EpochTrainer;
 import ai.synergy.training.RoundPlan;
 import ai.synergy.training.RoundTrainingMaster;
+import ai.synergy.watch.RunWatch;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -34,8 +35,9 @@ import java.util.function.DoubleUnaryOperator;
  * and finish alike. The loop claims the run folder, picks the starting point (fresh, or the newest checkpoint if its
  * settings pass the job's {@link ResumePolicy}), reads the starting network before the data (a bad model or checkpoint
  * fails before the long part), loads the data, sets up the training master, and runs the job's steps (epochs,
- * quantization rounds). After every step it checkpoints the network with the job's state record, has the job write
- * its logs and report, and stops early when asked; after the last it writes the final model with its provenance and
+ * quantization rounds). After every step it checkpoints the network with the job's state record, hands the step's
+ * figures to the {@link RunWatch} (TensorBoard events, Spark metrics gauges; every averaging round's too), has the job
+ * write its logs and report, and stops early when asked; after the last it writes the final model with its provenance and
  * marks the run finished. What a step does and what else a run writes is the job's: {@link Job} up to the data,
  * {@link Steps} from there.
  *
@@ -188,16 +190,19 @@ final class DriverRun<S, M, R> {
         private final SparkComputationGraph sparkGraph;
         private final EpochTrainer trainer;
         private final ConsoleProgress progress;
+        private final RunWatch watch;
         private final CheckpointStore<?> checkpoints;
 
         private Training(JavaSparkContext jsc, Settings settings, ShardedDataset data, SparkComputationGraph sparkGraph,
-                         EpochTrainer trainer, ConsoleProgress progress, CheckpointStore<?> checkpoints) {
+                         EpochTrainer trainer, ConsoleProgress progress, RunWatch watch,
+                         CheckpointStore<?> checkpoints) {
             this.jsc = jsc;
             this.settings = settings;
             this.data = data;
             this.sparkGraph = sparkGraph;
             this.trainer = trainer;
             this.progress = progress;
+            this.watch = watch;
             this.checkpoints = checkpoints;
         }
 
@@ -212,7 +217,10 @@ final class DriverRun<S, M, R> {
          */
         double train(int pass, DoubleUnaryOperator rate, Consumer<ComputationGraph> afterRound, String where) {
             return trainer.train(pass, rate, afterRound,
-                    (round, loss, lr) -> progress.roundDone(pass, round, loss, lr), where, this::lastCheckpoint);
+                    (round, loss, lr) -> {
+                        progress.roundDone(pass, round, loss, lr);
+                        watch.roundDone(pass, round, loss, lr);
+                    }, where, this::lastCheckpoint);
         }
 
         double lastRate() {
@@ -303,14 +311,17 @@ final class DriverRun<S, M, R> {
                 settings.averagingFrequency());
         RoundTrainingMaster master = RoundTrainingMaster.create(settings.workers(), settings.batchSizePerWorker(),
                 settings.averagingFrequency(), settings.seed());
-        try (Steps<S, M, R> steps = job.open(start, data, plan, master)) {
+        try (Steps<S, M, R> steps = job.open(start, data, plan, master);
+             RunWatch watch = RunWatch.open(files, outDir, folder.start() == RunFolder.Start.FRESH, plan.rounds(),
+                     (long) plan.batchesPerWorker() * settings.batchSizePerWorker() * settings.workers())) {
             SparkComputationGraph sparkGraph = new SparkComputationGraph(jsc, start.network(), master);
             EpochTrainer trainer = new EpochTrainer(data, sparkGraph, master, plan, settings.seed(),
                     settings.batchSizePerWorker(), settings.data().batchSpec());
             ConsoleProgress progress = new ConsoleProgress(console, steps.passName(),
                     (steps.total() - start.stepsDone()) * steps.passesPerStep(), plan.rounds(),
                     trainer.imagesPerEpoch(settings.workers()));
-            Training training = new Training(jsc, settings, data, sparkGraph, trainer, progress, checkpoints);
+            Training training = new Training(jsc, settings, data, sparkGraph, trainer, progress, watch,
+                    checkpoints);
             List<M> history = new ArrayList<>(start.checkpoint().map(c -> job.saved(c.state()).metrics())
                     .orElse(List.of()));
             for (int step = start.stepsDone(); step < steps.total(); step++) {
@@ -318,6 +329,7 @@ final class DriverRun<S, M, R> {
                 S state = steps.state(step + 1, history, Provenance.now(data.fingerprint()));
                 checkpoints.save(training.network(), state, step + 1, settings.keepCheckpoints(),
                         steps.checkpointExtras());
+                watch.stepDone(history.get(history.size() - 1), training.lastTimeSplit());
                 steps.writeLogs(step + 1, history);
                 steps.writeReport(history, state, false);
                 if (stopAfter > 0 && step + 1 == stopAfter && step + 1 < steps.total()) {

@@ -62,6 +62,8 @@ public final class RunFolder implements AutoCloseable {
     public static final String COMPACT_MODEL = "model-compact.zip";
     /** Quantization: per-layer codebook sizes and the compact export's compression. */
     public static final String QUANTIZATION_REPORT = "quantization.json";
+    /** TensorBoard event files, one per run start or resume ({@code tensorboard --logdir <run>}). */
+    public static final String TENSORBOARD = "tensorboard";
     /** The folder of numbered checkpoints ({@link CheckpointStore}). */
     public static final String CHECKPOINTS = "checkpoints";
     /** Inside a training checkpoint: the pruning stages' state (ADMM variables, masks). */

@@ -158,6 +158,8 @@ public class ClusterConfTest {
                 .containsEntry("spark.ui.prometheus.enabled", "true");
         // the class may not exist yet on every branch: check the name, never load it
         assertThat(s.get("spark.kryo.registrator").split("\\s*,\\s*")).contains(REGISTRATOR);
+        assertThat(s.get("spark.plugins").split("\\s*,\\s*")).contains(ai.synergy.watch.SynergyMetricsPlugin.class
+                .getName());
         long kryoBuffer = JavaUtils.byteStringAsBytes(s.get("spark.kryoserializer.buffer.max"));
         assertThat(kryoBuffer).isBetween(512L << 20, (2048L << 20) - 1);
         assertThat(s.get("spark.executor.cores")).isNotNull().isEqualTo(s.get("spark.task.cpus"));
