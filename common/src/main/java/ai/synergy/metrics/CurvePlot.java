@@ -10,6 +10,7 @@ import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
+import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
@@ -23,13 +24,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import javax.imageio.ImageIO;
 
 /**
- * Draws a run's charts into one PNG with XChart: training loss and test accuracy per epoch side by side; for a
+ * Draws a run's charts into one PNG with XChart: training loss and learning rate per averaging round beside test
+ * accuracy (per head) and sparsity per epoch; for a
  * quantization run, test accuracy and the quantized fraction of the weights per round; for prepared shards, images per
  * shard and per class.
  */
@@ -139,13 +142,112 @@ public final class CurvePlot {
 
     /** The whole picture: a title strip above the loss chart and the accuracy chart. */
     static BufferedImage render(List<EpochMetrics> epochs, String title) {
-        XYChart loss = chart("Training loss", "loss", "epoch");
-        addSeries(loss, "train loss", epochs, EpochMetrics::epoch, EpochMetrics::trainLoss);
+        Panels panels = panels(epochs);
+        return sideBySide(panels.training(), panels.evaluation(), title);
+    }
 
-        XYChart accuracy = chart("Test accuracy", "accuracy", "epoch");
-        addSeries(accuracy, "top-1", epochs, EpochMetrics::epoch, EpochMetrics::testTop1);
-        addSeries(accuracy, "top-5", epochs, EpochMetrics::epoch, EpochMetrics::testTop5);
-        return sideBySide(loss, accuracy, title);
+    /** The two charts of a training run. */
+    record Panels(XYChart training, XYChart evaluation) {
+    }
+
+    /**
+     * Left: training loss (left axis) and learning rate (right axis) per averaging round, at x = epoch - 1 + round /
+     * rounds, so that an epoch's last round sits on its epoch number (per epoch, at x = epoch, for logs without
+     * rounds). Right: after every epoch, test top-1 and top-5, every deeply supervised head, and the sparsity of a
+     * pruning run, all fractions on one axis. Axis labels are rounded (no 15-digit loss labels).
+     */
+    static Panels panels(List<EpochMetrics> epochs) {
+        XYChart training = chart("Training loss and learning rate", "loss", "epoch");
+        List<double[]> loss = new ArrayList<>();
+        List<double[]> rate = new ArrayList<>();
+        for (EpochMetrics m : epochs) {
+            if (m.rounds() == null || m.rounds().isEmpty()) {
+                loss.add(new double[]{m.epoch(), m.trainLoss()});
+                rate.add(new double[]{m.epoch(), m.learningRate()});
+                continue;
+            }
+            int rounds = m.rounds().get(m.rounds().size() - 1).round();
+            for (EpochMetrics.Round r : m.rounds()) {
+                double x = m.epoch() - 1 + (double) r.round() / rounds;
+                loss.add(new double[]{x, r.loss()});
+                rate.add(new double[]{x, r.learningRate()});
+            }
+        }
+        boolean perRound = loss.size() > epochs.size();
+        addPoints(training, perRound ? "train loss per round" : "train loss", loss, 0);
+        XYSeries lr = addPoints(training, "learning rate (right axis)", rate, 1);
+        training.setYAxisGroupTitle(1, "learning rate");
+        training.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
+        training.getStyler().putYAxisGroupDecimalPatternMap(0, "0.###");
+        training.getStyler().putYAxisGroupDecimalPatternMap(1, "0.#####");
+        int lastEpoch = epochs.get(epochs.size() - 1).epoch();
+        int firstEpoch = epochs.get(0).epoch();
+        training.getStyler().setXAxisMin(perRound ? firstEpoch - 1.0 : firstEpoch);
+        training.getStyler().setXAxisMax((double) lastEpoch);
+        training.getStyler().setXAxisDecimalPattern(lastEpoch - firstEpoch < 3 ? "0.#" : "0");
+        if (lr != null) {
+            lr.setMarker(SeriesMarkers.NONE);
+            lr.setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f,
+                    new float[]{6f, 4f}, 0f));
+        }
+        if (perRound) {
+            training.getStyler().setMarkerSize(3);
+        }
+
+        XYChart evaluation = chart("After each epoch", "accuracy / fraction", "epoch");
+        Map<String, List<double[]>> fractions = new LinkedHashMap<>();
+        for (EpochMetrics m : epochs) {
+            fractions.computeIfAbsent("test top-1", k -> new ArrayList<>()).add(new double[]{m.epoch(), m.testTop1()});
+            if (m.testTop5() != null) {
+                fractions.computeIfAbsent("test top-5", k -> new ArrayList<>())
+                        .add(new double[]{m.epoch(), m.testTop5()});
+            }
+            if (m.headTop1() != null) {
+                m.headTop1().forEach((head, top1) -> fractions.computeIfAbsent(head + " top-1",
+                        k -> new ArrayList<>()).add(new double[]{m.epoch(), top1}));
+            }
+            if (m.pruning() != null) {
+                fractions.computeIfAbsent("sparsity", k -> new ArrayList<>())
+                        .add(new double[]{m.epoch(), m.pruning().sparsity()});
+            }
+        }
+        double low = 1;
+        for (Map.Entry<String, List<double[]>> e : fractions.entrySet()) {
+            if (addPoints(evaluation, e.getKey(), e.getValue(), 0) != null) {
+                low = Math.min(low, e.getValue().stream().mapToDouble(p -> p[1]).filter(Double::isFinite).min()
+                        .orElse(low));
+            }
+        }
+        // from the tenth below the lowest value to 1: differences stay visible, and a single epoch is not a lone
+        // point on an axis of one value
+        evaluation.getStyler().setYAxisMin(Math.max(0, Math.floor(low * 10 - 1e-9) / 10));
+        evaluation.getStyler().setYAxisMax(1.0);
+        evaluation.getStyler().setYAxisDecimalPattern("0.0#");
+        evaluation.getStyler().setXAxisDecimalPattern("0");
+        if (fractions.size() > 2) {   // heads and sparsity: a legend beside the chart, one series a line
+            evaluation.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+            evaluation.getStyler().setLegendLayout(Styler.LegendLayout.Vertical);
+        }
+        return new Panels(training, evaluation);
+    }
+
+    /** Adds the finite points as a line on y-axis {@code group}; null (nothing added) when none is finite. */
+    private static XYSeries addPoints(XYChart chart, String name, List<double[]> points, int group) {
+        List<Double> xs = new ArrayList<>();
+        List<Double> ys = new ArrayList<>();
+        for (double[] p : points) {
+            if (Double.isFinite(p[0]) && Double.isFinite(p[1])) {
+                xs.add(p[0]);
+                ys.add(p[1]);
+            }
+        }
+        if (xs.isEmpty()) {
+            return null;
+        }
+        XYSeries series = chart.addSeries(name, xs, ys);
+        series.setMarker(SeriesMarkers.CIRCLE);
+        series.setYAxisGroup(group);
+        return series;
     }
 
     /** A title strip above two charts side by side. */

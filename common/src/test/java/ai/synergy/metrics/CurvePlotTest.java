@@ -44,6 +44,58 @@ class CurvePlotTest {
         }
     }
 
+    /**
+     * The training panel plots every averaging round at epoch - 1 + round / rounds with its learning rate on the right
+     * axis; the evaluation panel every head and the sparsity; labels are rounded and the accuracy axis runs from the
+     * tenth below the lowest value to 1.
+     */
+    @Test
+    void theTrainingPanelHasOnePointPerRoundAndTheOtherEveryHeadAndTheSparsity() {
+        List<EpochMetrics.Round> first = List.of(new EpochMetrics.Round(1, 2.0, 0.1), new EpochMetrics.Round(2, 1.5, 0.1),
+                new EpochMetrics.Round(3, 1.2, 0.1), new EpochMetrics.Round(4, 1.0, 0.05));
+        List<EpochMetrics.Round> second = List.of(new EpochMetrics.Round(1, 0.9, 0.05),
+                new EpochMetrics.Round(2, 0.8, 0.05), new EpochMetrics.Round(3, 0.7, 0.01),
+                new EpochMetrics.Round(4, 0.65, 0.001));
+        List<EpochMetrics> epochs = List.of(
+                new EpochMetrics(1, 1.425, 0.05, 0.62, 0.9, 100, 10, 1, 1, java.util.Map.of("head_aux1", 0.55),
+                        new EpochMetrics.Pruning("admm", 0.0, 0.4), first),
+                new EpochMetrics(2, 0.7625, 0.001, 0.81, 0.95, 100, 10, 1, 1, java.util.Map.of("head_aux1", 0.7),
+                        new EpochMetrics.Pruning("retrain", 0.8, null), second));
+        CurvePlot.Panels panels = CurvePlot.panels(epochs);
+
+        var loss = panels.training().getSeriesMap().get("train loss per round");
+        assertThat(loss.getXData()).containsExactly(0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0);
+        assertThat(loss.getYData()).containsExactly(2.0, 1.5, 1.2, 1.0, 0.9, 0.8, 0.7, 0.65);
+        var rate = panels.training().getSeriesMap().get("learning rate (right axis)");
+        assertThat(rate.getYAxisGroup()).isEqualTo(1);
+        assertThat(rate.getYData()).containsExactly(0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.01, 0.001);
+        assertThat(panels.training().getStyler().getYAxisGroupDecimalPatternMap()).containsEntry(0, "0.###");
+
+        assertThat(panels.evaluation().getSeriesMap().keySet()).containsExactly("test top-1", "test top-5",
+                "head_aux1 top-1", "sparsity");
+        assertThat(panels.evaluation().getSeriesMap().get("sparsity").getYData()).containsExactly(0.0, 0.8);
+        assertThat(panels.evaluation().getStyler().getYAxisMin()).isEqualTo(0.0);
+        assertThat(panels.evaluation().getStyler().getYAxisMax()).isEqualTo(1.0);
+
+        // a log without rounds: one point per epoch; the accuracy axis from the tenth below the lowest value
+        CurvePlot.Panels old = CurvePlot.panels(List.of(epoch(1, 0.650233869974966, 0.878, 0.99)));
+        assertThat(old.training().getSeriesMap().get("train loss").getXData()).containsExactly(1.0);
+        assertThat(old.evaluation().getStyler().getYAxisMin()).isEqualTo(0.8);
+    }
+
+    @Test
+    void roundsAreSummarizedToAtMostTheGivenNumberOfPoints() {
+        List<EpochMetrics.Round> rounds = new java.util.ArrayList<>();
+        for (int r = 1; r <= 10; r++) {
+            rounds.add(new EpochMetrics.Round(r, r, 0.1 * r));
+        }
+        assertThat(EpochMetrics.Round.summarize(rounds, 10)).isEqualTo(rounds);
+        // 10 rounds in 4 groups: 1-2, 3-5, 6-7, 8-10
+        assertThat(EpochMetrics.Round.summarize(rounds, 4)).containsExactly(new EpochMetrics.Round(2, 1.5, 0.2),
+                new EpochMetrics.Round(5, 4.0, 0.5), new EpochMetrics.Round(7, 6.5, 0.7000000000000001),
+                new EpochMetrics.Round(10, 9.0, 1.0));
+    }
+
     @Test
     void writesPngOfThreeEpochs() throws IOException {
         Path png = dir.resolve("curves.png");

@@ -8,6 +8,7 @@ import ai.synergy.dataset.ShardedDataset;
 import ai.synergy.evaluation.DistributedEvaluator;
 import ai.synergy.evaluation.HeadCounts;
 import ai.synergy.io.HadoopFiles;
+import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.run.RecordDiff;
 import ai.synergy.run.RunFolder;
 import ai.synergy.training.EpochTimeSplit;
@@ -192,6 +193,7 @@ final class DriverRun<S, M, R> {
         private final ConsoleProgress progress;
         private final RunWatch watch;
         private final CheckpointStore<?> checkpoints;
+        private final List<EpochMetrics.Round> lastRounds = new ArrayList<>();
 
         private Training(JavaSparkContext jsc, Settings settings, ShardedDataset data, SparkComputationGraph sparkGraph,
                          EpochTrainer trainer, ConsoleProgress progress, RunWatch watch,
@@ -216,11 +218,18 @@ final class DriverRun<S, M, R> {
          * same minibatches), and returns its mean loss. See {@link EpochTrainer#train}.
          */
         double train(int pass, DoubleUnaryOperator rate, Consumer<ComputationGraph> afterRound, String where) {
+            lastRounds.clear();
             return trainer.train(pass, rate, afterRound,
                     (round, loss, lr) -> {
                         progress.roundDone(pass, round, loss, lr);
                         watch.roundDone(pass, round, loss, lr);
+                        lastRounds.add(new EpochMetrics.Round(round + 1, loss, lr));
                     }, where, this::lastCheckpoint);
+        }
+
+        /** The last pass's averaging rounds: loss and learning rate, in order, at most {@link EpochMetrics#MAX_ROUNDS}. */
+        List<EpochMetrics.Round> lastRounds() {
+            return EpochMetrics.Round.summarize(lastRounds, EpochMetrics.MAX_ROUNDS);
         }
 
         double lastRate() {

@@ -242,7 +242,7 @@ public final class TrainJob {
             EpochMetrics metrics = new EpochMetrics(epoch + 1, loss, rate, test.top1(),
                     config.data().numClasses() > 5 ? test.top5() : null, test.examples(),
                     training.imagesPerPass() / trainSeconds, trainSeconds, evaluation.seconds(),
-                    headTop1(evaluation.heads()), pruning.metrics(epoch, training.network()));
+                    headTop1(evaluation.heads()), pruning.metrics(epoch, training.network()), training.lastRounds());
             console.printf("epoch %d/%d%s: loss %.4f, test top-1 %.4f%s on %d images, %.0f images/s, %.1f s "
                             + "(+%.1f s eval)%n", epoch + 1, config.totalEpochs(),
                     metrics.pruning() == null ? "" : " (" + describe(metrics.pruning()) + ")",
