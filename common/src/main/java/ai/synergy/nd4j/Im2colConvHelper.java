@@ -6,10 +6,7 @@ import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.AlgoMode;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.BwdDataAlgo;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.BwdFilterAlgo;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.FwdAlgo;
-import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
-import org.deeplearning4j.nn.layers.convolution.ConvolutionHelper;
-import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -32,17 +29,10 @@ import java.util.Map;
  * the weights as [co, c kh kw] and Y, dY as [co, n oh ow]. Float and double, NCHW, dilation 1; other inputs return
  * null, which sends DL4J to its built-in path. The column matrix is built again in the backward pass (no cache).
  */
-public final class Im2colConvHelper implements ConvolutionHelper {
-    private final boolean hasBias;
-
+public final class Im2colConvHelper extends OwnConvolutionHelper {
     /** @param hasBias whether the layer has a bias (DL4J hands helpers a zero bias otherwise) */
     public Im2colConvHelper(boolean hasBias) {
-        this.hasBias = hasBias;
-    }
-
-    @Override
-    public boolean checkSupported() {
-        return true;
+        super(hasBias);
     }
 
     @Override
@@ -95,17 +85,7 @@ public final class Im2colConvHelper implements ConvolutionHelper {
             INDArray dCol6 = dCol.reshape('c', g.c(), g.kh(), g.kw(), g.n(), g.oh(), g.ow()).permute(3, 0, 1, 2, 4, 5);
             Convolution.col2im(dCol6, epsNext, g.sh(), g.sw(), g.padTop(), g.padLeft(), g.h(), g.w(), 1, 1);
         }
-        Gradient gradient = new DefaultGradient();
-        if (hasBias) {
-            gradient.setGradientFor(ConvolutionParamInitializer.BIAS_KEY, biasGradView);
-        }
-        gradient.setGradientFor(ConvolutionParamInitializer.WEIGHT_KEY, weightGradView, 'c');
-        return new Pair<>(gradient, epsNext);
-    }
-
-    @Override
-    public INDArray activate(INDArray z, IActivation afn, boolean training) {
-        return afn.getActivation(z, training);
+        return gradients(biasGradView, weightGradView, epsNext);
     }
 
     @Override

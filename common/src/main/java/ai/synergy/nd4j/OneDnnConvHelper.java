@@ -6,12 +6,9 @@ import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.AlgoMode;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.BwdDataAlgo;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.BwdFilterAlgo;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.FwdAlgo;
-import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
-import org.deeplearning4j.nn.layers.convolution.ConvolutionHelper;
 import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
-import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -42,14 +39,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * views. The primitives of the last {@value #MAX_SHAPES} input shapes are kept (a training batch, an evaluation batch,
  * a last smaller batch); older ones are closed.
  */
-public final class OneDnnConvHelper implements ConvolutionHelper {
+public final class OneDnnConvHelper extends OwnConvolutionHelper {
     private static final Logger LOG = LoggerFactory.getLogger(OneDnnConvHelper.class);
     private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
     /** Input shapes whose primitives a helper keeps. */
     static final int MAX_SHAPES = 4;
 
     private final String layerName;
-    private final boolean hasBias;
     private final MKLDNNConvHelper fallback;
     private final Map<ConvGeometry, OneDnnConvolution> plans = new LinkedHashMap<>(8, 0.75f, true);
 
@@ -60,14 +56,9 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
      * @param dataType  the network's data type (for the fallback helper)
      */
     public OneDnnConvHelper(String layerName, boolean hasBias, DataType dataType) {
+        super(hasBias);
         this.layerName = layerName;
-        this.hasBias = hasBias;
         this.fallback = BaseMKLDNNHelper.mklDnnEnabled() ? new MKLDNNConvHelper(dataType) : null;
-    }
-
-    @Override
-    public boolean checkSupported() {
-        return true;
     }
 
     @Override
@@ -114,17 +105,7 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
             throw new IllegalStateException("bias gradient view with odd strides: " + biasGrad.shapeInfoToString());
         }
         plan.backward(plain(input), plain(weights), plain(delta), epsNext, weightGradView, biasGrad);
-        Gradient gradient = new DefaultGradient();
-        if (hasBias) {
-            gradient.setGradientFor(ConvolutionParamInitializer.BIAS_KEY, biasGradView);
-        }
-        gradient.setGradientFor(ConvolutionParamInitializer.WEIGHT_KEY, weightGradView, 'c');
-        return new Pair<>(gradient, epsNext);
-    }
-
-    @Override
-    public INDArray activate(INDArray z, IActivation afn, boolean training) {
-        return afn.getActivation(z, training);
+        return gradients(biasGradView, weightGradView, epsNext);
     }
 
     @Override
