@@ -38,8 +38,8 @@ import java.util.function.DoubleUnaryOperator;
  * fails before the long part), loads the data, sets up the training master, and runs the job's steps (epochs,
  * quantization rounds). After every step it checkpoints the network with the job's state record, hands the step's
  * figures to the {@link RunWatch} (TensorBoard events, Spark metrics gauges; every averaging round's too), has the job
- * write its logs and report, and stops early when asked; after the last it writes the final model with its provenance and
- * marks the run finished. What a step does and what else a run writes is the job's: {@link Job} up to the data,
+ * write its logs and report, and stops early when asked; after the last it writes the final model with its provenance
+ * and marks the run finished. What a step does and what else a run writes is the job's: {@link Job} up to the data,
  * {@link Steps} from there.
  *
  * @param <S> the state record saved in every checkpoint and beside the final model

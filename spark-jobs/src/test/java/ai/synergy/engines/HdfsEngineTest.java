@@ -158,6 +158,29 @@ class HdfsEngineTest {
         assertThat(metrics(RUN).get(1).testTop1()).isGreaterThan(0.8);
         assertThat(hadoop.exists(RUN + "/model.zip")).isTrue();
         assertThat(hadoop.exists(RUN + "/" + RunFolder.LOCK)).as("lock released").isFalse();
+
+        // TensorBoard: a file per start (the killed driver's was flushed, never closed); the resumed run's holds the
+        // rounds of epoch 2, numbered on from epoch 1's, then epoch 2 with metrics.jsonl's figures
+        org.apache.hadoop.fs.FileStatus[] events = hadoop.fileSystem().listStatus(
+                new org.apache.hadoop.fs.Path(RUN + "/" + RunFolder.TENSORBOARD));
+        assertThat(events).hasSize(2);
+        java.util.Arrays.sort(events, java.util.Comparator.comparing(f -> f.getPath().getName()));
+        byte[] resumedFile;
+        try (java.io.InputStream in = hadoop.fileSystem().open(events[1].getPath())) {
+            resumedFile = in.readAllBytes();
+        }
+        List<ai.synergy.tensorboard.EventFileReader.Event> resumedEvents =
+                ai.synergy.tensorboard.EventFileReader.events(resumedFile);
+        int rounds = resumedEvents.size() - 2; // after the file version, before the epoch
+        assertThat(rounds).isPositive();
+        List<Long> steps = resumedEvents.stream().skip(1).map(ai.synergy.tensorboard.EventFileReader.Event::step)
+                .toList();
+        for (int i = 0; i < rounds; i++) {
+            assertThat(steps.get(i)).isEqualTo(rounds + i + 1L);
+        }
+        assertThat(steps.get(rounds)).isEqualTo(2L);
+        assertThat(resumedEvents.get(rounds + 1).scalars()).containsEntry("epoch/test_top1",
+                (float) metrics(RUN).get(1).testTop1());
     }
 
     @Test

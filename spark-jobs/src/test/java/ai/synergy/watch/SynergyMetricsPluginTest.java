@@ -69,7 +69,8 @@ class SynergyMetricsPluginTest {
         try {
             String ui = jsc.sc().uiWebUrl().get();
             assertThat(ui).startsWith("http://127.0.0.1:");
-            URI endpoint = URI.create(ui + "/metrics/prometheus/"); // the servlet answers here (a 302 without the slash)
+            // the servlet answers here (a 302 redirect without the slash)
+            URI endpoint = URI.create(ui + "/metrics/prometheus/");
             Map<String, Double> before = scrape(endpoint);
             assertThat(before).containsKeys("epoch", "round", "images_per_second", "train_loss", "learning_rate",
                     "test_top1", "test_top5", "pruning_stage", "admm_residual", "sparsity", "quantization_round",
