@@ -104,6 +104,10 @@ class SynergyCliTest {
             "--model /tmp/never-read.zip --workers 1000|local mode runs every worker as a thread",
             "--model /tmp/never-read.zip --method slq --partition random|--partition random applies to method inq only",
             "--model /no/such/model.zip|/no/such/model.zip does not exist",
+            "--model /tmp/never-read.zip --adversarial pgd --adversarial-ratio 2|--adversarial-ratio must be in [0, 1], got 2.0",
+            "--model /tmp/never-read.zip --adversarial pgd --eps -0.1|--eps must be in [0, 1], got -0.1",
+            "--model /tmp/never-read.zip --adversarial pgd --steps 0|--steps must be >= 1, got 0",
+            "--model /tmp/never-read.zip --adversarial mim|--adversarial: unknown attack 'mim'; accepted: none, pgd, fgsm",
     })
     void badQuantizeFlags(String flags, String message) {
         StringWriter err = new StringWriter();
@@ -166,5 +170,20 @@ class SynergyCliTest {
                 System.setProperty("spark.submit.deployMode", before);
             }
         }
+    }
+
+    @org.junit.jupiter.api.Test
+    void quantizeAdversarialOptionsReachTheConfiguration() {
+        QuantizeCommand command = new QuantizeCommand();
+        new picocli.CommandLine(command).parseArgs("--model", "/tmp/never-read.zip", "--out", "/tmp/never-written",
+                "--adversarial", "pgd", "--eps", "0.2", "--step", "0.05", "--steps", "7", "--adversarial-ratio", "0.5");
+        ai.synergy.training.QuantizeConfig config = command.settings().validate().build();
+        assertThat(config.adversarial().enabled()).isTrue();
+        assertThat(config.adversarial().ratio()).isEqualTo(0.5);
+        assertThat(config.adversarial().attack()).isEqualTo(new ai.synergy.adversarial.Pgd(0.2, 0.05, 7, true));
+
+        QuantizeCommand plain = new QuantizeCommand();
+        new picocli.CommandLine(plain).parseArgs("--model", "/tmp/never-read.zip", "--out", "/tmp/never-written");
+        assertThat(plain.settings().build().adversarial().enabled()).isFalse();
     }
 }
