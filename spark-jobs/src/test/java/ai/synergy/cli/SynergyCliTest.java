@@ -118,6 +118,35 @@ class SynergyCliTest {
         assertThat(new java.io.File("/tmp/never-written-quantized")).doesNotExist();
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "--ratio 1.5|--ratio must be in (0, 1), got 1.5",
+            "--bits 5,9|--bits must be in [2, 8], got 9",
+            "--bits 4,4|--bits must not repeat a bit-width, got [4, 4]",
+            "--dks-epochs 0|--dks-epochs must be >= 1, got 0",
+            "--retrain-epochs 0|--retrain-epochs must be >= 1, got 0",
+            "--epochs-per-round 0|--epochs-per-round must be >= 1, got 0",
+            "--eval-pgd-steps 0|--eval-pgd-steps must be >= 1, got 0",
+            "--apgd-budget 0|--apgd-budget must be >= 1, got 0",
+            "--eval-step 0|--eval-step must be a finite number > 0, got 0.0",
+            "--prune-lr 0|--prune-lr must be a finite number > 0, got 0.0",
+            "--quantize-lr -1|--quantize-lr must be a finite number > 0, got -1.0",
+            "--eps 2|--eps must be in [0, 1], got 2.0",
+            "--adversarial-ratio 1.5|--adversarial-ratio must be in [0, 1], got 1.5",
+            "--model vgg16|--model: unknown model 'vgg16'",
+            "--workers 0|--workers must be >= 1, got 0",
+            "--stop-after-stage -1|--stop-after-stage must be >= 0, got -1",
+            "--data cifar10|--data: unknown data set 'cifar10'",
+    })
+    void badRobustCompressFlags(String flags, String message) {
+        StringWriter err = new StringWriter();
+        String[] args = ("robust-compress --out /tmp/never-written-chain " + flags).split(" ");
+        int code = SynergyCli.execute(new PrintWriter(new StringWriter()), new PrintWriter(err, true), args);
+        assertThat(code).isEqualTo(SynergyCli.BAD_INPUT);
+        assertThat(err.toString().lines().findFirst().orElse("")).startsWith("synergy: error: ").contains(message);
+        assertThat(new java.io.File("/tmp/never-written-chain")).doesNotExist();
+    }
+
     @org.junit.jupiter.api.Test
     void reportOfSomethingThatIsNotARunIsRefusedWithoutWriting(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws java.io.IOException {
@@ -144,7 +173,7 @@ class SynergyCliTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"train", "evaluate", "prepare", "convert", "quantize", "report"})
+    @CsvSource({"train", "evaluate", "prepare", "convert", "quantize", "report", "robust-compress"})
     void missingRequiredOptionIsNamed(String command) {
         StringWriter err = new StringWriter();
         int code = SynergyCli.execute(new PrintWriter(new StringWriter()), new PrintWriter(err, true), command);
