@@ -81,6 +81,11 @@ public final class RobustCompressJob {
                 options.resume() == RunFolder.Resume.AUTO ? RunLock.staleAfter().plus(RunLock.HEARTBEAT)
                         : Duration.ZERO)) {
             ChainState state = start(files, outDir, resume);
+            if (state.finishedAt() != null) {
+                console.printf("%s holds the finished chain (finished %s); nothing to do%n", outDir,
+                        state.finishedAt());
+                return new Result(state.stages(), true);
+            }
             List<ChainStage> stages = config.stages();
             for (int i = 0; i < stages.size(); i++) {
                 ChainStage stage = stages.get(i);
@@ -155,7 +160,7 @@ public final class RobustCompressJob {
         }
         console.printf("resuming the chain in %s: %d of %d stages done%n", outDir, saved.stages().size(),
                 config.stages().size());
-        return new ChainState(config, saved.stages(), saved.createdAt(), null);
+        return new ChainState(config, saved.stages(), saved.createdAt(), saved.finishedAt());
     }
 
     /**
@@ -177,7 +182,8 @@ public final class RobustCompressJob {
         }
         if (!resume && exists) {
             List<String> present = Arrays.stream(fs.listStatus(outDir)).map(FileStatus::getPath).map(Path::getName)
-                    .filter(name -> !name.contains(HadoopFiles.TEMP_MARK)).sorted().toList();
+                    .filter(name -> !name.equals(RunFolder.LOCK) && !name.contains(HadoopFiles.TEMP_MARK)).sorted()
+                    .toList();
             if (!present.isEmpty()) {
                 throw new InvalidInputException("--out: " + outDir + (chain ? " holds a robust-compress run; pass "
                         + "--resume to continue it" : " already holds files (" + String.join(", ",

@@ -4,6 +4,7 @@ import ai.synergy.adversarial.Pgd;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.Json;
 import ai.synergy.dataset.DataSpec;
+import ai.synergy.jobs.QuantizeJob;
 import ai.synergy.pruning.PrunableLayers;
 import ai.synergy.run.RunFolder;
 import ai.synergy.testing.LocalSparkTest;
@@ -27,8 +28,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * {@code robust-compress} end to end on 2 Spark workers and a small real Fashion-MNIST subset, one epoch per stage:
- * stopped after stage (b), resumed without redoing (a) and (b), every stage in the table with the pruned stages' zeros
- * and INQ's powers of two.
+ * stopped after stage (b) and with stage (c)'s job interrupted after its first round, resumed without redoing (a),
+ * (b) or (c)'s first round, every stage in the table with the pruned stages' zeros and INQ's powers of two.
  */
 class RobustCompressTest extends LocalSparkTest {
     static final double RATIO = 0.75; // every resnet8 conv and dense layer has a multiple of 4 weights: exact
@@ -79,7 +80,18 @@ class RobustCompressTest extends LocalSparkTest {
                 .hasMessageContaining("other settings").hasMessageContaining("ratio");
         assertThat(stages(out)).isEqualTo(afterB);
 
+        // stage (c)'s job interrupted after its first round (as a kill after that checkpoint would leave it): the
+        // chain continues that job from its checkpoint instead of starting the stage over
+        String pruned = out.resolve("b-prune").resolve(RunFolder.MODEL).toString();
+        QuantizeJob.Result partial = new QuantizeJob(jsc, config.inqConfig(5, pruned), new QuantizeJob.RunOptions(
+                out.resolve("c-inq5").toString(), false, 1), new PrintStream(new ByteArrayOutputStream())).run();
+        assertThat(partial.finished()).isFalse();
+        String round1 = Files.readString(out.resolve("c-inq5").resolve(RunFolder.ROUNDS)).lines().findFirst()
+                .orElseThrow();
+
         RobustCompressJob.Result resumed = run(config, out, true, 0);
+        assertThat(Files.readString(out.resolve("c-inq5").resolve(RunFolder.ROUNDS)).lines().toList())
+                .hasSize(4).first().isEqualTo(round1); // its timings would differ had round 1 run again
         assertThat(resumed.finished()).isTrue();
         ChainState end = stages(out);
         assertThat(end.finishedAt()).isNotNull();
@@ -127,6 +139,9 @@ class RobustCompressTest extends LocalSparkTest {
         assertThat(report.lines().filter(l -> l.startsWith("| ("))).hasSize(4);
         assertThat(Files.size(out.resolve(ChainReport.CHART))).isGreaterThan(1000);
         assertThatThrownBy(() -> run(config, out, false, 0)).hasMessageContaining("holds a robust-compress run");
+        // resuming the finished chain does nothing
+        assertThat(run(config, out, true, 0).finished()).isTrue();
+        assertThat(stages(out)).isEqualTo(end);
         System.out.println(report);
     }
 
