@@ -109,7 +109,7 @@ public final class RobustCompressionBench {
                     QuantizeConfig config = QuantizeConfig.builder().data(data).model(pruned)
                             .method(QuantizationMethod.INQ).bits(bits).epochsPerRound(1).evalBatchSize(250).seed(7)
                             .adversarial(adversarial ? pgd : AdversarialTraining.none()).build();
-                    if (config.equals(chain.inqConfig(bits, pruned))) {
+                    if (chain.bits().contains(bits) && config.equals(chain.inqConfig(bits, pruned))) {
                         out = chainDir.resolve(chain.stages().get(2 + chain.bits().indexOf(bits)).name());
                     } else {
                         new QuantizeJob(jsc, config, new QuantizeJob.RunOptions(out.toString(),
