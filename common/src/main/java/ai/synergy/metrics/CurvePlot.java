@@ -77,6 +77,58 @@ public final class CurvePlot {
     }
 
     /**
+     * Writes an accuracy-against-size chart to {@code png} (same atomic replace as {@link #writePng}): one line per
+     * accuracy series (e.g. natural, PGD-20), one point per model, x its size in KiB; the models' names label the x
+     * axis' title in order. Non-finite values are left out.
+     *
+     * @param models   the models' names, in order
+     * @param sizeKiB  each model's size in KiB
+     * @param accuracy accuracy series by name, one value per model
+     */
+    public static void writeSizeAccuracyPng(List<String> models, List<Double> sizeKiB,
+                                            Map<String, List<Double>> accuracy, String title, Path png) {
+        if (models.isEmpty() || models.size() != sizeKiB.size()) {
+            throw new IllegalArgumentException("no models (or sizes that do not match them) to plot into " + png);
+        }
+        XYChart chart = new XYChartBuilder().width(2 * CHART_WIDTH).height(CHART_HEIGHT)
+                .title("Test accuracy against model size").xAxisTitle("model size, KiB (" + String.join(" -> ",
+                        models) + ")").yAxisTitle("accuracy").build();
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        accuracy.forEach((name, values) -> {
+            List<Double> xs = new ArrayList<>();
+            List<Double> ys = new ArrayList<>();
+            for (int i = 0; i < Math.min(values.size(), sizeKiB.size()); i++) {
+                Double v = values.get(i);
+                if (v != null && Double.isFinite(v) && Double.isFinite(sizeKiB.get(i))) {
+                    xs.add(sizeKiB.get(i));
+                    ys.add(v);
+                }
+            }
+            if (!xs.isEmpty()) {
+                chart.addSeries(name, xs, ys).setMarker(SeriesMarkers.CIRCLE);
+            }
+        });
+        BufferedImage image = BitmapEncoder.getBufferedImage(chart);
+        BufferedImage out = new BufferedImage(image.getWidth(), image.getHeight() + TITLE_HEIGHT,
+                BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        try {
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, out.getWidth(), out.getHeight());
+            g.setColor(Color.BLACK);
+            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+            g.drawString(title == null ? "" : title, 10, 26);
+            g.drawImage(image, 0, TITLE_HEIGHT, null);
+        } finally {
+            g.dispose();
+        }
+        writeImage(out, png, "size-accuracy chart");
+    }
+
+    /**
      * Writes prepared shards' balance to {@code png}: images per shard (one bar series per split) and images per class
      * of the first split.
      */

@@ -23,7 +23,9 @@ final class Flags {
             Map.entry("shardCheck", "--verify-shards"),
             Map.entry("fashionMnistDir", "--data-dir"),
             Map.entry("pruning", "--prune"),
-            Map.entry("randomPartition", "--partition random"));
+            Map.entry("randomPartition", "--partition random"),
+            Map.entry("pruneLearningRate", "--prune-lr"),
+            Map.entry("quantizeLearningRate", "--quantize-lr"));
 
     private Flags() {
     }

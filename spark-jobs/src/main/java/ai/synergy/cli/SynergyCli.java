@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicReference;
         subcommands = {ConvertCommand.class, PrepareCommand.class, TrainCommand.class, EvaluateCommand.class,
                 ExportCommand.class,
                 PredictCommand.class,
-                QuantizeCommand.class, ReportCommand.class, LoopbackClusterCommand.class})
+                QuantizeCommand.class, RobustCompressCommand.class, ReportCommand.class, LoopbackClusterCommand.class})
 public final class SynergyCli implements Runnable {
 
     /** Exit code for bad input. */

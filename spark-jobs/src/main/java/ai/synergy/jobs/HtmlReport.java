@@ -23,9 +23,10 @@ import java.util.Locale;
  * Markdown rendered by CommonMark (tables as GitHub-flavoured Markdown, raw HTML in the text escaped), the style
  * inline, and every image the report shows that lies in the run folder (its charts) embedded as a data URI, so that
  * the page can be mailed, attached to a ticket or opened from HDFS through a download. While the run goes on, the
- * page reloads itself every {@value #REFRESH_SECONDS} s; a finished run's page does not.
+ * page reloads itself every {@value #REFRESH_SECONDS} s; a finished run's page does not. Written by {@link RunReport}
+ * for train, quantize and prepare, and by the robust-compress chain for its report.
  */
-final class HtmlReport {
+public final class HtmlReport {
     /** Seconds between reloads of a running run's page. */
     static final int REFRESH_SECONDS = 30;
 
@@ -53,7 +54,7 @@ final class HtmlReport {
      *
      * @param running whether the run is still going (the page then reloads itself)
      */
-    static void write(HadoopFiles files, Path outDir, String markdown, boolean running) throws IOException {
+    public static void write(HadoopFiles files, Path outDir, String markdown, boolean running) throws IOException {
         String html = render(markdown, running, name -> {
             Path image = new Path(outDir, name);
             return files.fileSystem().exists(image) ? files.readBytes(image) : null;

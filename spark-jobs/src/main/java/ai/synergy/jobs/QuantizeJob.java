@@ -12,6 +12,7 @@ import ai.synergy.pruning.PrunableLayers;
 import ai.synergy.quantization.CompactModel;
 import ai.synergy.quantization.FrozenWeights;
 import ai.synergy.run.RunFolder;
+import ai.synergy.training.AdversarialHook;
 import ai.synergy.training.ConstraintBroadcast;
 import ai.synergy.training.LossEffectScores;
 import ai.synergy.training.QuantizationMethod;
@@ -41,7 +42,8 @@ import java.util.TreeSet;
  * Driver side of {@code quantize}: incremental quantization rounds staged by the driver, retraining on the executors
  * (docs/methods.md sections 3 and 4). Each round: the driver partitions and quantizes the still-free weights of every
  * quantized layer ({@link QuantizationRounds}) and broadcasts the frozen set; the executors retrain the free weights
- * with parameter averaging while a {@link WeightConstraintHook} zeroes the frozen weights' gradients and re-imposes
+ * with parameter averaging (on PGD examples with {@code --adversarial pgd}: the {@link AdversarialHook} train uses)
+ * while a {@link WeightConstraintHook} zeroes the frozen weights' gradients and re-imposes
  * their values after every update; the driver re-imposes them after every average (bit-exact), evaluates on the
  * executors and checkpoints the round. The optimizer restarts every round (learning rate schedule from its start,
  * momentum zeroed). The run loop is {@link DriverRun}'s; this class holds what is quantize's own: the rounds, the SLQ
@@ -155,6 +157,13 @@ public final class QuantizeJob {
             console.printf("quantize %s with %s, %d bits, %d rounds over %d layers, %d retraining epochs per round on "
                             + "%d workers%n", config.model(), config.method().name().toLowerCase(Locale.ROOT),
                     config.bits(), rounds.rounds(), rounds.layers().size(), config.epochsPerRound(), config.workers());
+            if (config.adversarial().enabled()) {
+                // before the constraint hook, as in train: the frozen weights are re-imposed after the PGD update
+                master.addHook(new AdversarialHook(config.adversarial(), config.seed()));
+                console.printf("retraining on PGD examples (%d steps, eps %s) for a fraction %s of every minibatch%n",
+                        config.adversarial().attack().steps(), config.adversarial().attack().eps(),
+                        config.adversarial().ratio());
+            }
             return new Rounds(files, outDir, rounds, probe(data), new ConstraintBroadcast(jsc, master));
         }
 

@@ -61,7 +61,7 @@ public final class RunOutputs {
     }
 
     /** Draws a chart into a local temporary PNG and writes it to {@code target} (any Hadoop file system) atomically. */
-    static void writeChart(HadoopFiles files, Path target, Consumer<java.nio.file.Path> draw)
+    public static void writeChart(HadoopFiles files, Path target, Consumer<java.nio.file.Path> draw)
             throws IOException {
         java.nio.file.Path png = Files.createTempFile("synergy-chart", ".png");
         try {

@@ -190,7 +190,8 @@ public final class RunReport {
 
     private static String method(QuantizeState state) {
         return state == null ? "quantization" : state.config().method().name().toLowerCase(Locale.ROOT)
-                + (state.config().method().name().equals("MLQ") ? " (ternary)" : " " + state.config().bits() + "-bit");
+                + (state.config().method().name().equals("MLQ") ? " (ternary)" : " " + state.config().bits() + "-bit")
+                + (state.config().adversarial().enabled() ? ", PGD retraining" : "");
     }
 
     /** A quantization run's report; {@code state} may be null (a folder without checkpoints). */

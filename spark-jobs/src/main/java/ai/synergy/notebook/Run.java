@@ -1,5 +1,6 @@
 package ai.synergy.notebook;
 
+import ai.synergy.chain.RobustCompressJob;
 import ai.synergy.run.RunFolder;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -8,7 +9,8 @@ import org.apache.spark.sql.SparkSession;
 /**
  * A run folder written by a job, with its outputs as DataFrames: one row per epoch ({@code metrics.jsonl}: epoch,
  * trainLoss, testTop1, testTop5, headTop1.&lt;head&gt;, pruning.stage/sparsity, ...), per quantization round
- * ({@code rounds.jsonl}), or per pruned layer ({@code sparsity.json}).
+ * ({@code rounds.jsonl}), per pruned layer ({@code sparsity.json}), or per stage of a {@code robust-compress} chain
+ * ({@code stages.json}).
  *
  * @param dir the folder URI ({@code --out})
  */
@@ -27,6 +29,15 @@ public record Run(String dir) {
     public Dataset<Row> sparsity(SparkSession spark) {
         return spark.read().option("multiLine", true).json(file(RunFolder.SPARSITY))
                 .selectExpr("explode(layers) as layer").select("layer.*");
+    }
+
+    /**
+     * The chain's stages, one row each in order: stage, label, naturalTop1, pgdTop1, apgdTop1, nonzeroParameters,
+     * totalParameters, sparsity, exportBytes, exportFile, ...
+     */
+    public Dataset<Row> stages(SparkSession spark) {
+        return spark.read().option("multiLine", true).json(file(RobustCompressJob.STAGES))
+                .selectExpr("posexplode(stages) as (position, stage)").orderBy("position").select("stage.*");
     }
 
     /** The exported model ({@code model.zip}), e.g. for {@code --init-model} or {@code quantize --model}. */

@@ -1,5 +1,7 @@
 package ai.synergy.notebook;
 
+import ai.synergy.chain.ChainConfig;
+import ai.synergy.chain.RobustCompressJob;
 import ai.synergy.config.Json;
 import ai.synergy.jobs.ConvertJob;
 import ai.synergy.jobs.EvaluateJob;
@@ -61,6 +63,24 @@ public final class Synergy {
         io(() -> new QuantizeJob(jsc, config, new QuantizeJob.RunOptions(out, RunFolder.Resume.NO, 0), System.out)
                 .run());
         return new Run(out);
+    }
+
+    /**
+     * Runs the robust-compression chain into {@code out}, as {@code synergy robust-compress}: DKS, PGD + ADMM pruning,
+     * INQ per bit-width, each evaluated natural, PGD and APGD-CE; {@link Run#stages} reads its table.
+     */
+    public static Run robustCompress(SparkSession spark, ChainConfig.Builder settings, String out) {
+        return robustCompress(spark, settings, new RobustCompressJob.RunOptions(out, RunFolder.Resume.NO, 0));
+    }
+
+    /** The chain with explicit run options: resume, stop after a stage. */
+    public static Run robustCompress(SparkSession spark, ChainConfig.Builder settings,
+                                     RobustCompressJob.RunOptions options) {
+        settings.validate();
+        JavaSparkContext jsc = context(spark);
+        ChainConfig config = settings.build(jsc.hadoopConfiguration());
+        io(() -> new RobustCompressJob(jsc, config, options, System.out).run());
+        return new Run(options.out());
     }
 
     /** Shards an ILSVRC-layout folder ({@code synergy prepare}); the run folder is the options' output. */

@@ -32,12 +32,14 @@ import java.util.List;
  * @param seed               seed of shuffles and of the random partition
  * @param skipLayers         layers kept in float (default none: INQ quantizes every conv and dense layer, first and
  *                           last included; the SLQ paper's code keeps the final FC float: pass {@code output})
+ * @param adversarial        adversarial retraining (PGD examples on the executors, as {@code train --adversarial}),
+ *                           or natural retraining; absent in runs from before the setting = natural
  */
 public record QuantizeConfig(DataSpec data, String model, QuantizationMethod method, int bits,
                              PortionSchedule portions, boolean randomPartition, int mlqStages, int epochsPerRound,
                              LearningRateSchedule schedule, int workers,
                              int batchSizePerWorker, int averagingFrequency, int evalBatchSize, long seed,
-                             List<String> skipLayers) {
+                             List<String> skipLayers, AdversarialTraining adversarial) {
 
     /** The method. */
     public static final String DEFAULT_METHOD = "inq";
@@ -58,6 +60,9 @@ public record QuantizeConfig(DataSpec data, String model, QuantizationMethod met
                 "applies to method inq only");
         Averaging.check(workers, batchSizePerWorker, averagingFrequency, evalBatchSize);
         skipLayers = List.copyOf(skipLayers);
+        if (adversarial == null) {
+            adversarial = AdversarialTraining.none();
+        }
     }
 
     /** A configuration with every setting at its default; set the model, the data and what else differs. */
@@ -81,6 +86,7 @@ public record QuantizeConfig(DataSpec data, String model, QuantizationMethod met
         private int epochsPerRound = DEFAULT_EPOCHS_PER_ROUND;
         private double learningRate = DEFAULT_LEARNING_RATE;
         private List<String> skipLayers = List.of();
+        private AdversarialTraining adversarial = AdversarialTraining.none();
 
         private Builder() {
         }
@@ -144,6 +150,12 @@ public record QuantizeConfig(DataSpec data, String model, QuantizationMethod met
             return this;
         }
 
+        /** Adversarial retraining after every round's partition (default: natural). */
+        public Builder adversarial(AdversarialTraining value) {
+            adversarial = value == null ? AdversarialTraining.none() : value;
+            return this;
+        }
+
         /** The model URI as set (null until set). */
         public String model() {
             return model;
@@ -164,7 +176,7 @@ public record QuantizeConfig(DataSpec data, String model, QuantizationMethod met
             DataSpec data = resolveData(hadoopConf);
             return new QuantizeConfig(data, model, method, bits, portionSchedule(), randomPartition, mlqStages,
                     epochsPerRound, schedule(), workers, batchSizePerWorker, averagingFrequency, evalBatchSize, seed,
-                    skipLayers);
+                    skipLayers, adversarial);
         }
 
         /** The configuration of a data set that needs no file system to resolve. */

@@ -149,7 +149,8 @@ class ExportCommandTest {
         Files.write(run.resolve("model-compact.zip"), compact.toByteArray());
         QuantizeConfig config = new QuantizeConfig(DataSpec.fashionMnist(null, 0, 0), "runs/r8/model.zip",
                 QuantizationMethod.parse("inq"), 4, PortionSchedule.defaultFor(4), false, 2, 1,
-                LearningRateSchedule.constant(0.01), 2, 32, 3, 128, 5, List.of());
+                LearningRateSchedule.constant(0.01), 2, 32, 3, 128, 5, List.of(),
+                ai.synergy.training.AdversarialTraining.none());
         Files.writeString(run.resolve("model.json"), Json.write(new QuantizeState(6, config, "fingerprint", "test",
                 "2026-01-01T00:00:00Z", List.of())));
 

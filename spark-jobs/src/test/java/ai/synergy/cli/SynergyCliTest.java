@@ -104,6 +104,10 @@ class SynergyCliTest {
             "--model /tmp/never-read.zip --workers 1000|local mode runs every worker as a thread",
             "--model /tmp/never-read.zip --method slq --partition random|--partition random applies to method inq only",
             "--model /no/such/model.zip|/no/such/model.zip does not exist",
+            "--model /tmp/never-read.zip --adversarial pgd --adversarial-ratio 2|--adversarial-ratio must be in [0, 1], got 2.0",
+            "--model /tmp/never-read.zip --adversarial pgd --eps -0.1|--eps must be in [0, 1], got -0.1",
+            "--model /tmp/never-read.zip --adversarial pgd --steps 0|--steps must be >= 1, got 0",
+            "--model /tmp/never-read.zip --adversarial mim|--adversarial: unknown attack 'mim'; accepted: none, pgd, fgsm",
     })
     void badQuantizeFlags(String flags, String message) {
         StringWriter err = new StringWriter();
@@ -112,6 +116,35 @@ class SynergyCliTest {
         assertThat(code).isEqualTo(SynergyCli.BAD_INPUT);
         assertThat(err.toString().lines().findFirst().orElse("")).startsWith("synergy: error: ").contains(message);
         assertThat(new java.io.File("/tmp/never-written-quantized")).doesNotExist();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "--ratio 1.5|--ratio must be in (0, 1), got 1.5",
+            "--bits 5,9|--bits must be in [2, 8], got 9",
+            "--bits 4,4|--bits must not repeat a bit-width, got [4, 4]",
+            "--dks-epochs 0|--dks-epochs must be >= 1, got 0",
+            "--retrain-epochs 0|--retrain-epochs must be >= 1, got 0",
+            "--epochs-per-round 0|--epochs-per-round must be >= 1, got 0",
+            "--eval-pgd-steps 0|--eval-pgd-steps must be >= 1, got 0",
+            "--apgd-budget 0|--apgd-budget must be >= 1, got 0",
+            "--eval-step 0|--eval-step must be a finite number > 0, got 0.0",
+            "--prune-lr 0|--prune-lr must be a finite number > 0, got 0.0",
+            "--quantize-lr -1|--quantize-lr must be a finite number > 0, got -1.0",
+            "--eps 2|--eps must be in [0, 1], got 2.0",
+            "--adversarial-ratio 1.5|--adversarial-ratio must be in [0, 1], got 1.5",
+            "--model vgg16|--model: unknown model 'vgg16'",
+            "--workers 0|--workers must be >= 1, got 0",
+            "--stop-after-stage -1|--stop-after-stage must be >= 0, got -1",
+            "--data cifar10|--data: unknown data set 'cifar10'",
+    })
+    void badRobustCompressFlags(String flags, String message) {
+        StringWriter err = new StringWriter();
+        String[] args = ("robust-compress --out /tmp/never-written-chain " + flags).split(" ");
+        int code = SynergyCli.execute(new PrintWriter(new StringWriter()), new PrintWriter(err, true), args);
+        assertThat(code).isEqualTo(SynergyCli.BAD_INPUT);
+        assertThat(err.toString().lines().findFirst().orElse("")).startsWith("synergy: error: ").contains(message);
+        assertThat(new java.io.File("/tmp/never-written-chain")).doesNotExist();
     }
 
     @org.junit.jupiter.api.Test
@@ -140,7 +173,7 @@ class SynergyCliTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"train", "evaluate", "prepare", "convert", "quantize", "report"})
+    @CsvSource({"train", "evaluate", "prepare", "convert", "quantize", "report", "robust-compress"})
     void missingRequiredOptionIsNamed(String command) {
         StringWriter err = new StringWriter();
         int code = SynergyCli.execute(new PrintWriter(new StringWriter()), new PrintWriter(err, true), command);
@@ -166,5 +199,20 @@ class SynergyCliTest {
                 System.setProperty("spark.submit.deployMode", before);
             }
         }
+    }
+
+    @org.junit.jupiter.api.Test
+    void quantizeAdversarialOptionsReachTheConfiguration() {
+        QuantizeCommand command = new QuantizeCommand();
+        new picocli.CommandLine(command).parseArgs("--model", "/tmp/never-read.zip", "--out", "/tmp/never-written",
+                "--adversarial", "pgd", "--eps", "0.2", "--step", "0.05", "--steps", "7", "--adversarial-ratio", "0.5");
+        ai.synergy.training.QuantizeConfig config = command.settings().validate().build();
+        assertThat(config.adversarial().enabled()).isTrue();
+        assertThat(config.adversarial().ratio()).isEqualTo(0.5);
+        assertThat(config.adversarial().attack()).isEqualTo(new ai.synergy.adversarial.Pgd(0.2, 0.05, 7, true));
+
+        QuantizeCommand plain = new QuantizeCommand();
+        new picocli.CommandLine(plain).parseArgs("--model", "/tmp/never-read.zip", "--out", "/tmp/never-written");
+        assertThat(plain.settings().build().adversarial().enabled()).isFalse();
     }
 }

@@ -15,6 +15,8 @@ import ai.synergy.quantization.Partition;
 import ai.synergy.testing.IdxFixtures;
 import ai.synergy.testing.LocalSparkTest;
 import ai.synergy.dataset.DataSpec;
+import ai.synergy.adversarial.Pgd;
+import ai.synergy.training.AdversarialTraining;
 import ai.synergy.training.QuantizationMethod;
 import ai.synergy.training.QuantizeConfig;
 import ai.synergy.training.TrainConfig;
@@ -182,5 +184,37 @@ class QuantizeJobTest extends LocalSparkTest {
                     .longValue()).as(layer).isLessThanOrEqualTo(masks.kept(layer));
         }
         assertThat(result.rounds().get(0).frozenFraction()).isBetween(0.79, 0.81); // .6 pruned + .5 of the other .4
+    }
+
+    /**
+     * {@code quantize --adversarial pgd}: the retraining minibatches are PGD examples. From the same model, seed and
+     * minibatches, the first round's retraining loss on them is far above natural retraining's (the model was trained
+     * naturally, so PGD at eps 0.3 raises its loss many times over), the retrained weights differ, and the frozen
+     * weights are still exactly their codebook values; the setting is recorded in the run's state.
+     */
+    @Test
+    void adversarialRetrainingTrainsOnPgdExamplesAndKeepsFrozenWeights() throws Exception {
+        QuantizeConfig natural = config(model, QuantizationMethod.INQ, 5, List.of(0.5, 1.0));
+        QuantizeConfig pgd = QuantizeConfig.builder().data(data)
+                .model(model.toString()).method(QuantizationMethod.INQ).bits(5).portions(List.of(0.5, 1.0))
+                .epochsPerRound(1).learningRate(0.01).workers(2).batchSizePerWorker(32).averagingFrequency(3)
+                .evalBatchSize(128).seed(5)
+                .adversarial(new AdversarialTraining(new Pgd(0.3, 0.1, 3, true), 1)).build();
+        QuantizeJob.Result plain = run(natural, dir.resolve("inq-natural"), false, 0);
+        QuantizeJob.Result robust = run(pgd, dir.resolve("inq-pgd"), false, 0);
+
+        double naturalLoss = plain.rounds().get(0).trainLoss();
+        double adversarialLoss = robust.rounds().get(0).trainLoss();
+        assertThat(adversarialLoss).as("round 1 retraining loss on PGD examples vs natural %s", naturalLoss)
+                .isGreaterThan(3 * naturalLoss);
+        assertThat(robust.model().params().sub(plain.model().params()).amaxNumber().doubleValue())
+                .isGreaterThan(1e-4);
+        Map<String, INDArray> original = PrunableLayers.weights(trained);
+        for (Map.Entry<String, INDArray> e : PrunableLayers.weights(robust.model()).entrySet()) {
+            double[] codebook = InqCodebook.of(original.get(e.getKey()), 5).values();
+            assertThat(Codebooks.allInCodebook(e.getValue(), codebook)).as(e.getKey()).isTrue();
+        }
+        assertThat(Files.readString(dir.resolve("inq-pgd").resolve(RunFolder.MODEL_PROVENANCE)))
+                .contains("\"adversarial\"", "\"eps\" : 0.3");
     }
 }
