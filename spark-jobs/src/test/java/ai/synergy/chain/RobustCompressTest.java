@@ -138,6 +138,9 @@ class RobustCompressTest extends LocalSparkTest {
                 "(c) INQ 5-bit", "(d) INQ 4-bit", "| stage | natural % | PGD-5 % | APGD-CE % | nonzero params |");
         assertThat(report.lines().filter(l -> l.startsWith("| ("))).hasSize(4);
         assertThat(Files.size(out.resolve(ChainReport.CHART))).isGreaterThan(1000);
+        // report.html: the same report, the chart embedded, no reloading once finished
+        assertThat(Files.readString(out.resolve(RunFolder.REPORT_HTML))).contains("<td>(d) INQ 4-bit</td>",
+                "src=\"data:image/png;base64,").doesNotContain("http-equiv=\"refresh\"");
         assertThatThrownBy(() -> run(config, out, false, 0)).hasMessageContaining("holds a robust-compress run");
         // resuming the finished chain does nothing
         assertThat(run(config, out, true, 0).finished()).isTrue();
