@@ -22,8 +22,11 @@ import java.util.Arrays;
  */
 public record PackedArray(String dataType, long[] shape, byte[] values) implements Serializable {
 
-    /** Copies {@code array}'s values (any order or view) into a packed block. */
+    /** Copies {@code array}'s values (any order or view, or an empty array) into a packed block. */
     public static PackedArray of(INDArray array) {
+        if (array.isEmpty()) {
+            return new PackedArray(array.dataType().name(), array.shape(), new byte[0]);
+        }
         INDArray contiguous = isPlain(array) ? array : array.dup('c');
         byte[] values = new byte[Math.toIntExact(contiguous.length() * contiguous.dataType().width())];
         nativeBytes(contiguous).get(values);
@@ -36,6 +39,9 @@ public record PackedArray(String dataType, long[] shape, byte[] values) implemen
             throw new IllegalArgumentException("packed " + dataType + Arrays.toString(shape) + " does not fit "
                     + target.dataType() + Arrays.toString(target.shape()));
         }
+        if (target.isEmpty()) {
+            return;
+        }
         if (isPlain(target)) {
             nativeBytes(target).put(values);
         } else {
@@ -47,7 +53,9 @@ public record PackedArray(String dataType, long[] shape, byte[] values) implemen
     public INDArray unpack() {
         try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
             INDArray array = Nd4j.create(DataType.valueOf(dataType), shape, 'c');
-            nativeBytes(array).put(values);
+            if (!array.isEmpty()) {
+                nativeBytes(array).put(values);
+            }
             return array;
         }
     }
