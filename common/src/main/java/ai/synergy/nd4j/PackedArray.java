@@ -27,7 +27,7 @@ public record PackedArray(String dataType, long[] shape, byte[] values) implemen
         if (array.isEmpty()) {
             return new PackedArray(array.dataType().name(), array.shape(), new byte[0]);
         }
-        INDArray contiguous = isPlain(array) ? array : array.dup('c');
+        INDArray contiguous = contiguous(array);
         byte[] values = new byte[Math.toIntExact(contiguous.length() * contiguous.dataType().width())];
         nativeBytes(contiguous).get(values);
         return new PackedArray(array.dataType().name(), array.shape(), values);
@@ -73,6 +73,11 @@ public record PackedArray(String dataType, long[] shape, byte[] values) implemen
         int from = Math.toIntExact(array.offset() * width);
         int length = Math.toIntExact(array.length() * width);
         return all.position(from).limit(from + length).slice().order(ByteOrder.nativeOrder());
+    }
+
+    /** {@code array} itself when it is c order with default strides, otherwise a c-order copy. */
+    public static INDArray contiguous(INDArray array) {
+        return isPlain(array) ? array : array.dup('c');
     }
 
     private static boolean isPlain(INDArray array) {
