@@ -13,11 +13,6 @@ import java.util.function.Supplier;
  * 127.0.0.1 with the web UI off, so a laptop needs no Spark installation.
  */
 public final class SparkContexts {
-    /** Spark's setting for the largest task result sent directly to the driver. */
-    public static final String DIRECT_RESULT_SIZE = "spark.task.maxDirectResultSize";
-    /** Our default for {@link #DIRECT_RESULT_SIZE} (Spark's is 1 MB). */
-    public static final String DEFAULT_DIRECT_RESULT_SIZE = "128m";
-
     private SparkContexts() {
     }
 
@@ -29,7 +24,7 @@ public final class SparkContexts {
     /**
      * {@code conf} plus the project's defaults where it is silent: {@code local[localThreads]} on 127.0.0.1 when no
      * master is set, DL4J's layer helpers on in the executors, Kryo with the project's registrator and every class
-     * registered ({@code spark.kryo.registrationRequired}), task results of up to 128 MB sent directly.
+     * registered ({@code spark.kryo.registrationRequired}).
      */
     public static SparkConf withDefaults(SparkConf conf, int localThreads) {
         if (!conf.contains("spark.master")) {
@@ -53,10 +48,6 @@ public final class SparkContexts {
             conf.set("spark.executor.extraJavaOptions", (executorOpts + " " + helpers).trim());
         }
         conf.setIfMissing("spark.driver.maxResultSize", "2g");
-        // an averaging round's task result (ResNet-18: 90 MB of parameters and momentum) comes back inside the task's
-        // status message rather than through a block put on the executor and fetched by the driver; Spark caps this
-        // at spark.rpc.message.maxSize (128 MB), above which results still go through the block manager
-        conf.setIfMissing(DIRECT_RESULT_SIZE, DEFAULT_DIRECT_RESULT_SIZE);
         conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
         conf.setIfMissing("spark.kryo.registrator", SynergyKryoRegistrator.class.getName());
         conf.setIfMissing("spark.kryo.registrationRequired", "true");

@@ -43,10 +43,6 @@ class SynergyKryoRegistratorTest {
         assertThat(conf.get("spark.serializer")).isEqualTo(KryoSerializer.class.getName());
         assertThat(conf.get("spark.kryo.registrator")).isEqualTo(SynergyKryoRegistrator.class.getName());
         assertThat(conf.getBoolean("spark.kryo.registrationRequired", false)).isTrue();
-        assertThat(conf.getSizeAsBytes(SparkContexts.DIRECT_RESULT_SIZE)).as("a ResNet-18 round's result goes direct")
-                .isEqualTo(128L << 20);
-        assertThat(SparkContexts.withDefaults(new SparkConf().set(SparkContexts.DIRECT_RESULT_SIZE, "1m"), 1)
-                .getSizeAsBytes(SparkContexts.DIRECT_RESULT_SIZE)).as("a setting of the user's stays").isEqualTo(1L << 20);
         record NotRegistered(int x) {
         }
         assertThatThrownBy(() -> roundTrip(new NotRegistered(1))).hasMessageContaining("not registered");
