@@ -20,7 +20,10 @@ public final class GraphLossGradient implements LossGradient {
         this.copy = new InputGradientGraph(source, UnaryOperator.identity(), false);
     }
 
-    /** Takes over {@code source}'s current parameters (e.g. the worker's model before each minibatch). */
+    /**
+     * Takes over {@code source}'s current parameters and counters (e.g. the worker's model before each minibatch, or
+     * another network of the same configuration when the copy is reused).
+     */
     public void syncFrom(ComputationGraph source) {
         copy.syncFrom(source);
     }

@@ -69,10 +69,15 @@ final class InputGradientGraph {
         return copy;
     }
 
-    /** Takes over {@code source}'s current parameters. */
+    /**
+     * Takes over {@code source}'s current parameters and DL4J's iteration and epoch counters (which schedules such as
+     * dropout's read), so that a copy reused across rounds computes what one freshly built from the source would.
+     */
     void syncFrom(ComputationGraph source) {
         Map<String, INDArray> from = source.paramTable();
         copyParameters.forEach((name, view) -> view.assign(from.get(name)));
+        copy.getConfiguration().setIterationCount(source.getConfiguration().getIterationCount());
+        copy.getConfiguration().setEpochCount(source.getConfiguration().getEpochCount());
     }
 
     /**

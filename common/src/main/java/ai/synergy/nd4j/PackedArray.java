@@ -22,9 +22,12 @@ import java.util.Arrays;
  */
 public record PackedArray(String dataType, long[] shape, byte[] values) implements Serializable {
 
-    /** Copies {@code array}'s values (any order or view) into a packed block. */
+    /** Copies {@code array}'s values (any order or view, or an empty array) into a packed block. */
     public static PackedArray of(INDArray array) {
-        INDArray contiguous = isPlain(array) ? array : array.dup('c');
+        if (array.isEmpty()) {
+            return new PackedArray(array.dataType().name(), array.shape(), new byte[0]);
+        }
+        INDArray contiguous = contiguous(array);
         byte[] values = new byte[Math.toIntExact(contiguous.length() * contiguous.dataType().width())];
         nativeBytes(contiguous).get(values);
         return new PackedArray(array.dataType().name(), array.shape(), values);
@@ -35,6 +38,9 @@ public record PackedArray(String dataType, long[] shape, byte[] values) implemen
         if (!target.dataType().name().equals(dataType) || !Arrays.equals(target.shape(), shape)) {
             throw new IllegalArgumentException("packed " + dataType + Arrays.toString(shape) + " does not fit "
                     + target.dataType() + Arrays.toString(target.shape()));
+        }
+        if (target.isEmpty()) {
+            return;
         }
         if (isPlain(target)) {
             nativeBytes(target).put(values);
@@ -47,7 +53,9 @@ public record PackedArray(String dataType, long[] shape, byte[] values) implemen
     public INDArray unpack() {
         try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
             INDArray array = Nd4j.create(DataType.valueOf(dataType), shape, 'c');
-            nativeBytes(array).put(values);
+            if (!array.isEmpty()) {
+                nativeBytes(array).put(values);
+            }
             return array;
         }
     }
@@ -65,6 +73,11 @@ public record PackedArray(String dataType, long[] shape, byte[] values) implemen
         int from = Math.toIntExact(array.offset() * width);
         int length = Math.toIntExact(array.length() * width);
         return all.position(from).limit(from + length).slice().order(ByteOrder.nativeOrder());
+    }
+
+    /** {@code array} itself when it is c order with default strides, otherwise a c-order copy. */
+    public static INDArray contiguous(INDArray array) {
+        return isPlain(array) ? array : array.dup('c');
     }
 
     private static boolean isPlain(INDArray array) {

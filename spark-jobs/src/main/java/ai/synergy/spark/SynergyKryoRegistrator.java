@@ -39,7 +39,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * aggregation), so that clusters can run with {@code spark.kryo.registrationRequired=true}. ND4J arrays go through
  * ND4J's own {@link Nd4jSerializer} (nd4j-kryo M2 ships the serializer but no registrator of its own); the project's
  * and DL4J's records and state objects, which are {@link java.io.Serializable} and often immutable, go through Java
- * serialization inside Kryo, which keeps their invariants without a hand-written serializer per class.
+ * serialization inside Kryo, which keeps their invariants without a hand-written serializer per class. The one
+ * hand-written serializer is for dl4j-spark's averaging aggregate, every round's task result, whose arrays travel as
+ * packed byte blocks ({@link PackedAggregationSerializer}).
  */
 public final class SynergyKryoRegistrator implements KryoRegistrator {
     /** ND4J's array classes, by backend, by name: only the backend on the classpath is registered. */
@@ -78,12 +80,10 @@ public final class SynergyKryoRegistrator implements KryoRegistrator {
             RoundParameters.class);
 
     /**
-     * Classes Kryo's field serializer handles, their ND4J arrays going through {@link Nd4jSerializer}: dl4j-spark's
-     * averaging aggregate (tree-aggregated between executors every round), minibatches, and the JDK containers
-     * inside them.
+     * Classes Kryo's field serializer handles, their ND4J arrays going through {@link Nd4jSerializer}: minibatches,
+     * and the JDK containers inside them and inside the averaging aggregate.
      */
     static final List<Class<?>> FIELD_SERIALIZED = List.of(
-            ParameterAveragingAggregationTuple.class,
             MultiDataSet.class,
             INDArray[].class,
             ArrayList.class,
@@ -109,6 +109,8 @@ public final class SynergyKryoRegistrator implements KryoRegistrator {
         for (Class<?> type : FIELD_SERIALIZED) {
             kryo.register(type);
         }
+        // every round's task result: parameters and updater state as packed byte blocks, not element by element
+        kryo.register(ParameterAveragingAggregationTuple.class, new PackedAggregationSerializer());
     }
 
     /** A class by name if it is on the classpath (ND4J's backends: only one is). */

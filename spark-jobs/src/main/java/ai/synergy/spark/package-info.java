@@ -1,5 +1,6 @@
 /**
  * Spark plumbing: context creation with the project's defaults, waiting for executors and unwrapping executors'
- * bad-input errors (driver); per-task set-up (executor); and the Kryo registrator both sides use.
+ * bad-input errors (driver); per-task set-up (executor); and the Kryo registrator both sides use, with the packed
+ * serializer of every averaging round's task result.
  */
 package ai.synergy.spark;

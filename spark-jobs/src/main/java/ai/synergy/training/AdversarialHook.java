@@ -4,7 +4,6 @@ import ai.synergy.adversarial.GraphLossGradient;
 import org.apache.spark.TaskContext;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.spark.api.TrainingHook;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
@@ -15,11 +14,19 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * with PGD examples made against the worker's local model as it is right before the update (the W-step of
  * adversarial training, docs/methods.md section 2). The attack's random start is seeded by (seed, worker, the
  * minibatch's content, minibatch count), so attacks are reproducible (resume sees the same ones) yet differ between
- * workers, rounds and epochs. The gradient copy of the network is built on the executor, once per task.
+ * workers, rounds and epochs. The gradient copy of the network (an {@code InputGradientGraph}) is built on the
+ * executor once per network configuration and pooled slot, not once per task: under {@link RoundTrainingWorker} the
+ * hook takes an idle copy of the round's configuration from this JVM's pool when the round starts and hands it back
+ * when it ends; before every attack the copy takes the worker's current parameters and counters, so a pooled copy
+ * attacks exactly as a freshly built one. Outside such a worker (no round started) it builds its own copy.
  */
-public final class AdversarialHook implements TrainingHook {
+public final class AdversarialHook implements RoundScopedHook {
+    /** Idle gradient copies in this JVM (like the networks of {@link NetworkPool}, one per concurrent task). */
+    private static final IdlePool<GraphLossGradient> POOL = new IdlePool<>(NetworkPool.MAX_IDLE);
+
     private final AdversarialTraining settings;
     private final long seed;
+    private transient String configurationKey;
     private transient GraphLossGradient gradient;
     private transient long minibatches;
 
@@ -34,8 +41,12 @@ public final class AdversarialHook implements TrainingHook {
     @Override
     public void preUpdate(MultiDataSet minibatch, Model model) {
         ComputationGraph graph = (ComputationGraph) model;
+        if (gradient == null && configurationKey != null) {
+            gradient = POOL.take(configurationKey).orElse(null);
+        }
         if (gradient == null) {
             gradient = new GraphLossGradient(graph);
+            POOL.countBuilt();
         } else {
             gradient.syncFrom(graph);
         }
@@ -68,6 +79,25 @@ public final class AdversarialHook implements TrainingHook {
 
     @Override
     public void postUpdate(MultiDataSet minibatch, Model model) {
+    }
+
+    @Override
+    public void roundStarted(String configurationKey) {
+        this.configurationKey = configurationKey;
+    }
+
+    @Override
+    public void roundEnded() {
+        if (configurationKey != null && gradient != null) {
+            POOL.giveBack(configurationKey, gradient);
+        }
+        gradient = null;
+        configurationKey = null;
+    }
+
+    /** Gradient copies built in this JVM so far (for tests and logs). */
+    static long gradientCopiesBuilt() {
+        return POOL.built();
     }
 
     @Override

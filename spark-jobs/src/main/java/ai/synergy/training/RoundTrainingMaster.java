@@ -40,6 +40,7 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
 
     private transient Broadcast<String> configurationBroadcast;
     private transient String broadcastKey = "";
+    private transient Broadcast<RoundParameters> roundBroadcast;
 
     private RoundTrainingMaster(Builder builder) {
         super(builder);
@@ -75,9 +76,20 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
     /**
      * Trains one averaging round on {@code roundData} (one partition per worker, each holding this round's minibatches)
      * and leaves the averaged parameters in {@code graph.getNetwork()}. Returns the workers' mean last-minibatch loss.
+     * The round's broadcast of parameters and updater state is destroyed once the round's job has returned (on the
+     * driver and the executors), rather than left to Spark's context cleaner, which frees a broadcast only after the
+     * driver's garbage collector has dropped it: ResNet-18 would otherwise keep 90 MB per past round in the block
+     * managers.
      */
     public double trainRound(SparkComputationGraph graph, JavaRDD<MultiDataSet> roundData, int round, int rounds) {
-        doIteration(graph, roundData, round, rounds);
+        try {
+            doIteration(graph, roundData, round, rounds);
+        } finally {
+            if (roundBroadcast != null) {
+                roundBroadcast.destroy();
+                roundBroadcast = null;
+            }
+        }
         return graph.getScore();
     }
 
@@ -94,6 +106,9 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
             stats.logBroadcastStart();
         }
         if (!key.equals(broadcastKey)) {
+            if (configurationBroadcast != null) {
+                configurationBroadcast.destroy();
+            }
             configurationBroadcast = graph.getSparkContext().broadcast(json);
             broadcastKey = key;
         }
@@ -103,6 +118,7 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
                 PackedArray.of(network.params()), saveUpdater && updaterState != null ? PackedArray.of(updaterState)
                 : null);
         Broadcast<RoundParameters> round = graph.getSparkContext().broadcast(parameters);
+        roundBroadcast = round;
         if (collectTrainingStats) {
             stats.logBroadcastEnd();
         }

@@ -32,7 +32,8 @@ import java.util.Set;
  * Executor side: one worker's share of an averaging round. It fits the round's minibatches on a network of this JVM's
  * {@link NetworkPool} that takes the round's broadcast parameters, updater state and learning rates (built from the
  * broadcast configuration only when none is idle), with synergy's CPU batch-norm helper, and returns copies of the
- * parameters and updater state for averaging. Same result as dl4j-spark's worker, which rebuilds the network from a
+ * parameters and updater state for averaging. Hooks that pool state of their own ({@link RoundScopedHook}) are told
+ * when the task's round starts and ends. Same result as dl4j-spark's worker, which rebuilds the network from a
  * Java-serialized configuration every round.
  */
 public final class RoundTrainingWorker extends ParameterAveragingTrainingWorker {
@@ -75,6 +76,7 @@ public final class RoundTrainingWorker extends ParameterAveragingTrainingWorker 
         network.getConfiguration().setIterationCount(parameters.iterationCount());
         network.getConfiguration().setEpochCount(parameters.epochCount());
         network.setListeners(listeners == null ? List.of() : new ArrayList<>(listeners));
+        roundScopedHooks().forEach(hook -> hook.roundStarted(parameters.configurationKey()));
         Nd4j.getExecutioner().commit();
         if (collectStats) {
             stats.logInitEnd();
@@ -123,6 +125,7 @@ public final class RoundTrainingWorker extends ParameterAveragingTrainingWorker 
         double score = network.score();
         Nd4j.getExecutioner().commit();
         network.setListeners(List.of());
+        roundScopedHooks().forEach(RoundScopedHook::roundEnded);
         NetworkPool.giveBack(round.getValue().configurationKey(), network);
         return new ParameterAveragingTrainingResult(parameters, updaterState, score, null, null, null);
     }
@@ -136,6 +139,13 @@ public final class RoundTrainingWorker extends ParameterAveragingTrainingWorker 
     @Override
     public MultiLayerNetwork getInitialModel() {
         throw new UnsupportedOperationException("synergy trains ComputationGraphs");
+    }
+
+    private List<RoundScopedHook> roundScopedHooks() {
+        if (hooks == null) {
+            return List.of();
+        }
+        return hooks.stream().filter(RoundScopedHook.class::isInstance).map(RoundScopedHook.class::cast).toList();
     }
 
     private ComputationGraph build() {

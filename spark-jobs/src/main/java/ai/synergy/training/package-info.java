@@ -9,8 +9,10 @@
  *     {@link ai.synergy.training.QuantizationRounds} with SLQ's {@link ai.synergy.training.LossEffectScores}; the
  *     epoch's {@link ai.synergy.training.EpochTimeSplit}; the constraint the executors apply
  *     ({@link ai.synergy.training.ConstraintBroadcast}).</li>
- * <li>Executor side: {@link ai.synergy.training.RoundTrainingWorker} and its per-JVM network pool, and the training
- *     hooks that run around every minibatch fit, {@link ai.synergy.training.AdversarialHook} (PGD examples) and
+ * <li>Executor side: {@link ai.synergy.training.RoundTrainingWorker} and its per-JVM network pool (an
+ *     {@code IdlePool}), and the training hooks that run around every minibatch fit,
+ *     {@link ai.synergy.training.AdversarialHook} (PGD examples, on a pooled input-gradient copy: a
+ *     {@code RoundScopedHook}) and
  *     {@link ai.synergy.training.WeightConstraintHook} (ADMM's proximal term, pruning masks, frozen quantized
  *     weights).</li>
  * <li>Both: the records that are broadcast or saved as provenance ({@link ai.synergy.training.RoundParameters},

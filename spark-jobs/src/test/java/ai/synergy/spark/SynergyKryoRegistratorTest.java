@@ -12,6 +12,7 @@ import org.apache.spark.serializer.KryoSerializer;
 import org.apache.spark.serializer.SerializerInstance;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.api.worker.NetBroadcastTuple;
+import org.deeplearning4j.spark.impl.paramavg.aggregator.ParameterAveragingAggregationTuple;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -21,6 +22,7 @@ import scala.reflect.ClassTag$;
 import java.nio.ByteBuffer;
 import java.util.List;
 
+import static ai.synergy.testing.ArrayBits.assertSameBits;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -68,5 +70,44 @@ class SynergyKryoRegistratorTest {
         Masks masks = Masks.of(ones);
         Masks masksBack = roundTrip(masks);
         assertThat(masksBack.layers()).isEqualTo(masks.layers());
+    }
+
+    @Test
+    void averagingAggregateTravelsAsPackedBlocksBitForBit() {
+        assertThat(new KryoSerializer(SparkContexts.withDefaults(new SparkConf(), 1)).newKryo()
+                .getSerializer(ParameterAveragingAggregationTuple.class))
+                .isInstanceOf(PackedAggregationSerializer.class);
+
+        INDArray parameters = Nd4j.randn(DataType.FLOAT, 1, 12_345).muli(1e-3);
+        parameters.putScalar(0, Float.MIN_VALUE);
+        parameters.putScalar(1, -0.0f);
+        INDArray momentum = Nd4j.rand(DataType.FLOAT, 1, 24_690).permute(1, 0); // a view: packed as c order
+        ParameterAveragingAggregationTuple withState = new ParameterAveragingAggregationTuple(parameters, momentum,
+                3.25, 2, null, null, null, null);
+        ByteBuffer bytes = KRYO.serialize(withState, ClassTag$.MODULE$.apply(Object.class));
+        assertThat(bytes.remaining()).as("one block per array, plus a small header")
+                .isBetween(4 * (12_345 + 24_690), 4 * (12_345 + 24_690) + 200);
+        ParameterAveragingAggregationTuple back = roundTrip(withState);
+        assertSameBits(back.getParametersSum(), parameters, "parameters");
+        assertSameBits(back.getUpdaterStateSum(), momentum, "updater state");
+        assertThat(back.getScoreSum()).isEqualTo(3.25);
+        assertThat(back.getAggregationsCount()).isEqualTo(2);
+        assertThat(back.getSparkTrainingStats()).isNull();
+        assertThat(back.getListenerUpdates()).isNull();
+
+        INDArray doubles = Nd4j.rand(DataType.DOUBLE, 3, 4, 5);
+        ParameterAveragingAggregationTuple stateless = roundTrip(new ParameterAveragingAggregationTuple(doubles, null,
+                Double.NaN, 1, null, null, null, null));
+        assertSameBits(stateless.getParametersSum(), doubles, "double parameters");
+        assertThat(stateless.getUpdaterStateSum()).as("a stateless updater stays stateless").isNull();
+        assertThat(stateless.getScoreSum()).isNaN();
+
+        INDArray empty = Nd4j.create(DataType.FLOAT, 0);
+        ParameterAveragingAggregationTuple emptyState = roundTrip(new ParameterAveragingAggregationTuple(parameters,
+                empty, 0, 1, null, null, null, null));
+        assertThat(emptyState.getUpdaterStateSum().isEmpty()).isTrue();
+        assertThat(emptyState.getUpdaterStateSum().dataType()).isEqualTo(DataType.FLOAT);
+        assertThat(emptyState.getUpdaterStateSum().shape()).isEqualTo(empty.shape());
+        assertSameBits(emptyState.getParametersSum(), parameters, "parameters beside an empty state");
     }
 }

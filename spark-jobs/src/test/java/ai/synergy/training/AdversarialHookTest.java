@@ -5,6 +5,7 @@ import ai.synergy.model.ModelArchitecture;
 import ai.synergy.model.ModelSpec;
 import ai.synergy.model.OptimizerSpec;
 import ai.synergy.model.ResNets;
+import ai.synergy.testing.ArrayBits;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -90,5 +91,43 @@ class AdversarialHookTest {
         hook.preUpdate(a, graph);
         copy.preUpdate(b, graph);
         assertThat(b.getFeatures(0)).isEqualTo(a.getFeatures(0));
+    }
+
+    @Test
+    void aPooledGradientCopyAttacksExactlyAsAFreshOne() {
+        AdversarialTraining settings = new AdversarialTraining(new Pgd(0.1, 0.02, 4, true), 1);
+        String key = "aPooledGradientCopyAttacksExactlyAsAFreshOne";
+        ComputationGraph earlier = model();
+        earlier.params().muli(0.5); // an earlier round's parameters, which the pooled copy must not keep
+        earlier.getConfiguration().setIterationCount(3);
+        ComputationGraph graph = model();
+        graph.getConfiguration().setIterationCount(10);
+        graph.getConfiguration().setEpochCount(2);
+        MultiDataSet natural = minibatch();
+
+        long built = AdversarialHook.gradientCopiesBuilt();
+        AdversarialHook earlierTask = new AdversarialHook(settings, 11);
+        earlierTask.roundStarted(key);
+        earlierTask.preUpdate(new MultiDataSet(natural.getFeatures(0).dup(), natural.getLabels(0).dup()), earlier);
+        earlierTask.roundEnded();
+
+        AdversarialHook pooledTask = new AdversarialHook(settings, 11);
+        pooledTask.roundStarted(key);
+        MultiDataSet pooled = new MultiDataSet(natural.getFeatures(0).dup(), natural.getLabels(0).dup());
+        pooledTask.preUpdate(pooled, graph);
+        pooledTask.roundEnded();
+        assertThat(AdversarialHook.gradientCopiesBuilt() - built).as("copies built for two tasks of one key")
+                .isEqualTo(1);
+
+        MultiDataSet fresh = new MultiDataSet(natural.getFeatures(0).dup(), natural.getLabels(0).dup());
+        new AdversarialHook(settings, 11).preUpdate(fresh, graph);
+        assertThat(AdversarialHook.gradientCopiesBuilt() - built).isEqualTo(2);
+        ArrayBits.assertSameBits(pooled.getFeatures(0), fresh.getFeatures(0), "adversarial examples");
+        assertThat(pooled.getFeatures(0)).isNotEqualTo(natural.getFeatures(0));
+
+        // against the earlier round's parameters the same attack gives other examples: the copy really was re-synced
+        MultiDataSet stale = new MultiDataSet(natural.getFeatures(0).dup(), natural.getLabels(0).dup());
+        new AdversarialHook(settings, 11).preUpdate(stale, earlier);
+        assertThat(stale.getFeatures(0)).isNotEqualTo(fresh.getFeatures(0));
     }
 }
