@@ -291,6 +291,54 @@ class ConvolutionHelpersTest {
     }
 
     /** Runs {@code c} with batch {@code n} on DL4J's helper, ours and im2col, against the double reference. */
+    /**
+     * Two tasks of one executor convolve at once, each with its own network: every result is bit for bit the one
+     * thread's at the same native thread count (no state shared between helpers, streams or scratch blocks). The
+     * thread count itself changes oneDNN's reduction order (1 against 2 threads: up to 8e-5 absolute on these
+     * gradients), so both sides run with one thread, as a Spark task with one core does.
+     */
+    @Test
+    void twoThreadsConvolvingAtOnceGiveOneThreadsResultsBitForBit() throws Exception {
+        Nd4jRuntime.enableLayerHelpers();
+        List<Case> cases = resnetShapes().subList(0, 8);
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            for (Case c : cases) {
+                Nd4j.getRandom().setSeed(c.hashCode());
+                INDArray x = Nd4j.rand(DataType.FLOAT, 8, c.c(), c.h(), c.w()).subi(0.5);
+                Result alone = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    Nd4jRuntime.configureThreads(1);
+                    return run(layer(c, "onednn", DataType.FLOAT), x);
+                }, threads).get();
+                List<java.util.concurrent.Future<Result>> together = new ArrayList<>();
+                for (int t = 0; t < 2; t++) {
+                    together.add(threads.submit(() -> {
+                        Nd4jRuntime.configureThreads(1);
+                        Layer mine = layer(c, "onednn", DataType.FLOAT);
+                        Result last = null;
+                        for (int i = 0; i < 5; i++) {
+                            last = run(mine, x, alone.eps());
+                            assertThat(bits(last.y())).as("forward %s", c).isEqualTo(bits(alone.y()));
+                            assertThat(bits(last.dx())).as("input gradient %s", c).isEqualTo(bits(alone.dx()));
+                            assertThat(bits(last.dw())).as("weight gradient %s", c).isEqualTo(bits(alone.dw()));
+                        }
+                        return last;
+                    }));
+                }
+                for (java.util.concurrent.Future<Result> f : together) {
+                    assertThat(bits(f.get().dw())).isEqualTo(bits(alone.dw()));
+                }
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    /** The values in C order, compared bit for bit by AssertJ (INDArray.equals has a tolerance). */
+    private static float[] bits(INDArray a) {
+        return a.dup('c').reshape(-1).toFloatVector();
+    }
+
     private static void compare(Case c, int n, Map<String, Double> worst) {
         Nd4j.getRandom().setSeed(c.hashCode());
         INDArray x = Nd4j.rand(DataType.FLOAT, n, c.c(), c.h(), c.w()).subi(0.5);

@@ -1,11 +1,9 @@
 package ai.synergy.cli;
 
-import ai.synergy.adversarial.Pgd;
 import ai.synergy.config.InvalidInputException;
 import ai.synergy.jobs.QuantizeJob;
 import ai.synergy.run.RunFolder;
 import ai.synergy.spark.SparkContexts;
-import ai.synergy.training.AdversarialTraining;
 import ai.synergy.training.Averaging;
 import ai.synergy.training.QuantizationMethod;
 import ai.synergy.training.QuantizeConfig;
@@ -61,17 +59,8 @@ final class QuantizeCommand implements Callable<Integer> {
             description = "Retraining learning rate, cosine-annealed over each round (default: ${DEFAULT-VALUE}).")
     double lr;
 
-    @Option(names = "--adversarial", defaultValue = "none",
-            description = "none, pgd or fgsm: retrain on adversarial examples made on the executors against the "
-                    + "worker's current model, as train --adversarial does (default: ${DEFAULT-VALUE}).")
-    String adversarial;
-
     @Mixin
-    AttackOptions attackOptions;
-
-    @Option(names = "--adversarial-ratio", defaultValue = "" + AdversarialTraining.DEFAULT_RATIO,
-            description = "Fraction of each minibatch replaced by adversarial examples (default: ${DEFAULT-VALUE}).")
-    double adversarialRatio;
+    AdversarialTrainingOptions adversarialOptions;
 
     @Mixin
     AveragingOptions averaging;
@@ -113,7 +102,6 @@ final class QuantizeCommand implements Callable<Integer> {
             throw new InvalidInputException("--partition: unknown partition '" + partition
                     + "'; accepted: magnitude, random");
         }
-        Pgd attack = attackOptions.attack(adversarial, "adversarial");
         return QuantizeConfig.builder()
                 .data(dataOptions.source())
                 .model(model)
@@ -125,8 +113,7 @@ final class QuantizeCommand implements Callable<Integer> {
                 .skipLayers(skipLayers)
                 .epochsPerRound(epochsPerRound)
                 .learningRate(lr)
-                .adversarial(attack == null ? AdversarialTraining.none()
-                        : new AdversarialTraining(attack, adversarialRatio))
+                .adversarial(adversarialOptions.settings())
                 .workers(averaging.workers)
                 .batchSizePerWorker(averaging.batchSize)
                 .averagingFrequency(averaging.averagingFrequency)

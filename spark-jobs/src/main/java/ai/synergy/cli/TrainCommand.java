@@ -1,13 +1,11 @@
 package ai.synergy.cli;
 
 import ai.synergy.config.InvalidInputException;
-import ai.synergy.adversarial.Pgd;
 import ai.synergy.dks.Supervision;
 import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.jobs.TrainJob;
 import ai.synergy.model.LearningRateSchedule;
 import ai.synergy.spark.SparkContexts;
-import ai.synergy.training.AdversarialTraining;
 import ai.synergy.training.Averaging;
 import ai.synergy.training.TrainConfig;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -54,17 +52,8 @@ final class TrainCommand implements Callable<Integer> {
             description = "dks: softmax temperature of the synergy term (default: ${DEFAULT-VALUE}, the paper's).")
     double synergyTemperature;
 
-    @Option(names = "--adversarial", defaultValue = "none",
-            description = "none, pgd or fgsm: attack every training minibatch on the executors against the worker's "
-                    + "current model before the update (default: ${DEFAULT-VALUE}).")
-    String adversarial;
-
     @Mixin
-    AttackOptions attackOptions;
-
-    @Option(names = "--adversarial-ratio", defaultValue = "" + AdversarialTraining.DEFAULT_RATIO,
-            description = "Fraction of each minibatch replaced by adversarial examples (default: ${DEFAULT-VALUE}).")
-    double adversarialRatio;
+    AdversarialTrainingOptions adversarialOptions;
 
     @Mixin
     PruningOptions pruningOptions;
@@ -149,7 +138,6 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The run these options describe; the data set is resolved when it is built. */
     TrainConfig.Builder settings() {
-        Pgd attack = attackOptions.attack(adversarial, "adversarial");
         return TrainConfig.builder()
                 .data(dataOptions.source())
                 .model(model)
@@ -158,8 +146,7 @@ final class TrainCommand implements Callable<Integer> {
                 .auxStages(auxStages)
                 .synergyWeight(synergyWeight)
                 .synergyTemperature(synergyTemperature)
-                .adversarial(attack == null ? AdversarialTraining.none()
-                        : new AdversarialTraining(attack, adversarialRatio))
+                .adversarial(adversarialOptions.settings())
                 .pruning(pruningOptions.config())
                 .initModel(initModel)
                 .epochs(epochs)

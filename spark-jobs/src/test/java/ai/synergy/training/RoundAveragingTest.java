@@ -61,8 +61,9 @@ class RoundAveragingTest extends LocalSparkTest {
 
     @Test
     void twoWorkersAfterThreeRoundsHoldTheMeanOfTheirLocalFits() throws Exception {
-        // DL4J's convolution helper on both sides: with OneDnnConvHelper, two tasks training at once in this JVM end a
-        // round up to 7e-5 away from the same fits made one after the other on the test thread (1.2e-7 with DL4J's)
+        // DL4J's convolution helper on both sides: with OneDnnConvHelper, the tasks (one native thread each) end a round
+        // up to 7e-5 away from the same fits on the test thread, which runs with the JVM's thread count: oneDNN's
+        // reduction order depends on it (ConvolutionHelpersTest: bit for bit at equal counts, also concurrently)
         String convolutions = System.getProperty(ConvolutionHelpers.PROPERTY);
         System.setProperty(ConvolutionHelpers.PROPERTY, "dl4j");
         try {
