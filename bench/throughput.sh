@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Benchmark: training throughput side by side in one run (medians of repetitions, every measurement its own JVM):
-# ND4J GEMM peak; ResNet-20 (3x32x32, batch 64) and ResNet-18 (3x224x224, batch 8) images/s in a single DL4J JVM,
+# ND4J GEMM peak; ResNet-20 (3x32x32, batch 64), ResNet-18 and ResNet-50 (3x224x224, batch 8) images/s in a single DL4J JVM,
 # in `synergy train` on Spark local[2] and on a loopback cluster (2 single-core executors), with each Spark epoch's
 # time split (compute, data, averaging/broadcast, scheduling); and PyTorch CPU through DJL (bench/pytorch-anchor,
 # built here with -Ppytorch-anchor; libtorch comes from Maven Central's pytorch-native-cpu jar, no download at run
-# time) as the outside anchor. Results: bench/results/throughput.{json,md}. Needs dataset-fashion-mnist.
+# time) as the outside anchor, as one 2-thread JVM and as two single-thread JVMs side by side (one thread per worker,
+# as local[2] runs). Results: bench/results/throughput.{json,md}. Needs dataset-fashion-mnist.
 # Usage: bench/throughput.sh [repetitions=3] [work folder=/tmp/synergy-throughput]
-#   SYNERGY_BENCH_ONLY=resnet20 measures one model; SYNERGY_BENCH_ANCHOR=0 skips PyTorch; SYNERGY_BENCH_CLUSTER=0
+#   SYNERGY_BENCH_ONLY=resnet20 measures one model (a list: resnet18,resnet50); SYNERGY_BENCH_ANCHOR=0 skips PyTorch; SYNERGY_BENCH_CLUSTER=0
 #   skips the loopback cluster; SYNERGY_BENCH_NAME (default throughput) names the result files (a partial run should
 #   not replace the full one's); the "-convdl4j" runs use DL4J's convolution helper instead of ours;
 #   SYNERGY_BENCH_ANCHOR_WAIT_POLICY (default ACTIVE, PyTorch's own default) is PyTorch's OMP_WAIT_POLICY: PASSIVE
