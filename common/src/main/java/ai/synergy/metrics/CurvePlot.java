@@ -236,7 +236,7 @@ public final class CurvePlot {
         int firstEpoch = epochs.get(0).epoch();
         training.getStyler().setXAxisMin(perRound ? firstEpoch - 1.0 : firstEpoch);
         training.getStyler().setXAxisMax((double) lastEpoch);
-        training.getStyler().setXAxisDecimalPattern(lastEpoch - firstEpoch < 3 ? "0.#" : "0");
+        training.getStyler().setXAxisDecimalPattern(lastEpoch - firstEpoch < 3 ? "0.###" : "0");
         if (lr != null) {
             lr.setMarker(SeriesMarkers.NONE);
             lr.setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f,
