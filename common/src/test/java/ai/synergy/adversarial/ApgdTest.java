@@ -227,11 +227,18 @@ class ApgdTest {
     @Test
     void everyIterateStaysInTheBallAndTheUnitRange() {
         Random random = new Random(3);
-        INDArray x = Nd4j.rand(DataType.DOUBLE, 6, 1, 4, 4);
+        double[] pixels = new double[6 * 16];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = random.nextDouble();
+        }
+        INDArray x = Nd4j.createFromArray(pixels).reshape(6, 1, 4, 4);
         x.putScalar(new long[]{0, 0, 0, 0}, 0.0).putScalar(new long[]{0, 0, 0, 1}, 1.0);
         double eps = 0.1;
         PlainNet net = PlainNet.random(16, 12, 5, random);
-        INDArray labels = oneHot(new int[]{0, 1, 2, 3, 4, 0}, 5);
+        // the labels are the network's own predictions: every image starts correctly classified, so the attack runs
+        // (an image already misclassified is not attacked), whatever the random draws
+        INDArray predicted = net.pass(x, Apgd.Loss.CE.bind(new int[6], null)).logits().argMax(1);
+        INDArray labels = oneHot(predicted.toIntVector(), 5);
         for (Apgd.Loss loss : Apgd.Loss.values()) {
             int[] calls = {0};
             LogitsGradient checking = (in, l) -> {
@@ -270,7 +277,7 @@ class ApgdTest {
 
     @Test
     void theSameSeedGivesTheSameAttackAndAnotherSeedAnotherStart() {
-        INDArray x = Nd4j.rand(DataType.DOUBLE, 5, 10);
+        INDArray x = uniform(new Random(81), 5, 10);
         PlainNet net = PlainNet.random(10, 8, 4, new Random(8));
         INDArray labels = net.oneHotPredictions(x);
         List<INDArray> seen = new ArrayList<>();
@@ -295,7 +302,7 @@ class ApgdTest {
 
     @Test
     void anExamplesResultDoesNotDependOnTheOthersInItsMinibatch() {
-        INDArray x = Nd4j.rand(DataType.DOUBLE, 6, 12);
+        INDArray x = uniform(new Random(82), 6, 12);
         PlainNet net = PlainNet.random(12, 10, 5, new Random(21));
         INDArray labels = net.oneHotPredictions(x);
         AttackedModel model = plain(net);
@@ -313,7 +320,7 @@ class ApgdTest {
     @Test
     void autoAttackLiteBreaksEveryExampleEitherAttackBreaksAlone() {
         Random random = new Random(4);
-        INDArray x = Nd4j.rand(DataType.DOUBLE, 40, 12);
+        INDArray x = uniform(random, 40, 12);
         PlainNet net = PlainNet.random(12, 16, 6, random);
         int[] y = net.predictions(x);
         for (int i = 0; i < y.length; i += 7) {
@@ -350,6 +357,17 @@ class ApgdTest {
         assertThat(Apgd.of(0.1, Apgd.Loss.DLR_TARGETED).name()).isEqualTo("apgd-dlr-targeted");
         assertThat(AutoAttackLite.of(0.1, 100, 1).describe())
                 .isEqualTo("apgd-ce then apgd-dlr, eps 0.1, budget 100 iterations, 1 restart");
+    }
+
+    /** Pixels uniform in [0, 1) from {@code random}: the same every run, whatever ND4J's generator did before. */
+    static INDArray uniform(Random random, int rows, int cols) {
+        double[][] v = new double[rows][cols];
+        for (double[] row : v) {
+            for (int j = 0; j < cols; j++) {
+                row[j] = random.nextDouble();
+            }
+        }
+        return Nd4j.createFromArray(v);
     }
 
     static INDArray oneHot(int[] classes, int count) {
