@@ -52,7 +52,7 @@ import java.util.Map;
  * from the run's saved metrics.
  */
 public final class RobustPruningBench {
-    private static final double EPS = 0.1;
+    static final double EPS = 0.1;
 
     private RobustPruningBench() {
     }
@@ -132,7 +132,7 @@ public final class RobustPruningBench {
     }
 
     /** The CIFAR-family width whose resnet8 has about {@code parameters} parameters (bisection on the width). */
-    private static double widthWithParameters(DataSpec data, long parameters) {
+    static double widthWithParameters(DataSpec data, long parameters) {
         double low = 1.0 / 16;
         double high = 1;
         for (int i = 0; i < 20; i++) {
@@ -160,11 +160,11 @@ public final class RobustPruningBench {
     }
 
     /** Trains and scores the rows, sharing one Spark context. */
-    private static final class Bench {
+    static final class Bench {
         private final DataSpec data;
         private final Path work;
         private final Pgd evalAttack;
-        private JavaSparkContext jsc;
+        JavaSparkContext jsc;
 
         Bench(DataSpec data, Path work, Pgd evalAttack) {
             this.data = data;
