@@ -49,13 +49,13 @@ public final class PruningHypothesisBench {
 
     public static void main(String[] args) throws Exception {
         int trainImages = args.length > 0 ? Integer.parseInt(args[0]) : 60000;
-        int testImages = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
-        int denseEpochs = args.length > 2 ? Integer.parseInt(args[2]) : 1;
-        int admmEpochs = args.length > 3 ? Integer.parseInt(args[3]) : 2;
-        int retrainEpochs = args.length > 4 ? Integer.parseInt(args[4]) : 1;
+        int testImages = args.length > 1 ? Integer.parseInt(args[1]) : 10000;
+        int denseEpochs = args.length > 2 ? Integer.parseInt(args[2]) : 6;
+        int admmEpochs = args.length > 3 ? Integer.parseInt(args[3]) : 8;
+        int retrainEpochs = args.length > 4 ? Integer.parseInt(args[4]) : 4;
         int trainSteps = args.length > 5 ? Integer.parseInt(args[5]) : 2;
-        double rho0 = args.length > 6 ? Double.parseDouble(args[6]) : 3e-2;
-        double rhoGrowth = args.length > 7 ? Double.parseDouble(args[7]) : 10;
+        double rho0 = args.length > 6 ? Double.parseDouble(args[6]) : 3e-3;
+        double rhoGrowth = args.length > 7 ? Double.parseDouble(args[7]) : 2;
         Path outDir = Path.of(args.length > 8 ? args[8] : "bench/results");
         Path work = Path.of(args.length > 9 ? args[9] : "/tmp/synergy-pruning-hypothesis-bench");
         Nd4jRuntime.enableLayerHelpers();
