@@ -33,7 +33,7 @@ public record Run(String dir) {
 
     /**
      * The chain's stages, one row each in order: stage, label, naturalTop1, pgdTop1, apgdTop1, nonzeroParameters,
-     * totalParameters, sparsity, exportBytes, exportFile, ...
+     * totalParameters, sparsity, sparseBytes, exportBytes, exportFile, ...
      */
     public Dataset<Row> stages(SparkSession spark) {
         return spark.read().option("multiLine", true).json(file(RobustCompressJob.STAGES))

@@ -116,6 +116,14 @@ class RobustCompressTest extends LocalSparkTest {
             assertThat(r.sparsity()).as(r.stage()).isGreaterThanOrEqualTo(RATIO);
             assertThat(r.nonzeroParameters()).as(r.stage()).isLessThan(dks.nonzeroParameters() / 3);
         }
+        // the pruned stage's compact size is its sparse float32 encoding: 4 bytes per nonzero parameter plus at most
+        // a bitmap per pruned layer; it is far below the dense model's 4 bytes per parameter
+        StageResult prunedStage = end.result("b-prune").orElseThrow();
+        int prunedLayers = PrunableLayers.weights(load(out, "b-prune")).size();
+        assertThat(prunedStage.sparseBytes()).isBetween(4 * prunedStage.nonzeroParameters(),
+                4 * prunedStage.nonzeroParameters() + prunedStage.totalParameters() / 8 + prunedLayers);
+        assertThat(prunedStage.compactBytes()).isEqualTo(Math.min(prunedStage.sparseBytes(), prunedStage.exportBytes()))
+                .isLessThan(4 * dks.totalParameters() / 3);
         // INQ: every nonzero weight is +-2^k, and the compact export is far smaller than the pruned model's zip
         for (String stage : List.of("c-inq5", "d-inq4")) {
             for (Map.Entry<String, INDArray> e : PrunableLayers.weights(load(out, stage)).entrySet()) {
@@ -128,6 +136,7 @@ class RobustCompressTest extends LocalSparkTest {
             }
             StageResult r = end.result(stage).orElseThrow();
             assertThat(r.exportFile()).isEqualTo(RunFolder.COMPACT_MODEL);
+            assertThat(r.compactBytes()).isEqualTo(r.exportBytes());
             assertThat(r.exportBytes()).isLessThan(end.result("b-prune").orElseThrow().exportBytes() / 2);
         }
         assertThat(Files.readString(out.resolve("d-inq4").resolve(RunFolder.MODEL_PROVENANCE)))

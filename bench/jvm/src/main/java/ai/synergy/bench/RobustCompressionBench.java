@@ -154,21 +154,25 @@ public final class RobustCompressionBench {
                                    List<Scores> sweep) {
         StringBuilder chain = new StringBuilder();
         for (StageResult s : stages) {
-            chain.append(String.format("| %s | %.2f | %.2f | %.2f | %d / %d | %.4f | %d (%s) |%n", s.label(),
-                    100 * s.naturalTop1(), 100 * s.pgdTop1(), 100 * s.apgdTop1(), s.nonzeroParameters(),
-                    s.totalParameters(), s.sparsity(), s.exportBytes(), s.exportFile()));
+            chain.append(String.format("| %s | %.2f | %.2f | %.2f | %d / %d | %.4f | %d | %d | %d (%s) |%n",
+                    s.label(), 100 * s.naturalTop1(), 100 * s.pgdTop1(), 100 * s.apgdTop1(), s.nonzeroParameters(),
+                    s.totalParameters(), s.sparsity(), s.compactBytes(), s.sparseBytes(), s.exportBytes(),
+                    s.exportFile()));
         }
         return String.format("""
                 # Robust and small, end to end (%s)
 
                 %s; Spark local[2], 2 workers; %d cores, load average %.1f at the end; %.0f min in all. Chain settings
                 in the JSON. Robust accuracy: PGD-20 (eps 0.1, step 0.01, random start) and APGD-CE (eps 0.1, 20
-                iterations), on the executors against each model itself.
+                iterations), on the executors against each model itself. Compact size: the INQ stages' compact
+                export, else the smaller of the float32 sparse encoding (kept weights plus the cheaper of a bitmap or
+                int32 indices per layer) and model.zip. The papers' second hypothesis, rerun on the full training set:
+                pruning-hypothesis.md.
 
                 ## The chain
 
-                | stage | natural %% | PGD-20 %% | APGD-CE %% | nonzero / all parameters | sparsity | size, bytes |
-                | --- | --- | --- | --- | --- | --- | --- |
+                | stage | natural %% | PGD-20 %% | APGD-CE %% | nonzero / all parameters | sparsity | compact size, bytes | sparse float32, bytes | export file, bytes |
+                | --- | --- | --- | --- | --- | --- | --- | --- | --- |
                 %s
                 ## APGD-CE against PGD-20
 
