@@ -1,6 +1,5 @@
 package ai.synergy.cli;
 
-import ai.synergy.adversarial.Pgd;
 import ai.synergy.training.AdversarialTraining;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -13,15 +12,10 @@ final class AdversarialTrainingOptions {
     String adversarial;
 
     @Mixin
-    AttackOptions attackOptions;
-
-    @Option(names = "--adversarial-ratio", defaultValue = "" + AdversarialTraining.DEFAULT_RATIO,
-            description = "Fraction of each minibatch replaced by adversarial examples (default: ${DEFAULT-VALUE}).")
-    double adversarialRatio;
+    AdversarialExampleOptions examples;
 
     /** The setting these options make: none, or the attack with its share of every minibatch. */
     AdversarialTraining settings() {
-        Pgd attack = attackOptions.attack(adversarial, "adversarial");
-        return attack == null ? AdversarialTraining.none() : new AdversarialTraining(attack, adversarialRatio);
+        return examples.settings(adversarial);
     }
 }

@@ -4,7 +4,6 @@ import ai.synergy.adversarial.Pgd;
 import ai.synergy.chain.ChainConfig;
 import ai.synergy.chain.RobustCompressJob;
 import ai.synergy.spark.SparkContexts;
-import ai.synergy.training.AdversarialTraining;
 import ai.synergy.training.Averaging;
 import ai.synergy.training.QuantizeConfig;
 import ai.synergy.training.TrainConfig;
@@ -66,11 +65,7 @@ final class RobustCompressCommand implements Callable<Integer> {
     double quantizeLr;
 
     @Mixin
-    AttackOptions attackOptions;
-
-    @Option(names = "--adversarial-ratio", defaultValue = "" + AdversarialTraining.DEFAULT_RATIO,
-            description = "Fraction of each minibatch replaced by PGD examples (default: ${DEFAULT-VALUE}).")
-    double adversarialRatio;
+    AdversarialExampleOptions adversarialExamples;
 
     @Option(names = "--natural-quantize", description = "INQ retrains on natural examples instead of PGD examples.")
     boolean naturalQuantize;
@@ -116,7 +111,6 @@ final class RobustCompressCommand implements Callable<Integer> {
 
     /** The chain these options describe; the data set is resolved when it is built. */
     ChainConfig.Builder settings() {
-        Pgd attack = attackOptions.attack("pgd", "adversarial");
         return ChainConfig.builder()
                 .data(dataOptions.source())
                 .model(model)
@@ -129,7 +123,7 @@ final class RobustCompressCommand implements Callable<Integer> {
                 .bits(bits)
                 .epochsPerRound(epochsPerRound)
                 .quantizeLearningRate(quantizeLr)
-                .adversarial(new AdversarialTraining(attack, adversarialRatio))
+                .adversarial(adversarialExamples.settings("pgd"))
                 .naturalQuantize(naturalQuantize)
                 .evalPgdSteps(evalPgdSteps)
                 .evalStep(evalStep)

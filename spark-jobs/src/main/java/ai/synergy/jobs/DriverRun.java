@@ -165,6 +165,9 @@ final class DriverRun<S, M, R> {
         /** Files saved in the checkpoint beside the network and state, by name. */
         Map<String, byte[]> checkpointExtras();
 
+        /** Hands a checkpointed step's figures and its time split (null when it trained nothing) to the watch. */
+        void watch(RunWatch watch, M metrics, EpochTimeSplit split);
+
         /** Rewrites the per-step logs after step {@code stepsDone}'s checkpoint. */
         void writeLogs(int stepsDone, List<M> history) throws IOException;
 
@@ -338,7 +341,7 @@ final class DriverRun<S, M, R> {
                 S state = steps.state(step + 1, history, Provenance.now(data.fingerprint()));
                 checkpoints.save(training.network(), state, step + 1, settings.keepCheckpoints(),
                         steps.checkpointExtras());
-                watch.stepDone(history.get(history.size() - 1), training.lastTimeSplit());
+                steps.watch(watch, history.get(history.size() - 1), training.lastTimeSplit());
                 steps.writeLogs(step + 1, history);
                 steps.writeReport(history, state, false);
                 if (stopAfter > 0 && step + 1 == stopAfter && step + 1 < steps.total()) {

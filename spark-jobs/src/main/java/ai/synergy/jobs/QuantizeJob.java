@@ -14,6 +14,7 @@ import ai.synergy.quantization.FrozenWeights;
 import ai.synergy.run.RunFolder;
 import ai.synergy.training.AdversarialHook;
 import ai.synergy.training.ConstraintBroadcast;
+import ai.synergy.training.EpochTimeSplit;
 import ai.synergy.training.LossEffectScores;
 import ai.synergy.training.QuantizationMethod;
 import ai.synergy.training.QuantizationRounds;
@@ -22,6 +23,7 @@ import ai.synergy.training.QuantizeState;
 import ai.synergy.training.RoundPlan;
 import ai.synergy.training.RoundTrainingMaster;
 import ai.synergy.training.WeightConstraintHook;
+import ai.synergy.watch.RunWatch;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -256,6 +258,11 @@ public final class QuantizeJob {
         @Override
         public Map<String, byte[]> checkpointExtras() {
             return Map.of(RunFolder.ROUNDS_STATE, rounds.toBytes());
+        }
+
+        @Override
+        public void watch(RunWatch watch, RoundMetrics metrics, EpochTimeSplit split) {
+            watch.quantizationRoundDone(metrics, split);
         }
 
         @Override

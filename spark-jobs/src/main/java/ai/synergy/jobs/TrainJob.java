@@ -21,6 +21,7 @@ import ai.synergy.training.RoundPlan;
 import ai.synergy.training.RoundTrainingMaster;
 import ai.synergy.training.TrainConfig;
 import ai.synergy.training.TrainingStage;
+import ai.synergy.watch.RunWatch;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -265,6 +266,11 @@ public final class TrainJob {
         @Override
         public Map<String, byte[]> checkpointExtras() {
             return config.pruning().enabled() ? Map.of(RunFolder.PRUNING_STATE, pruning.saved().toBytes()) : Map.of();
+        }
+
+        @Override
+        public void watch(RunWatch watch, EpochMetrics metrics, EpochTimeSplit split) {
+            watch.epochDone(metrics, split);
         }
 
         @Override

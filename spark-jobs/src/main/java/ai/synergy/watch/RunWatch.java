@@ -121,22 +121,9 @@ public final class RunWatch implements AutoCloseable {
     }
 
     /**
-     * A step of the run finished and was checkpointed: {@code metrics} is a {@code train} epoch's
-     * {@link EpochMetrics} or a {@code quantize} round's {@link RoundMetrics}; {@code split} the time split of the
-     * step's last training epoch, null when it trained nothing. Flushes the event file.
+     * A {@code train} epoch finished and was checkpointed; {@code split} is its time split. Flushes the event file.
      */
-    public void stepDone(Object metrics, EpochTimeSplit split) {
-        if (metrics instanceof EpochMetrics epoch) {
-            epochDone(epoch, split);
-        } else if (metrics instanceof RoundMetrics round) {
-            quantizationRoundDone(round, split);
-        } else {
-            throw new IllegalArgumentException("no figures to watch in " + metrics);
-        }
-        flush();
-    }
-
-    private void epochDone(EpochMetrics m, EpochTimeSplit split) {
+    public void epochDone(EpochMetrics m, EpochTimeSplit split) {
         RunGauges.set(Gauge.EPOCH, m.epoch());
         setTest(m.testTop1(), m.testTop5());
         Map<String, Double> scalars = new LinkedHashMap<>();
@@ -166,9 +153,14 @@ public final class RunWatch implements AutoCloseable {
             scalars.putAll(timeShares(split));
         }
         write(m.epoch(), scalars);
+        flush();
     }
 
-    private void quantizationRoundDone(RoundMetrics m, EpochTimeSplit split) {
+    /**
+     * A {@code quantize} round finished and was checkpointed; {@code split} is the time split of its last retraining
+     * epoch, null when it retrained nothing. Flushes the event file.
+     */
+    public void quantizationRoundDone(RoundMetrics m, EpochTimeSplit split) {
         RunGauges.set(Gauge.QUANTIZATION_ROUND, m.round());
         RunGauges.set(Gauge.QUANTIZED_FRACTION, m.frozenFraction());
         setTest(m.testTop1(), m.testTop5());
@@ -185,6 +177,7 @@ public final class RunWatch implements AutoCloseable {
             }
         }
         write(m.round(), scalars);
+        flush();
     }
 
     private static void setTest(double top1, Double top5) {

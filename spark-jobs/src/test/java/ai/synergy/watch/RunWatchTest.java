@@ -40,7 +40,7 @@ class RunWatchTest {
             watch.roundDone(1, 2, 1.25, 0.01);
             java.nio.file.Path file = only(dir.resolve(RunFolder.TENSORBOARD));
             long beforeEpoch = Files.size(file);
-            watch.stepDone(epoch2, split);
+            watch.epochDone(epoch2, split);
             // flushed: the epoch's events are in the file while it is still open
             assertThat(Files.size(file)).isGreaterThan(beforeEpoch);
             List<EventFileReader.Event> events = EventFileReader.events(Files.readAllBytes(file));
@@ -79,9 +79,9 @@ class RunWatchTest {
     void quantizationRoundsBecomeScalarsAndGauges() throws Exception {
         Path run = new Path(dir.toString());
         try (RunWatch watch = RunWatch.open(files(), run, true, 2, 100)) {
-            watch.stepDone(new RoundMetrics(1, 0.5, null, 0.25, null, 0.1, 0, 1), null);
+            watch.quantizationRoundDone(new RoundMetrics(1, 0.5, null, 0.25, null, 0.1, 0, 1), null);
             watch.roundDone(1, 1, 0.5, 0.001);
-            watch.stepDone(new RoundMetrics(2, 1.0, 0.5, 0.75, null, 0.1, 2, 1),
+            watch.quantizationRoundDone(new RoundMetrics(2, 1.0, 0.5, 0.75, null, 0.1, 2, 1),
                     new EpochTimeSplit(2, 1, 0, 0.5, 0.5, 2, 2));
         }
         List<EventFileReader.Event> events = EventFileReader.events(Files.readAllBytes(
@@ -126,7 +126,7 @@ class RunWatchTest {
         try (RunWatch watch = RunWatch.open(files(), new Path(dir.toString()), false, 1, 1)) {
             assertThat(watch.file()).isNull();
             watch.roundDone(0, 0, 1, 0.1);
-            watch.stepDone(new RoundMetrics(1, 0.5, null, 0.25, null, 0, 0, 0), null);
+            watch.quantizationRoundDone(new RoundMetrics(1, 0.5, null, 0.25, null, 0, 0, 0), null);
         }
         assertThat(RunGauges.get(Gauge.ROUND)).isEqualTo(1);
         assertThat(RunGauges.get(Gauge.QUANTIZATION_ROUND)).isEqualTo(1);
