@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Benchmark (not a test) of the per-round overhead of synchronous parameter averaging, before and after a change, side
@@ -153,28 +152,11 @@ public final class RoundOverheadBench {
 
     /** Runs {@code <tree>/bin/synergy args} as a child process (local[2], 6 GB heap). */
     private void run(Path tree, String name, List<String> args) throws IOException, InterruptedException {
-        Path log = work.resolve("logs").resolve(name + ".log");
-        Files.createDirectories(log.getParent());
         List<String> command = new ArrayList<>();
         command.add(tree.resolve("bin/synergy").toString());
         command.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().keySet().removeIf(k -> k.startsWith("SYNERGY_"));
-        pb.environment().put("SYNERGY_JAVA_OPTS", "-Xmx6g");
-        pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-        long start = System.nanoTime();
-        Process p = pb.start();
-        if (!p.waitFor(CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            throw new IllegalStateException(name + " ran past " + CHILD_TIMEOUT + "; see " + log);
-        }
-        if (p.exitValue() != 0) {
-            List<String> lines = Files.readAllLines(log);
-            throw new IllegalStateException(name + " failed (exit " + p.exitValue() + "); last lines of " + log + ":\n"
-                    + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())));
-        }
-        System.out.printf("  %s: %.0f s%n", name, (System.nanoTime() - start) / 1e9);
+        ChildProcess.start(work.resolve("logs"), name, command, Map.of("SYNERGY_JAVA_OPTS", "-Xmx6g"))
+                .await(CHILD_TIMEOUT);
     }
 
     private Map<String, Object> summary(int reps, List<Workload> workloads, String beforeRevision) {

@@ -29,7 +29,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Benchmark (not a test) of training throughput, everything measured side by side in one run, alternating, as medians
@@ -283,19 +282,19 @@ public final class ThroughputBench {
      */
     private void anchorPerWorker(Workload w, Map<String, String> env) throws IOException, InterruptedException {
         List<Path> outs = new ArrayList<>();
-        List<Started> started = new ArrayList<>();
+        List<ChildProcess> started = new ArrayList<>();
         for (int worker = 0; worker < WORKERS; worker++) {
             Path out = work.resolve("anchor-" + w.model() + "-worker" + worker + ".json");
             Files.deleteIfExists(out);
             outs.add(out);
-            started.add(startCommand("anchor-" + w.model() + "-worker" + worker, List.of(
+            started.add(ChildProcess.start(work.resolve("logs"), "anchor-" + w.model() + "-worker" + worker, List.of(
                     root.resolve("bench/pytorch-anchor.sh").toString(), "--model", w.model(), "--batch",
                     String.valueOf(w.batch()), "--threads", "1", "--warmup", "3", "--steps",
                     String.valueOf(w.steps()), "--windows", "3", "--classes", "10", "--out", out.toString()), env));
         }
         double sum = 0;
         for (int worker = 0; worker < WORKERS; worker++) {
-            awaitCommand(started.get(worker));
+            started.get(worker).await(CHILD_TIMEOUT);
             Path out = outs.get(worker);
             sum += Json.readTree(Files.readString(out), out.toString()).path("imagesPerSecondMedian").asDouble();
         }
@@ -322,40 +321,7 @@ public final class ThroughputBench {
 
     private void runCommand(String name, List<String> command, Map<String, String> env)
             throws IOException, InterruptedException {
-        awaitCommand(startCommand(name, command, env));
-    }
-
-    /** A child process started by {@link #startCommand}, its name and log. */
-    private record Started(String name, Process process, Path log, long startNanos) {
-    }
-
-    private Started startCommand(String name, List<String> command, Map<String, String> env) throws IOException {
-        Path log = work.resolve("logs").resolve(name + ".log");
-        Files.createDirectories(log.getParent());
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-        // the children's settings are only those given here, never this JVM's own (bench/throughput.sh sets them)
-        pb.environment().keySet().removeIf(k -> k.startsWith("SYNERGY_") || k.equals("OMP_WAIT_POLICY"));
-        pb.environment().putAll(env);
-        pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-        return new Started(name, pb.start(), log, System.nanoTime());
-    }
-
-    /** Waits for a started child, at most {@link #CHILD_TIMEOUT}; fails with its log's tail when it failed. */
-    private static void awaitCommand(Started started) throws IOException, InterruptedException {
-        String name = started.name();
-        Process p = started.process();
-        Path log = started.log();
-        if (!p.waitFor(CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            throw new IllegalStateException(name + " ran past " + CHILD_TIMEOUT + "; see " + log);
-        }
-        if (p.exitValue() != 0) {
-            List<String> lines = Files.readAllLines(log);
-            throw new IllegalStateException(name + " failed (exit " + p.exitValue() + "); last lines of " + log + ":\n"
-                    + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())));
-        }
-        System.out.printf("  %s: %.0f s%n", name, (System.nanoTime() - started.startNanos()) / 1e9);
+        ChildProcess.start(work.resolve("logs"), name, command, env).await(CHILD_TIMEOUT);
     }
 
     private Map<String, Object> summary(int reps, List<Workload> workloads) {
