@@ -1,6 +1,5 @@
 package ai.synergy.cli;
 
-import ai.synergy.config.InvalidInputException;
 import ai.synergy.config.InvalidSettingException;
 
 import java.util.Map;
@@ -50,12 +49,5 @@ final class Flags {
     /** The error's message with its setting spelled as the flag: "--batch-size must be >= 1, got 0". */
     static String describe(InvalidSettingException e) {
         return of(e.setting()) + (e.problem().startsWith(":") ? "" : " ") + e.problem();
-    }
-
-    /** A flag of the command line itself (no configuration behind it) that must be at least {@code min}. */
-    static void requireAtLeast(int min, int value, String flag) {
-        if (value < min) {
-            throw new InvalidInputException(flag + " must be >= " + min + ", got " + value);
-        }
     }
 }

@@ -1,6 +1,7 @@
 package ai.synergy.cli;
 
 import ai.synergy.config.InvalidInputException;
+import ai.synergy.config.Require;
 import ai.synergy.jobs.QuantizeJob;
 import ai.synergy.run.RunFolder;
 import ai.synergy.spark.SparkContexts;
@@ -78,7 +79,7 @@ final class QuantizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         QuantizeConfig.Builder settings = settings().validate(); // before Spark starts
-        Flags.requireAtLeast(0, stopAfterRound, "--stop-after-round");
+        Require.atLeast("stopAfterRound", stopAfterRound, 0);
         try (SparkContexts.JobContext context = SparkContexts.open("synergy-quantize", averaging.workers)) {
             JavaSparkContext jsc = context.jsc();
             QuantizeConfig config = settings.build(jsc.hadoopConfiguration());

@@ -3,6 +3,7 @@ package ai.synergy.cli;
 import ai.synergy.adversarial.Pgd;
 import ai.synergy.chain.ChainConfig;
 import ai.synergy.chain.RobustCompressJob;
+import ai.synergy.config.Require;
 import ai.synergy.spark.SparkContexts;
 import ai.synergy.training.Averaging;
 import ai.synergy.training.QuantizeConfig;
@@ -99,7 +100,7 @@ final class RobustCompressCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ChainConfig.Builder settings = settings().validate(); // before Spark starts
-        Flags.requireAtLeast(0, stopAfterStage, "--stop-after-stage");
+        Require.atLeast("stopAfterStage", stopAfterStage, 0);
         try (SparkContexts.JobContext context = SparkContexts.open("synergy-robust-compress", averaging.workers)) {
             JavaSparkContext jsc = context.jsc();
             ChainConfig config = settings.build(jsc.hadoopConfiguration());

@@ -1,6 +1,7 @@
 package ai.synergy.cli;
 
 import ai.synergy.config.InvalidInputException;
+import ai.synergy.config.Require;
 import ai.synergy.dks.Supervision;
 import ai.synergy.dks.SupervisionConfig;
 import ai.synergy.jobs.TrainJob;
@@ -114,7 +115,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TrainConfig.Builder settings = settings().validate(); // before Spark starts: a typo costs no start-up
-        Flags.requireAtLeast(0, stopAfterEpoch, "--stop-after-epoch");
+        Require.atLeast("stopAfterEpoch", stopAfterEpoch, 0);
         try (SparkContexts.JobContext context = SparkContexts.open("synergy-train", averaging.workers)) {
             JavaSparkContext jsc = context.jsc();
             TrainConfig config = settings.build(jsc.hadoopConfiguration());

@@ -49,6 +49,7 @@ class SynergyCliTest {
             "--prune admm --ratio 0.9 --admm-rho 0|--admm-rho must be a finite number > 0, got 0.0",
             "--prune lottery|--prune: unknown method 'lottery'",
             "--ratio 0.9|--ratio/--prune-ratios need --prune admm",
+            "--stop-after-epoch -1|--stop-after-epoch must be >= 0, got -1",
     })
     void badTrainFlags(String flags, String message) {
         StringWriter err = new StringWriter();
@@ -108,6 +109,7 @@ class SynergyCliTest {
             "--model /tmp/never-read.zip --adversarial pgd --eps -0.1|--eps must be in [0, 1], got -0.1",
             "--model /tmp/never-read.zip --adversarial pgd --steps 0|--steps must be >= 1, got 0",
             "--model /tmp/never-read.zip --adversarial mim|--adversarial: unknown attack 'mim'; accepted: none, pgd, fgsm",
+            "--model /tmp/never-read.zip --stop-after-round -1|--stop-after-round must be >= 0, got -1",
     })
     void badQuantizeFlags(String flags, String message) {
         StringWriter err = new StringWriter();
