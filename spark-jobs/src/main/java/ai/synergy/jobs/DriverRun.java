@@ -325,7 +325,7 @@ final class DriverRun<S, M, R> {
                 settings.averagingFrequency(), settings.seed());
         try (Steps<S, M, R> steps = job.open(start, data, plan, master);
              RunWatch watch = RunWatch.open(files, outDir, folder.start() == RunFolder.Start.FRESH, plan.rounds(),
-                     (long) plan.batchesPerWorker() * settings.batchSizePerWorker() * settings.workers())) {
+                     plan.imagesPerEpoch(settings.batchSizePerWorker(), settings.workers()))) {
             SparkComputationGraph sparkGraph = new SparkComputationGraph(jsc, start.network(), master);
             EpochTrainer trainer = new EpochTrainer(data, sparkGraph, master, plan, settings.seed(),
                     settings.batchSizePerWorker(), settings.data().batchSpec());

@@ -94,7 +94,7 @@ public final class EpochTrainer {
 
     /** Training images per epoch over all workers. */
     public long imagesPerEpoch(int workers) {
-        return (long) plan.batchesPerWorker() * batchSizePerWorker * workers;
+        return plan.imagesPerEpoch(batchSizePerWorker, workers);
     }
 
     /** Averaging rounds per epoch. */

@@ -28,6 +28,11 @@ public record RoundPlan(int batchesPerWorker, int averagingFrequency) {
         return new RoundPlan(minShardSize / batchSizePerWorker, averagingFrequency);
     }
 
+    /** Images one epoch trains on: every worker's batches of {@code batchSizePerWorker}. */
+    public long imagesPerEpoch(int batchSizePerWorker, int workers) {
+        return (long) batchesPerWorker * batchSizePerWorker * workers;
+    }
+
     /** Rounds per epoch. */
     public int rounds() {
         return (batchesPerWorker + averagingFrequency - 1) / averagingFrequency;
