@@ -52,6 +52,8 @@ public final class ThroughputBench {
     static final String BN_DL4J = "-bndl4j";
     /** Variant: DL4J's oneDNN convolution helper instead of ours ({@code -Dsynergy.conv=dl4j}). */
     static final String CONV_DL4J = "-convdl4j";
+    /** Variant: the G1 collector (the JVM's default) instead of the parallel one bin/synergy chooses. */
+    static final String G1 = "-g1";
 
     /**
      * One model's settings.
@@ -118,6 +120,7 @@ public final class ThroughputBench {
                     bench.singleJvm(w, CORES, BN_DL4J);
                     bench.spark(w, "local2", null, "");
                     bench.spark(w, "local2", null, CONV_DL4J);
+                    bench.spark(w, "local2", null, G1);
                     if (withCluster) {
                         bench.spark(w, "cluster", cluster.masterUrl(), "");
                     }
@@ -202,6 +205,7 @@ public final class ThroughputBench {
         return switch (variant) {
             case BN_DL4J -> " -D" + BatchNormHelpers.PROPERTY + "=dl4j";
             case CONV_DL4J -> " -D" + ConvolutionHelpers.PROPERTY + "=dl4j";
+            case G1 -> " -XX:+UseG1GC";
             default -> "";
         };
     }
@@ -355,7 +359,7 @@ public final class ThroughputBench {
             medians.forEach((k, v) -> fractionOfPeak.put(k, v * gflopPerImage / gemm));
             m.put("fractionOfGemmPeak", fractionOfPeak);
             Map<String, Object> splitMedians = new LinkedHashMap<>();
-            for (String where : List.of("local2", "local2" + CONV_DL4J, "cluster")) {
+            for (String where : List.of("local2", "local2" + CONV_DL4J, "local2" + G1, "cluster")) {
                 List<JsonNode> s = splits.get(w.model() + "." + where);
                 if (s != null) {
                     Map<String, Double> parts = new LinkedHashMap<>();
