@@ -18,9 +18,9 @@ import java.util.Map;
  * Driver side: a chain's {@code report.md} and {@code report.html} (one table row per done stage) and its
  * accuracy-against-size chart ({@value #CHART}), rewritten after every stage.
  */
-final class ChainReport {
+public final class ChainReport {
     /** The chart beside the report. */
-    static final String CHART = "robust-compression.png";
+    public static final String CHART = "robust-compression.png";
 
     private ChainReport() {
     }

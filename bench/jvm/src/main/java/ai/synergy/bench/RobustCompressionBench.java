@@ -3,6 +3,7 @@ package ai.synergy.bench;
 import ai.synergy.adversarial.Apgd;
 import ai.synergy.adversarial.Pgd;
 import ai.synergy.chain.ChainConfig;
+import ai.synergy.chain.ChainReport;
 import ai.synergy.chain.RobustCompressJob;
 import ai.synergy.chain.StageResult;
 import ai.synergy.config.Json;
@@ -135,6 +136,7 @@ public final class RobustCompressionBench {
         result.put("loadAverage", java.lang.management.ManagementFactory.getOperatingSystemMXBean()
                 .getSystemLoadAverage());
         String md = markdown(result, stages, attacks, sweep);
+        BenchResults.copy(chainDir.resolve(ChainReport.CHART), outDir.resolve(ChainReport.CHART));
         BenchResults.write(outDir.resolve("robust-compression.json"), Json.write(result));
         BenchResults.write(outDir.resolve("robust-compression.md"), md);
         System.out.println(md);
@@ -170,6 +172,8 @@ public final class RobustCompressionBench {
                 pruning-hypothesis.md.
 
                 ## The chain
+
+                ![test accuracy against compact size, per stage](robust-compression.png)
 
                 | stage | natural %% | PGD-20 %% | APGD-CE %% | nonzero / all parameters | sparsity | compact size, bytes | sparse float32, bytes | export file, bytes |
                 | --- | --- | --- | --- | --- | --- | --- | --- | --- |
