@@ -174,8 +174,14 @@ public final class RobustPruningBench {
 
         Row run(String name, String description, double width, AdversarialTraining adversarial,
                 PruningConfig pruning, int epochs, String initModel) throws Exception {
+            return run(name, description, width, adversarial, pruning, epochs, initModel, 0.1);
+        }
+
+        /** Trains (or reuses) and scores one row; {@code learningRate} is each stage's cosine peak. */
+        Row run(String name, String description, double width, AdversarialTraining adversarial,
+                PruningConfig pruning, int epochs, String initModel, double learningRate) throws Exception {
             TrainConfig config = TrainConfig.builder().data(data).model("resnet8").width(width)
-                    .adversarial(adversarial).pruning(pruning).learningRate(0.1)
+                    .adversarial(adversarial).pruning(pruning).learningRate(learningRate)
                     .schedule(LearningRateSchedule.Type.COSINE).epochs(epochs).evalBatchSize(250).seed(7)
                     .keepCheckpoints(1).initModel(initModel).build();
             Path out = work.resolve(name);
