@@ -54,8 +54,8 @@ public final class PruningHypothesisBench {
         int admmEpochs = args.length > 3 ? Integer.parseInt(args[3]) : 8;
         int retrainEpochs = args.length > 4 ? Integer.parseInt(args[4]) : 4;
         int trainSteps = args.length > 5 ? Integer.parseInt(args[5]) : 2;
-        double rho0 = args.length > 6 ? Double.parseDouble(args[6]) : 3e-3;
-        double rhoGrowth = args.length > 7 ? Double.parseDouble(args[7]) : 2;
+        double rho0 = args.length > 6 ? Double.parseDouble(args[6]) : 1e-2;
+        double rhoGrowth = args.length > 7 ? Double.parseDouble(args[7]) : 3;
         double pruneLearningRate = args.length > 8 ? Double.parseDouble(args[8]) : 0.01;
         Path outDir = Path.of(args.length > 9 ? args[9] : "bench/results");
         Path work = Path.of(args.length > 10 ? args[10] : "/tmp/synergy-pruning-hypothesis-bench");
