@@ -64,7 +64,7 @@ public final class EpochTrainer {
         master.restartTimings();
         for (int round = 0; round < plan.rounds(); round++) {
             lastRate = rate.applyAsDouble((double) plan.firstBatch(round) / plan.batchesPerWorker());
-            sparkGraph.getNetwork().setLearningRate(lastRate);
+            LearningRates.set(sparkGraph.getNetwork(), lastRate);
             JavaRDD<MultiDataSet> roundData = data.train().mapPartitions(new RoundBatches(seed, shuffle,
                     plan.firstBatch(round), plan.batchesIn(round), batchSizePerWorker, batchSpec), true);
             double loss = master.trainRound(sparkGraph, roundData, round + 1, plan.rounds());

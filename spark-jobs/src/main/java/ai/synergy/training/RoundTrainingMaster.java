@@ -1,26 +1,27 @@
 package ai.synergy.training;
 
-import ai.synergy.nd4j.PackedArray;
 import ai.synergy.spark.ExecutorSetup;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
-import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.api.WorkerConfiguration;
+import org.deeplearning4j.spark.api.stats.SparkTrainingStats;
+import org.deeplearning4j.spark.api.worker.ExecuteWorkerMultiDataSetFlatMap;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingResult;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingWorker;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.Map;
-import java.util.TreeMap;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -41,6 +42,9 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
     private transient Broadcast<String> configurationBroadcast;
     private transient String broadcastKey = "";
     private transient Broadcast<RoundParameters> roundBroadcast;
+    private transient RoundExchange exchange;
+    /** The open in-JVM round's token, 0 between rounds and with {@link RoundExchange#SPARK}. */
+    private transient long inJvmRound;
 
     private RoundTrainingMaster(Builder builder) {
         super(builder);
@@ -83,14 +87,93 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
      */
     public double trainRound(SparkComputationGraph graph, JavaRDD<MultiDataSet> roundData, int round, int rounds) {
         try {
-            doIteration(graph, roundData, round, rounds);
+            if (exchange(graph) == RoundExchange.IN_JVM) {
+                ComputationGraph network = graph.getNetwork();
+                inJvmRound = InJvmRounds.open(network.params(), averagedUpdaterState(network));
+                trainInJvm(graph, roundData);
+            } else {
+                doIteration(graph, roundData, round, rounds);
+            }
         } finally {
             if (roundBroadcast != null) {
                 roundBroadcast.destroy();
                 roundBroadcast = null;
             }
+            if (inJvmRound != 0) {
+                InJvmRounds.close(inJvmRound);
+                inJvmRound = 0;
+            }
         }
         return graph.getScore();
+    }
+
+    /** Sets how the rounds' arrays travel (by default {@link RoundExchange#of} the context's configuration). */
+    public RoundTrainingMaster roundExchange(RoundExchange exchange) {
+        this.exchange = exchange;
+        return this;
+    }
+
+    private RoundExchange exchange(SparkComputationGraph graph) {
+        if (exchange == null) {
+            exchange = RoundExchange.of(graph.getSparkContext().getConf(), graph.getSparkContext().isLocal());
+        }
+        return exchange;
+    }
+
+    /**
+     * One round with {@link RoundExchange#IN_JVM}: the same workers and the same average as dl4j-spark's
+     * {@code doIteration} and {@code processResults}, but the tasks deposit their results in this JVM and return only
+     * their partition numbers; the driver sums the results in partition order, divides by their count and sets them on
+     * its network.
+     */
+    private void trainInJvm(SparkComputationGraph graph, JavaRDD<MultiDataSet> roundData) {
+        if (collectTrainingStats) {
+            stats.logMapPartitionsStart();
+        }
+        ParameterAveragingTrainingWorker worker = getWorkerInstance(graph);
+        List<Integer> partitions = roundData.mapPartitions(new ExecuteWorkerMultiDataSetFlatMap<>(worker))
+                .mapPartitionsWithIndex(new InJvmRounds.Deposit(inJvmRound), true).collect();
+        if (collectTrainingStats) {
+            stats.logAggregateStartTime();
+        }
+        List<ParameterAveragingTrainingResult> results = InJvmRounds.results(inJvmRound, partitions);
+        if (collectTrainingStats) {
+            stats.logAggregationEndTime();
+            stats.logProcessParamsUpdaterStart();
+        }
+        ComputationGraph network = graph.getNetwork();
+        if (results.isEmpty()) {
+            throw new IllegalStateException("an averaging round returned no worker results (every partition empty)");
+        }
+        INDArray parameters = results.get(0).getParameters();
+        INDArray updaterState = results.get(0).getUpdaterState();
+        double scoreSum = results.get(0).getScore();
+        SparkTrainingStats workerStats = results.get(0).getSparkTrainingStats();
+        for (ParameterAveragingTrainingResult result : results.subList(1, results.size())) {
+            parameters.addi(result.getParameters());
+            if (updaterState != null) {
+                updaterState.addi(result.getUpdaterState());
+            }
+            scoreSum += result.getScore();
+            if (workerStats == null) {
+                workerStats = result.getSparkTrainingStats();
+            } else if (result.getSparkTrainingStats() != null) {
+                workerStats.addOtherTrainingStats(result.getSparkTrainingStats());
+            }
+        }
+        network.setParams(parameters.divi(results.size()));
+        if (updaterState != null) {
+            network.getUpdater().setStateViewArray(updaterState.divi(results.size()));
+        }
+        graph.setScore(scoreSum / results.size());
+        Nd4j.getExecutioner().commit();
+        network.getConfiguration().setIterationCount(network.getConfiguration().getIterationCount()
+                + averagingFrequency);
+        if (collectTrainingStats) {
+            stats.logProcessParamsUpdaterEnd();
+            stats.addWorkerStats(workerStats);
+            stats.logMapPartitionsEnd(roundData.getNumPartitions());
+        }
     }
 
     /**
@@ -112,11 +195,10 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
             configurationBroadcast = graph.getSparkContext().broadcast(json);
             broadcastKey = key;
         }
-        INDArray updaterState = network.getUpdater() == null ? null : network.getUpdater().getStateViewArray();
-        RoundParameters parameters = new RoundParameters(key, learningRates(network),
-                network.getConfiguration().getIterationCount(), network.getConfiguration().getEpochCount(),
-                PackedArray.of(network.params()), saveUpdater && updaterState != null ? PackedArray.of(updaterState)
-                : null);
+        RoundArrays arrays = inJvmRound != 0 ? new RoundArrays.InJvm(inJvmRound)
+                : RoundArrays.Packed.of(network.params(), averagedUpdaterState(network));
+        RoundParameters parameters = new RoundParameters(key, LearningRates.of(network),
+                network.getConfiguration().getIterationCount(), network.getConfiguration().getEpochCount(), arrays);
         Broadcast<RoundParameters> round = graph.getSparkContext().broadcast(parameters);
         roundBroadcast = round;
         if (collectTrainingStats) {
@@ -126,6 +208,11 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
                 averagingFrequency, prefetchNumBatches, collectTrainingStats);
         return new RoundTrainingWorker(configurationBroadcast, round, saveUpdater, configuration, trainingHookList,
                 listeners);
+    }
+
+    /** The updater state the round averages: null when the updater is stateless or not averaged. */
+    private INDArray averagedUpdaterState(ComputationGraph network) {
+        return saveUpdater && network.getUpdater() != null ? network.getUpdater().getStateViewArray() : null;
     }
 
     /**
@@ -140,18 +227,5 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JVM has no SHA-256", e);
         }
-    }
-
-    /** Layer name -> current learning rate, for every layer whose updater has one. */
-    static Map<String, Double> learningRates(ComputationGraph network) {
-        Map<String, Double> rates = new TreeMap<>();
-        for (Layer layer : network.getLayers()) {
-            String name = layer.conf().getLayer().getLayerName();
-            Double rate = network.getLearningRate(name);
-            if (rate != null) {
-                rates.put(name, rate);
-            }
-        }
-        return rates;
     }
 }

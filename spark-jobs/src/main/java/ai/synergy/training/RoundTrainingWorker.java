@@ -3,7 +3,6 @@ package ai.synergy.training;
 import ai.synergy.nd4j.LayerHelpers;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.TrainingListener;
@@ -18,15 +17,10 @@ import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.IUpdater;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
 
 /**
  * Executor side: one worker's share of an averaging round. It fits the round's minibatches on a network of this JVM's
@@ -68,11 +62,8 @@ public final class RoundTrainingWorker extends ParameterAveragingTrainingWorker 
             stats.logBroadcastGetValueEnd();
         }
         ComputationGraph network = NetworkPool.take(parameters.configurationKey()).orElseGet(this::build);
-        setLearningRates(network, parameters.learningRates());
-        parameters.parameters().copyInto(network.params());
-        if (parameters.updaterState() != null) {
-            parameters.updaterState().copyInto(network.getUpdater().getStateViewArray());
-        }
+        LearningRates.set(network, parameters.learningRates());
+        parameters.arrays().copyInto(network);
         network.getConfiguration().setIterationCount(parameters.iterationCount());
         network.getConfiguration().setEpochCount(parameters.epochCount());
         network.setListeners(listeners == null ? List.of() : new ArrayList<>(listeners));
@@ -155,33 +146,5 @@ public final class RoundTrainingWorker extends ParameterAveragingTrainingWorker 
         LayerHelpers.install(network);
         NetworkPool.countBuilt();
         return network;
-    }
-
-    /**
-     * Gives each layer the learning rate the driver set for this round. When all layers had one rate and get one rate
-     * (what {@code setLearningRate(double)} on the driver does), it is set in place on the layers' updater
-     * configurations, which DL4J's updater blocks read at every step; otherwise DL4J's per-layer setter runs, which
-     * rebuilds the updater (keeping its state) because the blocks group layers by equal configuration.
-     */
-    static void setLearningRates(ComputationGraph network, Map<String, Double> rates) {
-        Set<Double> target = new HashSet<>(rates.values());
-        Set<Double> current = new HashSet<>();
-        rates.keySet().forEach(name -> current.add(network.getLearningRate(name)));
-        if (target.equals(current)) {
-            return;
-        }
-        if (target.size() == 1 && current.size() == 1) {
-            double rate = target.iterator().next();
-            for (String name : rates.keySet()) {
-                IUpdater updater = ((BaseLayer) network.getLayer(name).conf().getLayer()).getIUpdater();
-                updater.setLrAndSchedule(rate, null);
-            }
-            return;
-        }
-        rates.forEach((name, rate) -> {
-            if (!Objects.equals(network.getLearningRate(name), rate)) {
-                network.setLearningRate(name, rate);
-            }
-        });
     }
 }

@@ -4,7 +4,8 @@
  *
  * <ul>
  * <li>Driver side: {@link ai.synergy.training.RoundTrainingMaster} (dl4j-spark's parameter-averaging master driven
- *     round by round), {@link ai.synergy.training.EpochTrainer} and {@link ai.synergy.training.RoundPlan}; the
+ *     round by round, its arrays travelling as {@link ai.synergy.training.RoundExchange} says),
+ *     {@link ai.synergy.training.EpochTrainer} and {@link ai.synergy.training.RoundPlan}; the
  *     compression stages {@link ai.synergy.training.PruningStages} (ADMM, hard pruning, masks) and
  *     {@link ai.synergy.training.QuantizationRounds} with SLQ's {@link ai.synergy.training.LossEffectScores}; the
  *     epoch's {@link ai.synergy.training.EpochTimeSplit}; the constraint the executors apply
@@ -15,7 +16,9 @@
  *     {@code RoundScopedHook}) and
  *     {@link ai.synergy.training.WeightConstraintHook} (ADMM's proximal term, pruning masks, frozen quantized
  *     weights).</li>
- * <li>Both: the records that are broadcast or saved as provenance ({@link ai.synergy.training.RoundParameters},
+ * <li>Both: local mode's in-JVM hand-over of a round's arrays and results ({@link ai.synergy.training.InJvmRounds},
+ *     {@link ai.synergy.training.RoundArrays}); {@link ai.synergy.training.LearningRates}, set in place on both sides;
+ *     the records that are broadcast or saved as provenance ({@link ai.synergy.training.RoundParameters},
  *     {@link ai.synergy.training.TrainConfig}, {@link ai.synergy.training.QuantizeConfig}, built from their defaults
  *     by their builders, which share {@link ai.synergy.training.AveragedRunBuilder} and
  *     {@link ai.synergy.training.Averaging}'s defaults) and the state records

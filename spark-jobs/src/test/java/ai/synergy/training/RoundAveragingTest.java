@@ -18,6 +18,7 @@ import ai.synergy.testing.IdxFixtures;
 import ai.synergy.testing.LocalSparkTest;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkEnv;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.SparkListenerStageSubmitted;
@@ -39,12 +40,14 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Synchronous parameter averaging with two workers against its definition, computed in this JVM: after every round the
  * driver holds the mean of the two workers' parameters and updater state, each worker having fitted its own
- * minibatches from the previous mean. Also the round's Spark footprint: one job of one stage per round, and no round's
- * broadcast left behind.
+ * minibatches from the previous mean, with the arrays travelling through Spark and handed over in this JVM (local
+ * mode's default), which agree bit for bit. Also the round's Spark footprint: one job of one stage per round, and no
+ * round's broadcast left behind.
  */
 class RoundAveragingTest extends LocalSparkTest {
     private static final int WORKERS = 2;
@@ -67,7 +70,12 @@ class RoundAveragingTest extends LocalSparkTest {
         String convolutions = System.getProperty(ConvolutionHelpers.PROPERTY);
         System.setProperty(ConvolutionHelpers.PROPERTY, "dl4j");
         try {
-            checkAgainstLocalFits();
+            INDArray throughSpark = checkAgainstLocalFits(RoundExchange.SPARK);
+            INDArray inJvm = checkAgainstLocalFits(RoundExchange.IN_JVM);
+            // the same fits from the same start, and the same sum of two results: a + b is b + a in floating point
+            assertThat(inJvm.sub(throughSpark).amaxNumber().doubleValue())
+                    .as("max |in-JVM - through Spark| after %d rounds", ROUNDS).isZero();
+            assertThat(InJvmRounds.openRounds()).as("in-JVM rounds left open").isZero();
         } finally {
             if (convolutions == null) {
                 System.clearProperty(ConvolutionHelpers.PROPERTY);
@@ -77,12 +85,14 @@ class RoundAveragingTest extends LocalSparkTest {
         }
     }
 
-    private void checkAgainstLocalFits() throws Exception {
+    /** Trains {@link #ROUNDS} rounds with {@code exchange}, checks them against the local fits, returns the result. */
+    private INDArray checkAgainstLocalFits(RoundExchange exchange) throws Exception {
         DataSpec data = IdxFixtures.dataSpec(dir.resolve("data"), 256, 64, 3);
         OptimizerSpec optimizer = new OptimizerSpec(0.05, 0.9, 5e-4);
         ShardedDataset shards = ShardedDataset.load(jsc, data, WORKERS);
         ComputationGraph driver = ResNets.create(spec(), optimizer);
-        RoundTrainingMaster master = RoundTrainingMaster.create(WORKERS, BATCH, AVERAGING, SEED);
+        RoundTrainingMaster master = RoundTrainingMaster.create(WORKERS, BATCH, AVERAGING, SEED)
+                .roundExchange(exchange);
         SparkComputationGraph spark = new SparkComputationGraph(jsc, driver, master);
 
         ComputationGraph expected = ResNets.create(spec(), optimizer);
@@ -143,7 +153,7 @@ class RoundAveragingTest extends LocalSparkTest {
         jsc.sc().listenerBus().waitUntilEmpty();
         jsc.sc().removeSparkListener(counter);
 
-        assertThat(jobs.get()).as("Spark jobs for %d rounds", ROUNDS).isEqualTo(ROUNDS);
+        assertThat(jobs.get()).as("Spark jobs for %d rounds %s", ROUNDS, exchange).isEqualTo(ROUNDS);
         assertThat(stages.get()).as("stages for %d rounds", ROUNDS).isEqualTo(ROUNDS);
         INDArray actual = spark.getNetwork().params();
         assertThat(actual.sub(expected.params()).amaxNumber().doubleValue())
@@ -158,7 +168,17 @@ class RoundAveragingTest extends LocalSparkTest {
         long roundBytes = 4L * (actual.length() + spark.getNetwork().getUpdater().getStateViewArray().length());
         assertThat(broadcastBlocksOver(roundBytes / 2)).as("broadcast blocks of a round's size left behind")
                 .isEmpty();
+        if (exchange == RoundExchange.IN_JVM) {
+            // a round whose tasks fail leaves no published arrays or results behind
+            JavaRDD<MultiDataSet> failing = shards.train().mapPartitions(worker -> {
+                throw new IllegalStateException("worker lost");
+            }, true);
+            assertThatThrownBy(() -> master.trainRound(spark, failing, ROUNDS + 1, ROUNDS + 1))
+                    .hasStackTraceContaining("worker lost");
+            assertThat(InJvmRounds.openRounds()).as("in-JVM rounds open after a failed round").isZero();
+        }
         shards.release();
+        return actual.dup();
     }
 
     /** The driver's broadcast blocks (values and pieces) of at least {@code bytes} bytes in memory or on disk. */

@@ -31,7 +31,7 @@ class RoundTrainingMasterTest {
         String moved = graph.getConfiguration().toJson();
         assertThat(moved).as("the JSON itself changed").isNotEqualTo(json).contains("0.0371");
         assertThat(RoundTrainingMaster.configurationKey(moved)).isEqualTo(key);
-        assertThat(RoundTrainingMaster.learningRates(graph)).isNotEmpty().allSatisfy((layer, rate) ->
+        assertThat(LearningRates.of(graph)).isNotEmpty().allSatisfy((layer, rate) ->
                 assertThat(rate).as(layer).isEqualTo(0.0371));
 
         String otherClasses = ResNets.create(spec(6), new OptimizerSpec(0.1, 0.9, 5e-4)).getConfiguration().toJson();

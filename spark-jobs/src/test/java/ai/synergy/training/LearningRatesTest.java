@@ -16,8 +16,11 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A reused worker network takes each round's learning rates exactly as DL4J's own setter would give them. */
-class RoundTrainingWorkerTest {
+/**
+ * A reused worker network takes each round's learning rates, and the driver's network its rate before each round,
+ * exactly as DL4J's own setter (which rebuilds the updater) would give them.
+ */
+class LearningRatesTest {
     private static final ModelSpec SPEC = new ModelSpec(ModelArchitecture.parse("resnet8"), 1, 1, 12, 12, 4,
             Collections.nCopies(1, 0.5), Collections.nCopies(1, 0.25), 42);
 
@@ -26,24 +29,30 @@ class RoundTrainingWorkerTest {
         OptimizerSpec optimizer = new OptimizerSpec(0.1, 0.9, 5e-4);
         ComputationGraph inPlace = ResNets.create(SPEC, optimizer);
         ComputationGraph dl4j = ResNets.create(SPEC, optimizer);
+        ComputationGraph oneRate = ResNets.create(SPEC, optimizer);
         Nd4j.getRandom().setSeed(11);
         MultiDataSet batch = new MultiDataSet(Nd4j.rand(DataType.FLOAT, 6, 1, 12, 12),
                 Nd4j.eye(6).getColumns(0, 1, 2, 3).castTo(DataType.FLOAT));
         inPlace.fit(batch);
         dl4j.fit(batch);
+        oneRate.fit(batch);
         INDArray momentum = inPlace.getUpdater().getStateViewArray().dup();
         assertThat(momentum.amaxNumber().doubleValue()).as("momentum to keep").isGreaterThan(0);
 
-        Map<String, Double> rates = RoundTrainingMaster.learningRates(inPlace);
+        Map<String, Double> rates = LearningRates.of(inPlace);
         rates.replaceAll((layer, rate) -> 0.0137);
-        RoundTrainingWorker.setLearningRates(inPlace, rates);
+        LearningRates.set(inPlace, rates);
         dl4j.setLearningRate(0.0137);
-        assertThat(RoundTrainingMaster.learningRates(inPlace)).isEqualTo(rates);
+        LearningRates.set(oneRate, 0.0137);
+        assertThat(LearningRates.of(oneRate)).isEqualTo(rates);
+        assertThat(LearningRates.of(inPlace)).isEqualTo(rates);
         assertThat(inPlace.getUpdater().getStateViewArray()).isEqualTo(momentum);
 
         inPlace.fit(batch);
         dl4j.fit(batch);
+        oneRate.fit(batch);
         assertThat(inPlace.params()).isEqualTo(dl4j.params());
+        assertThat(oneRate.params()).isEqualTo(dl4j.params());
         ComputationGraph oldRate = ResNets.create(SPEC, optimizer);
         oldRate.fit(batch);
         oldRate.fit(batch);
@@ -51,7 +60,7 @@ class RoundTrainingWorkerTest {
 
         String first = rates.keySet().iterator().next();
         rates.put(first, 0.5);
-        RoundTrainingWorker.setLearningRates(inPlace, rates);
-        assertThat(RoundTrainingMaster.learningRates(inPlace)).as("one layer apart").isEqualTo(rates);
+        LearningRates.set(inPlace, rates);
+        assertThat(LearningRates.of(inPlace)).as("one layer apart").isEqualTo(rates);
     }
 }
