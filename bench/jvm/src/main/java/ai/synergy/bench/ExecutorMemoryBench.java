@@ -38,7 +38,7 @@ import java.util.stream.Stream;
  * of the run peaks no higher than the first half (ratio reported) and the per-epoch slope over the last half is near
  * zero. Writes {@code executor-memory.{json,md}}.
  *
- * <p>Usage: {@code bench/executor-memory.sh [epochs=20] [train images=6000]}; {@code -Dsynergy.bench.mallocArenaMax=N}
+ * <p>Usage: {@code bench/executor-memory.sh [epochs=20] [train images=6000] [model=resnet20]}; {@code -Dsynergy.bench.mallocArenaMax=N}
  * (in SYNERGY_JAVA_OPTS) caps glibc malloc arenas in the executors and writes {@code executor-memory-arenasN.*}.
  */
 public final class ExecutorMemoryBench {
@@ -50,11 +50,12 @@ public final class ExecutorMemoryBench {
     public static void main(String[] args) throws Exception {
         int epochs = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         int trainImages = args.length > 1 ? Integer.parseInt(args[1]) : 6000;
-        Path outDir = Path.of(args.length > 2 ? args[2] : "bench/results");
-        Path work = Path.of(args.length > 3 ? args[3] : "/tmp/synergy-memory-bench");
+        String model = args.length > 2 ? args[2] : "resnet20";
+        Path outDir = Path.of(args.length > 3 ? args[3] : "bench/results");
+        Path work = Path.of(args.length > 4 ? args[4] : "/tmp/synergy-memory-bench");
         FileUtils.deleteDirectory(work.toFile());
         DataSpec data = DataSpec.fashionMnist(null, trainImages, 2000);
-        TrainConfig config = TrainConfig.builder().data(data).model("resnet8").learningRate(0.1)
+        TrainConfig config = TrainConfig.builder().data(data).model(model).learningRate(0.1)
                 .schedule(LearningRateSchedule.Type.COSINE).epochs(epochs).seed(7).build();
         String executorHeap = "1g";
         String arenas = System.getProperty("synergy.bench.mallocArenaMax", "");
@@ -97,7 +98,7 @@ public final class ExecutorMemoryBench {
         double secondHalf = maxRss(rssAtEpochEnd, epochs / 2 + 1, epochs);
         double slope = slopeMiBPerEpoch(rssAtEpochEnd, epochs / 2 + 1, epochs);
         Map<String, Object> result = new LinkedHashMap<>();
-        result.put("model", "resnet8 (1x28x28), fashion-mnist first " + trainImages + " training images");
+        result.put("model", model + " (1x28x28), fashion-mnist first " + trainImages + " training images");
         result.put("cluster", "loopback standalone: 2 workers x 1 core, executor heap " + executorHeap
                 + ", ND4J maxbytes " + executorOffHeap);
         result.put("epochs", epochs);
