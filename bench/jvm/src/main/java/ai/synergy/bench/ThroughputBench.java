@@ -225,6 +225,8 @@ public final class ThroughputBench {
             env.put("SYNERGY_MASTER", masterUrl);
             env.put("SYNERGY_EXECUTOR_MEMORY", "2g");
             env.put("SYNERGY_EXECUTOR_OFFHEAP", w.executorOffHeap());
+            // the loopback cluster authenticates every connection; bin/synergy reads the secret from this file
+            env.put("SYNERGY_SECRET_FILE", work.resolve("cluster").resolve(LoopbackCluster.SECRET_FILE).toString());
         }
         run("train-" + w.model() + "-" + where, List.of("train", "--data", "imagenet:" + shards(w), "--image-size",
                 String.valueOf(w.imageSize()), "--model", w.model(), "--workers", String.valueOf(WORKERS),
