@@ -51,14 +51,14 @@ public final class InJvmRounds {
     public static List<ParameterAveragingTrainingResult> results(long round, List<Integer> partitions) {
         Map<Integer, ParameterAveragingTrainingResult> deposited = openRound(round).results();
         List<ParameterAveragingTrainingResult> out = new ArrayList<>();
-        partitions.stream().sorted().forEach(p -> {
+        for (int p : partitions.stream().sorted().toList()) {
             ParameterAveragingTrainingResult result = deposited.get(p);
             if (result == null) {
                 throw new IllegalStateException("round " + round + ": partition " + p + " returned but deposited "
                         + "no result");
             }
             out.add(result);
-        });
+        }
         return out;
     }
 

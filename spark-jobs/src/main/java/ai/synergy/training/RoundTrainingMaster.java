@@ -88,8 +88,6 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
     public double trainRound(SparkComputationGraph graph, JavaRDD<MultiDataSet> roundData, int round, int rounds) {
         try {
             if (exchange(graph) == RoundExchange.IN_JVM) {
-                ComputationGraph network = graph.getNetwork();
-                inJvmRound = InJvmRounds.open(network.params(), averagedUpdaterState(network));
                 trainInJvm(graph, roundData);
             } else {
                 doIteration(graph, roundData, round, rounds);
@@ -98,10 +96,6 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
             if (roundBroadcast != null) {
                 roundBroadcast.destroy();
                 roundBroadcast = null;
-            }
-            if (inJvmRound != 0) {
-                InJvmRounds.close(inJvmRound);
-                inJvmRound = 0;
             }
         }
         return graph.getScore();
@@ -124,41 +118,63 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
      * One round with {@link RoundExchange#IN_JVM}: the same workers and the same average as dl4j-spark's
      * {@code doIteration} and {@code processResults}, but the tasks deposit their results in this JVM and return only
      * their partition numbers; the driver sums the results in partition order, divides by their count and sets them on
-     * its network.
+     * its network. The round is open in {@link InJvmRounds} only while this runs.
      */
     private void trainInJvm(SparkComputationGraph graph, JavaRDD<MultiDataSet> roundData) {
-        if (collectTrainingStats) {
-            stats.logMapPartitionsStart();
+        ComputationGraph network = graph.getNetwork();
+        inJvmRound = InJvmRounds.open(network.params(), averagedUpdaterState(network));
+        try {
+            if (collectTrainingStats) {
+                stats.logMapPartitionsStart();
+            }
+            ParameterAveragingTrainingWorker worker = getWorkerInstance(graph);
+            List<Integer> partitions = roundData.mapPartitions(new ExecuteWorkerMultiDataSetFlatMap<>(worker))
+                    .mapPartitionsWithIndex(new InJvmRounds.Deposit(inJvmRound), true).collect();
+            if (collectTrainingStats) {
+                stats.logAggregateStartTime();
+            }
+            List<ParameterAveragingTrainingResult> results = InJvmRounds.results(inJvmRound, partitions);
+            if (results.isEmpty()) {
+                throw new IllegalStateException("an averaging round returned no worker results (every partition "
+                        + "empty)");
+            }
+            if (collectTrainingStats) {
+                stats.logAggregationEndTime();
+            }
+            average(graph, results);
+            if (collectTrainingStats) {
+                stats.logMapPartitionsEnd(roundData.getNumPartitions());
+            }
+        } finally {
+            InJvmRounds.close(inJvmRound);
+            inJvmRound = 0;
         }
-        ParameterAveragingTrainingWorker worker = getWorkerInstance(graph);
-        List<Integer> partitions = roundData.mapPartitions(new ExecuteWorkerMultiDataSetFlatMap<>(worker))
-                .mapPartitionsWithIndex(new InJvmRounds.Deposit(inJvmRound), true).collect();
+    }
+
+    /** Sets the mean of the workers' parameters, updater state and loss on the driver's network. */
+    private void average(SparkComputationGraph graph, List<ParameterAveragingTrainingResult> results) {
         if (collectTrainingStats) {
-            stats.logAggregateStartTime();
-        }
-        List<ParameterAveragingTrainingResult> results = InJvmRounds.results(inJvmRound, partitions);
-        if (collectTrainingStats) {
-            stats.logAggregationEndTime();
             stats.logProcessParamsUpdaterStart();
         }
         ComputationGraph network = graph.getNetwork();
-        if (results.isEmpty()) {
-            throw new IllegalStateException("an averaging round returned no worker results (every partition empty)");
-        }
         INDArray parameters = results.get(0).getParameters();
         INDArray updaterState = results.get(0).getUpdaterState();
-        double scoreSum = results.get(0).getScore();
-        SparkTrainingStats workerStats = results.get(0).getSparkTrainingStats();
-        for (ParameterAveragingTrainingResult result : results.subList(1, results.size())) {
-            parameters.addi(result.getParameters());
-            if (updaterState != null) {
-                updaterState.addi(result.getUpdaterState());
+        double scoreSum = 0;
+        SparkTrainingStats workerStats = null;
+        for (int i = 0; i < results.size(); i++) {
+            ParameterAveragingTrainingResult result = results.get(i);
+            if (i > 0) {
+                parameters.addi(result.getParameters());
+                if (updaterState != null) {
+                    updaterState.addi(result.getUpdaterState());
+                }
             }
             scoreSum += result.getScore();
+            SparkTrainingStats taskStats = result.getSparkTrainingStats();
             if (workerStats == null) {
-                workerStats = result.getSparkTrainingStats();
-            } else if (result.getSparkTrainingStats() != null) {
-                workerStats.addOtherTrainingStats(result.getSparkTrainingStats());
+                workerStats = taskStats;
+            } else if (taskStats != null) {
+                workerStats.addOtherTrainingStats(taskStats);
             }
         }
         network.setParams(parameters.divi(results.size()));
@@ -172,7 +188,6 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
         if (collectTrainingStats) {
             stats.logProcessParamsUpdaterEnd();
             stats.addWorkerStats(workerStats);
-            stats.logMapPartitionsEnd(roundData.getNumPartitions());
         }
     }
 

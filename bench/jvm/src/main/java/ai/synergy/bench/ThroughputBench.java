@@ -107,7 +107,7 @@ public final class ThroughputBench {
         bench.prepareData();
         List<Workload> workloads = WORKLOADS.stream().filter(w -> only.isEmpty() || only.contains(w.model())).toList();
         LoopbackCluster cluster = withCluster ? LoopbackCluster.start(new LoopbackCluster.Options(WORKERS, 1, "8g",
-                work.resolve("cluster"), LoopbackCluster.currentClasspath(), Map.of(), Duration.ofSeconds(120))) : null;
+                clusterHome(work), LoopbackCluster.currentClasspath(), Map.of(), Duration.ofSeconds(120))) : null;
         try {
             Nd4jRuntime.configureThreads(CORES);
             for (int rep = 0; rep < reps; rep++) {
@@ -226,7 +226,7 @@ public final class ThroughputBench {
             env.put("SYNERGY_EXECUTOR_MEMORY", "2g");
             env.put("SYNERGY_EXECUTOR_OFFHEAP", w.executorOffHeap());
             // the loopback cluster authenticates every connection; bin/synergy reads the secret from this file
-            env.put("SYNERGY_SECRET_FILE", work.resolve("cluster").resolve(LoopbackCluster.SECRET_FILE).toString());
+            env.put("SYNERGY_SECRET_FILE", clusterHome(work).resolve(LoopbackCluster.SECRET_FILE).toString());
         }
         run("train-" + w.model() + "-" + where, List.of("train", "--data", "imagenet:" + shards(w), "--image-size",
                 String.valueOf(w.imageSize()), "--model", w.model(), "--workers", String.valueOf(WORKERS),
@@ -315,6 +315,11 @@ public final class ThroughputBench {
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The loopback cluster's folder (its logs, work dirs and secret file) under the bench's work folder. */
+    private static Path clusterHome(Path work) {
+        return work.resolve("cluster");
     }
 
     /** Runs {@code bin/synergy args} as a child process. */
