@@ -8,7 +8,8 @@ import java.io.Serializable;
 
 /**
  * Where a worker finds the round's averaged parameters and updater state: packed in the broadcast itself
- * ({@link RoundExchange#SPARK}) or, in local mode, by reference in this JVM ({@link RoundExchange#IN_JVM}).
+ * ({@link RoundExchange#SPARK}), at the driver's round server ({@link RoundExchange#DIRECT}) or, in local mode, by
+ * reference in this JVM ({@link RoundExchange#IN_JVM}).
  */
 public sealed interface RoundArrays extends Serializable {
 
@@ -49,6 +50,26 @@ public sealed interface RoundArrays extends Serializable {
             if (published.updaterState() != null) {
                 network.getUpdater().getStateViewArray().assign(published.updaterState());
             }
+        }
+    }
+
+    /**
+     * The driver's {@link RoundServer} for this round, which the worker asks for the arrays.
+     *
+     * @param host   the driver's host ({@code spark.driver.host})
+     * @param port   the server's port
+     * @param secret the round's secret, which every request must carry
+     */
+    record Direct(String host, int port, byte[] secret) implements RoundArrays {
+        @Override
+        public void copyInto(ComputationGraph network) {
+            RoundClient.fetch(this, network.params(),
+                    network.getUpdater() == null ? null : network.getUpdater().getStateViewArray());
+        }
+
+        @Override
+        public String toString() {
+            return "Direct[" + host + ":" + port + "]";
         }
     }
 }

@@ -43,8 +43,8 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
     private transient String broadcastKey = "";
     private transient Broadcast<RoundParameters> roundBroadcast;
     private transient RoundExchange exchange;
-    /** The open in-JVM round's token, 0 between rounds and with {@link RoundExchange#SPARK}. */
-    private transient long inJvmRound;
+    /** The round open outside Spark's results (in-JVM or direct), null between rounds and with Spark's exchange. */
+    private transient OpenRound openRound;
 
     private RoundTrainingMaster(Builder builder) {
         super(builder);
@@ -87,10 +87,13 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
      */
     public double trainRound(SparkComputationGraph graph, JavaRDD<MultiDataSet> roundData, int round, int rounds) {
         try {
-            if (exchange(graph) == RoundExchange.IN_JVM) {
-                trainInJvm(graph, roundData);
-            } else {
-                doIteration(graph, roundData, round, rounds);
+            ComputationGraph network = graph.getNetwork();
+            switch (exchange(graph)) {
+                case IN_JVM -> trainOutsideSpark(graph, roundData,
+                        InJvmRounds.open(network.params(), averagedUpdaterState(network)));
+                case DIRECT -> trainOutsideSpark(graph, roundData, RoundServer.open(graph.getSparkContext().getConf(),
+                        network.params(), averagedUpdaterState(network)));
+                case SPARK -> doIteration(graph, roundData, round, rounds);
             }
         } finally {
             if (roundBroadcast != null) {
@@ -115,25 +118,25 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
     }
 
     /**
-     * One round with {@link RoundExchange#IN_JVM}: the same workers and the same average as dl4j-spark's
-     * {@code doIteration} and {@code processResults}, but the tasks deposit their results in this JVM and return only
-     * their partition numbers; the driver sums the results in partition order, divides by their count and sets them on
-     * its network. The round is open in {@link InJvmRounds} only while this runs.
+     * One round whose arrays travel outside Spark's broadcast and task results ({@link RoundExchange#IN_JVM},
+     * {@link RoundExchange#DIRECT}): the same workers and the same average as dl4j-spark's {@code doIteration} and
+     * {@code processResults}, but the tasks take the driver's arrays from {@code round}, deposit their results there
+     * and return only their partition numbers; the driver sums the results in partition order, divides by their count
+     * and sets them on its network. {@code round} is closed when this returns or fails.
      */
-    private void trainInJvm(SparkComputationGraph graph, JavaRDD<MultiDataSet> roundData) {
-        ComputationGraph network = graph.getNetwork();
-        inJvmRound = InJvmRounds.open(network.params(), averagedUpdaterState(network));
-        try {
+    private void trainOutsideSpark(SparkComputationGraph graph, JavaRDD<MultiDataSet> roundData, OpenRound round) {
+        try (round) {
+            openRound = round;
             if (collectTrainingStats) {
                 stats.logMapPartitionsStart();
             }
             ParameterAveragingTrainingWorker worker = getWorkerInstance(graph);
             List<Integer> partitions = roundData.mapPartitions(new ExecuteWorkerMultiDataSetFlatMap<>(worker))
-                    .mapPartitionsWithIndex(new InJvmRounds.Deposit(inJvmRound), true).collect();
+                    .mapPartitionsWithIndex(round.deposit(), true).collect();
             if (collectTrainingStats) {
                 stats.logAggregateStartTime();
             }
-            List<ParameterAveragingTrainingResult> results = InJvmRounds.results(inJvmRound, partitions);
+            List<ParameterAveragingTrainingResult> results = round.results(partitions);
             if (results.isEmpty()) {
                 throw new IllegalStateException("an averaging round returned no worker results (every partition "
                         + "empty)");
@@ -146,8 +149,7 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
                 stats.logMapPartitionsEnd(roundData.getNumPartitions());
             }
         } finally {
-            InJvmRounds.close(inJvmRound);
-            inJvmRound = 0;
+            openRound = null;
         }
     }
 
@@ -210,7 +212,7 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
             configurationBroadcast = graph.getSparkContext().broadcast(json);
             broadcastKey = key;
         }
-        RoundArrays arrays = inJvmRound != 0 ? new RoundArrays.InJvm(inJvmRound)
+        RoundArrays arrays = openRound != null ? openRound.arrays()
                 : RoundArrays.Packed.of(network.params(), averagedUpdaterState(network));
         RoundParameters parameters = new RoundParameters(key, LearningRates.of(network),
                 network.getConfiguration().getIterationCount(), network.getConfiguration().getEpochCount(), arrays);

@@ -4,7 +4,9 @@
  *
  * <ul>
  * <li>Driver side: {@link ai.synergy.training.RoundTrainingMaster} (dl4j-spark's parameter-averaging master driven
- *     round by round, its arrays travelling as {@link ai.synergy.training.RoundExchange} says),
+ *     round by round, its arrays travelling as {@link ai.synergy.training.RoundExchange} says: through an
+ *     {@link ai.synergy.training.OpenRound}, the cluster's {@link ai.synergy.training.RoundServer} or local mode's
+ *     in-JVM round, or through Spark),
  *     {@link ai.synergy.training.EpochTrainer} and {@link ai.synergy.training.RoundPlan}; the
  *     compression stages {@link ai.synergy.training.PruningStages} (ADMM, hard pruning, masks) and
  *     {@link ai.synergy.training.QuantizationRounds} with SLQ's {@link ai.synergy.training.LossEffectScores}; the
@@ -15,9 +17,10 @@
  *     {@link ai.synergy.training.AdversarialHook} (PGD examples, on a pooled input-gradient copy: a
  *     {@code RoundScopedHook}) and
  *     {@link ai.synergy.training.WeightConstraintHook} (ADMM's proximal term, pruning masks, frozen quantized
- *     weights).</li>
+ *     weights); a round's task side outside Spark's results: {@link ai.synergy.training.RoundClient} (fetching the
+ *     driver's arrays, sending the result) and {@link ai.synergy.training.RoundDeposit}.</li>
  * <li>Both: local mode's in-JVM hand-over of a round's arrays and results ({@link ai.synergy.training.InJvmRounds},
- *     {@link ai.synergy.training.RoundArrays}); {@link ai.synergy.training.LearningRates}, set in place on both sides;
+ *     {@link ai.synergy.training.RoundArrays}); the round server's wire format ({@link ai.synergy.training.RoundWire}); {@link ai.synergy.training.LearningRates}, set in place on both sides;
  *     the records that are broadcast or saved as provenance ({@link ai.synergy.training.RoundParameters},
  *     {@link ai.synergy.training.TrainConfig}, {@link ai.synergy.training.QuantizeConfig}, built from their defaults
  *     by their builders, which share {@link ai.synergy.training.AveragedRunBuilder} and

@@ -46,6 +46,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -140,7 +141,24 @@ class ClusterTrainingTest {
         } finally {
             localContext.stop();
         }
-        TrainJob.Result distributed = onCluster("train", jsc -> train(jsc, config, dir.resolve("cluster-run")));
+        AtomicLong largestTaskResult = new AtomicLong();
+        TrainJob.Result distributed = onCluster("train", jsc -> {
+            jsc.sc().addSparkListener(new SparkListener() {
+                @Override
+                public void onTaskEnd(SparkListenerTaskEnd end) {
+                    if (end.taskMetrics() != null) {
+                        largestTaskResult.accumulateAndGet(end.taskMetrics().resultSize(), Math::max);
+                    }
+                }
+            });
+            TrainJob.Result result = train(jsc, config, dir.resolve("cluster-run"));
+            try {
+                jsc.sc().listenerBus().waitUntilEmpty();
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("Spark's listener bus did not drain", e);
+            }
+            return result;
+        });
 
         double localTop1 = local.metrics().get(1).testTop1();
         double clusterTop1 = distributed.metrics().get(1).testTop1();
@@ -148,6 +166,11 @@ class ClusterTrainingTest {
         // same partitions, seeds and averaging: the parameters agree up to float summation order
         double maxDiff = distributed.model().params().sub(local.model().params()).amaxNumber().doubleValue();
         assertThat(maxDiff).isLessThan(1e-3);
+        // the rounds' arrays went through the driver's round server (the cluster's default exchange), not as task
+        // results: every task returned less than a tenth of one worker's parameters and momentum
+        long roundBytes = 4L * (distributed.model().params().length()
+                + distributed.model().getUpdater().getStateViewArray().length());
+        assertThat(largestTaskResult.get()).as("largest task result, bytes").isPositive().isLessThan(roundBytes / 10);
     }
 
     @Test

@@ -45,8 +45,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * Synchronous parameter averaging with two workers against its definition, computed in this JVM: after every round the
  * driver holds the mean of the two workers' parameters and updater state, each worker having fitted its own
- * minibatches from the previous mean, with the arrays travelling through Spark and handed over in this JVM (local
- * mode's default), which agree bit for bit. Also the round's Spark footprint: one job of one stage per round, and no
+ * minibatches from the previous mean, with the arrays travelling through Spark, through the driver's round server
+ * (clusters' default) and handed over in this JVM (local mode's default), which agree bit for bit. Also the round's Spark footprint: one job of one stage per round, and no
  * round's broadcast left behind.
  */
 class RoundAveragingTest extends LocalSparkTest {
@@ -72,9 +72,12 @@ class RoundAveragingTest extends LocalSparkTest {
         try {
             INDArray throughSpark = checkAgainstLocalFits(RoundExchange.SPARK);
             INDArray inJvm = checkAgainstLocalFits(RoundExchange.IN_JVM);
+            INDArray direct = checkAgainstLocalFits(RoundExchange.DIRECT);
             // the same fits from the same start, and the same sum of two results: a + b is b + a in floating point
             assertThat(inJvm.sub(throughSpark).amaxNumber().doubleValue())
                     .as("max |in-JVM - through Spark| after %d rounds", ROUNDS).isZero();
+            assertThat(direct.sub(throughSpark).amaxNumber().doubleValue())
+                    .as("max |direct - through Spark| after %d rounds", ROUNDS).isZero();
             assertThat(InJvmRounds.openRounds()).as("in-JVM rounds left open").isZero();
         } finally {
             if (convolutions == null) {
@@ -168,8 +171,8 @@ class RoundAveragingTest extends LocalSparkTest {
         long roundBytes = 4L * (actual.length() + spark.getNetwork().getUpdater().getStateViewArray().length());
         assertThat(broadcastBlocksOver(roundBytes / 2)).as("broadcast blocks of a round's size left behind")
                 .isEmpty();
-        if (exchange == RoundExchange.IN_JVM) {
-            // a round whose tasks fail leaves no published arrays or results behind
+        if (exchange != RoundExchange.SPARK) {
+            // a round whose tasks fail leaves no published arrays, results or round server behind
             JavaRDD<MultiDataSet> failing = shards.train().mapPartitions(worker -> {
                 throw new IllegalStateException("worker lost");
             }, true);
@@ -177,6 +180,8 @@ class RoundAveragingTest extends LocalSparkTest {
                     .hasStackTraceContaining("worker lost");
             assertThat(InJvmRounds.openRounds()).as("in-JVM rounds open after a failed round").isZero();
         }
+        assertThat(Thread.getAllStackTraces().keySet()).as("round server threads after the rounds")
+                .noneMatch(t -> t.getName().startsWith("synergy-round-"));
         shards.release();
         return actual.dup();
     }

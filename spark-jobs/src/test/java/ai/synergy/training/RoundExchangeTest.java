@@ -11,29 +11,37 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class RoundExchangeTest {
 
     @Test
-    void autoHandsOverInTheJvmOnlyInLocalMode() {
+    void autoHandsOverInTheJvmInLocalModeAndDirectlyOnClustersUnlessTheyEncrypt() {
         assertThat(RoundExchange.of(new SparkConf(), true)).isEqualTo(RoundExchange.IN_JVM);
-        assertThat(RoundExchange.of(new SparkConf(), false)).isEqualTo(RoundExchange.SPARK);
+        assertThat(RoundExchange.of(new SparkConf(), false)).isEqualTo(RoundExchange.DIRECT);
         assertThat(RoundExchange.of(new SparkConf().set(RoundExchange.KEY, " Auto "), true))
                 .isEqualTo(RoundExchange.IN_JVM);
+        assertThat(RoundExchange.of(new SparkConf().set(RoundExchange.CRYPTO_KEY, "true"), false))
+                .isEqualTo(RoundExchange.SPARK);
     }
 
     @Test
-    void sparkCanBeChosenEverywhereAndInJvmOnlyInLocalMode() {
+    void sparkCanBeChosenEverywhereDirectWhereNotEncryptedAndInJvmOnlyInLocalMode() {
         assertThat(RoundExchange.of(new SparkConf().set(RoundExchange.KEY, "spark"), true))
                 .isEqualTo(RoundExchange.SPARK);
+        assertThat(RoundExchange.of(new SparkConf().set(RoundExchange.KEY, "direct"), true))
+                .isEqualTo(RoundExchange.DIRECT);
         assertThat(RoundExchange.of(new SparkConf().set(RoundExchange.KEY, "in-jvm"), true))
                 .isEqualTo(RoundExchange.IN_JVM);
         assertThatThrownBy(() -> RoundExchange.of(new SparkConf().set(RoundExchange.KEY, "in-jvm")
                 .set("spark.master", "spark://127.0.0.1:7077"), false))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining(RoundExchange.KEY + "=in-jvm").hasMessageContaining("spark://127.0.0.1:7077");
+        assertThatThrownBy(() -> RoundExchange.of(new SparkConf().set(RoundExchange.KEY, "direct")
+                .set(RoundExchange.CRYPTO_KEY, "true"), false))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining(RoundExchange.KEY + "=direct").hasMessageContaining(RoundExchange.CRYPTO_KEY);
     }
 
     @Test
     void anUnknownValueIsRefusedNamingTheKey() {
         assertThatThrownBy(() -> RoundExchange.of(new SparkConf().set(RoundExchange.KEY, "shared-memory"), true))
                 .isInstanceOf(InvalidInputException.class)
-                .hasMessage(RoundExchange.KEY + "=shared-memory: expected auto, in-jvm or spark");
+                .hasMessage(RoundExchange.KEY + "=shared-memory: expected auto, direct, in-jvm or spark");
     }
 }
