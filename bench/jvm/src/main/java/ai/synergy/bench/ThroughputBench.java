@@ -1,6 +1,7 @@
 package ai.synergy.bench;
 
 import ai.synergy.run.RunFolder;
+import ai.synergy.training.RoundExchange;
 import ai.synergy.nd4j.BatchNormHelpers;
 import ai.synergy.nd4j.ConvolutionHelpers;
 import ai.synergy.cluster.LoopbackCluster;
@@ -54,6 +55,8 @@ public final class ThroughputBench {
     static final String CONV_DL4J = "-convdl4j";
     /** Variant: the G1 collector (the JVM's default) instead of the parallel one bin/synergy chooses. */
     static final String G1 = "-g1";
+    /** Variant: the rounds' arrays through Spark's broadcast and task results instead of the driver's round server. */
+    static final String SPARK_EXCHANGE = "-sparkexchange";
 
     /**
      * One model's settings.
@@ -100,6 +103,11 @@ public final class ThroughputBench {
         Path root = Path.of(System.getProperty("synergy.bench.root", ".")).toAbsolutePath();
         boolean anchor = Boolean.parseBoolean(System.getProperty("synergy.bench.anchor", "true"));
         boolean withCluster = Boolean.parseBoolean(System.getProperty("synergy.bench.cluster", "true"));
+        // which groups of runs: single, local2, cluster, anchor (comma-separated; empty: all)
+        List<String> groups = List.of(System.getProperty("synergy.bench.groups", "").split(","));
+        java.util.function.Predicate<String> wanted = g -> groups.equals(List.of("")) || groups.contains(g);
+        // false: only this tree's own runs, without the "before" variants (DL4J's helpers, G1)
+        boolean variants = Boolean.parseBoolean(System.getProperty("synergy.bench.variants", "true"));
         // a partial run (one model, no anchor or cluster) writes files of its own name, not throughput.{json,md}
         String name = System.getProperty("synergy.bench.name", "throughput");
         Files.createDirectories(work);
@@ -113,18 +121,29 @@ public final class ThroughputBench {
             for (int rep = 0; rep < reps; rep++) {
                 bench.add("gemm", gemmGflops(1024, 5));
                 for (Workload w : workloads) {
-                    bench.singleJvm(w, CORES, "");
-                    bench.singleJvm(w, CORES, CONV_DL4J);
-                    bench.singleJvm(w, 1, "");
-                    bench.singleJvm(w, 1, CONV_DL4J);
-                    bench.singleJvm(w, CORES, BN_DL4J);
-                    bench.spark(w, "local2", null, "");
-                    bench.spark(w, "local2", null, CONV_DL4J);
-                    bench.spark(w, "local2", null, G1);
-                    if (withCluster) {
-                        bench.spark(w, "cluster", cluster.masterUrl(), "");
+                    if (wanted.test("single")) {
+                        bench.singleJvm(w, CORES, "");
+                        bench.singleJvm(w, 1, "");
+                        if (variants) {
+                            bench.singleJvm(w, CORES, CONV_DL4J);
+                            bench.singleJvm(w, 1, CONV_DL4J);
+                            bench.singleJvm(w, CORES, BN_DL4J);
+                        }
                     }
-                    bench.anchor(w);
+                    if (wanted.test("local2")) {
+                        bench.spark(w, "local2", null, "");
+                        if (variants) {
+                            bench.spark(w, "local2", null, CONV_DL4J);
+                            bench.spark(w, "local2", null, G1);
+                        }
+                    }
+                    if (withCluster && wanted.test("cluster")) {
+                        bench.spark(w, "cluster", cluster.masterUrl(), "");
+                        bench.spark(w, "cluster", cluster.masterUrl(), SPARK_EXCHANGE);
+                    }
+                    if (wanted.test("anchor")) {
+                        bench.anchor(w);
+                    }
                 }
                 System.out.printf("repetition %d of %d done: %s%n", rep + 1, reps, bench.samples);
             }
@@ -206,13 +225,15 @@ public final class ThroughputBench {
             case BN_DL4J -> " -D" + BatchNormHelpers.PROPERTY + "=dl4j";
             case CONV_DL4J -> " -D" + ConvolutionHelpers.PROPERTY + "=dl4j";
             case G1 -> " -XX:+UseG1GC";
+            case SPARK_EXCHANGE -> " -D" + RoundExchange.KEY + "=spark";
             default -> "";
         };
     }
 
     /**
      * {@code synergy train} on the workload's shards; records the images/s and time split of epochs 2.. . A variant
-     * applies to local mode only (the executors share the driver's JVM options there).
+     * goes into the driver's JVM options: a helper or collector variant applies to local mode only (the executors
+     * share the driver's JVM there), the exchange variant to both (the driver chooses it).
      */
     private void spark(Workload w, String place, String masterUrl, String variant)
             throws IOException, InterruptedException {
@@ -366,7 +387,8 @@ public final class ThroughputBench {
             medians.forEach((k, v) -> fractionOfPeak.put(k, v * gflopPerImage / gemm));
             m.put("fractionOfGemmPeak", fractionOfPeak);
             Map<String, Object> splitMedians = new LinkedHashMap<>();
-            for (String where : List.of("local2", "local2" + CONV_DL4J, "local2" + G1, "cluster")) {
+            for (String where : List.of("local2", "local2" + CONV_DL4J, "local2" + G1, "cluster",
+                    "cluster" + SPARK_EXCHANGE)) {
                 List<JsonNode> s = splits.get(w.model() + "." + where);
                 if (s != null) {
                     Map<String, Double> parts = new LinkedHashMap<>();

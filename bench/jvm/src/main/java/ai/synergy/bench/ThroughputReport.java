@@ -10,7 +10,8 @@ import java.util.Map;
 final class ThroughputReport {
     /** The runs of each model, in table order (keys of the result's {@code imagesPerSecond}). */
     static final List<String> RUNS = List.of("single", "single-convdl4j", "single1", "single1-convdl4j",
-            "single-bndl4j", "local2", "local2-convdl4j", "local2-g1", "cluster", "pytorch", "pytorch1x2");
+            "single-bndl4j", "local2", "local2-convdl4j", "local2-g1", "cluster", "cluster-sparkexchange", "pytorch",
+            "pytorch1x2");
     private ThroughputReport() {
     }
 
@@ -56,6 +57,8 @@ final class ThroughputReport {
             ratio(md, ips, "local2", "local2-convdl4j", "Spark local[2], our oneDNN convolutions / DL4J's");
             ratio(md, ips, "local2", "local2-g1", "Spark local[2], parallel collector / G1");
             ratio(md, ips, "cluster", "single", "loopback cluster / single JVM");
+            ratio(md, ips, "cluster", "cluster-sparkexchange",
+                    "loopback cluster, arrays through the driver's round server / through Spark");
             ratio(md, ips, "single", "pytorch", "DL4J single JVM / PyTorch (target >= 0.7)");
             ratio(md, ips, "local2", "pytorch", "Spark local[2] / PyTorch");
             ratio(md, ips, "local2", "pytorch1x2",
@@ -92,6 +95,8 @@ final class ThroughputReport {
             case "local2" -> "`synergy train`, Spark local[2], 2 workers x 1 thread";
             case "local2-g1" -> "`synergy train`, Spark local[2], before: the G1 collector";
             case "cluster" -> "`synergy train`, loopback cluster, 2 executor JVMs x 1 core";
+            case "cluster-sparkexchange" -> "`synergy train`, loopback cluster, before: arrays through Spark's "
+                    + "broadcast and task results";
             case "pytorch" -> "PyTorch via DJL, single JVM, 2 threads";
             case "pytorch1x2" -> "PyTorch via DJL, 2 single-thread JVMs side by side (images/s summed)";
             default -> where;
