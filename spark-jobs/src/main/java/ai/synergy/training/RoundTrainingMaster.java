@@ -29,9 +29,11 @@ import java.util.regex.Pattern;
  *
  * <p>The stock {@code executeTraining} counts the whole RDD, splits it at random and repartitions each split; here
  * the driver hands over exactly one round's data, already laid out as one partition per worker with the same number
- * of minibatches each, built on the executors from their cached shards. Each round is then one Spark job: broadcast of
- * parameters and updater state, {@code averagingFrequency} minibatch fits per worker (with the master's training
- * hooks), and the tree-aggregated average of parameters and updater state set back on the driver's network.
+ * of minibatches each, built on the executors from their cached shards. Each round is then one Spark job: the
+ * workers take the driver's parameters and updater state, fit {@code averagingFrequency} minibatches each (with the
+ * master's training hooks), and the average of their parameters and updater state is set back on the driver's
+ * network. How the arrays travel ({@link RoundExchange}): from a round server of the driver's and back to it on a
+ * cluster, by reference in local mode, or as a broadcast out and tree-aggregated task results back through Spark.
  * The learning rate is set on the driver's network before each round (see {@code EpochTrainer}), because the workers'
  * cloned configurations restart any DL4J schedule at iteration 0.
  */
