@@ -78,8 +78,14 @@ public final class ExecutorMemoryBench {
                 metrics = new TrainJob(jsc, config, new TrainJob.RunOptions(out.toString(), false, 0),
                         new PrintStream(new ByteArrayOutputStream())).run().metrics();
             } finally {
-                sampler.interrupt();
-                jsc.stop();
+                // the last epoch's checkpoint is written before run() returns: let the sampler record it (it stops by
+                // itself once every epoch is recorded) while the executors are still up, then stop it
+                try {
+                    sampler.join(30_000);
+                } finally {
+                    sampler.interrupt();
+                    jsc.stop();
+                }
             }
         }
         List<Map<String, Object>> rows = new ArrayList<>();
