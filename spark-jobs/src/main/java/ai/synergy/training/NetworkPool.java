@@ -9,7 +9,7 @@ import java.util.Optional;
  * parameters, so that a round does not rebuild its network from the configuration (ResNet-18: about 0.5 s per worker
  * and round). Only networks of the latest configuration key are kept, at most {@value #MAX_IDLE}.
  */
-final class NetworkPool {
+public final class NetworkPool {
     static final int MAX_IDLE = 8;
 
     private static final IdlePool<ComputationGraph> IDLE = new IdlePool<>(MAX_IDLE);
@@ -32,8 +32,8 @@ final class NetworkPool {
         IDLE.countBuilt();
     }
 
-    /** Networks built from a configuration in this JVM so far (for tests and logs). */
-    static long built() {
+    /** Networks built from a configuration in this JVM so far (for tests, logs and the executor-memory bench). */
+    public static long built() {
         return IDLE.built();
     }
 }

@@ -8,6 +8,7 @@ import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.model.LearningRateSchedule;
 import ai.synergy.spark.ExecutorSetup;
 import ai.synergy.spark.SparkContexts;
+import ai.synergy.training.NetworkPool;
 import ai.synergy.training.TrainConfig;
 import org.apache.commons.io.FileUtils;
 import org.apache.spark.SparkConf;
@@ -97,6 +98,7 @@ public final class ExecutorMemoryBench {
             Map<String, long[]> probes = offHeapAtEpochEnd.getOrDefault(epoch, Map.of());
             row.put("heapUsedMiB", probes.values().stream().map(p -> p[0] >> 20).toList());
             row.put("heapCommittedMiB", probes.values().stream().map(p -> p[1] >> 20).toList());
+            row.put("networksBuilt", probes.values().stream().map(p -> p[2]).toList());
             row.put("testTop1", metrics.get(epoch - 1).testTop1());
             rows.add(row);
         }
@@ -188,10 +190,10 @@ public final class ExecutorMemoryBench {
                         Runtime runtime = Runtime.getRuntime();
                         long executor = Long.parseLong(SparkEnv.get().executorId());
                         return List.of(new long[]{executor, runtime.totalMemory() - runtime.freeMemory(),
-                                runtime.totalMemory()}).iterator();
+                                runtime.totalMemory(), NetworkPool.built()}).iterator();
                     })
                     .collect()
-                    .forEach(p -> byExecutor.put(Long.toString(p[0]), new long[]{p[1], p[2]}));
+                    .forEach(p -> byExecutor.put(Long.toString(p[0]), new long[]{p[1], p[2], p[3]}));
             return byExecutor;
         } catch (RuntimeException e) {
             return Map.of();
@@ -250,9 +252,9 @@ public final class ExecutorMemoryBench {
     private static String markdown(Map<String, Object> r, List<Map<String, Object>> rows) {
         StringBuilder table = new StringBuilder();
         for (Map<String, Object> row : rows) {
-            table.append(String.format("| %s | %s | %s | %s | %.4f |%n", row.get("epoch"),
+            table.append(String.format("| %s | %s | %s | %s | %s | %.4f |%n", row.get("epoch"),
                     row.get("executorRssMiB"), row.get("heapUsedMiB"), row.get("heapCommittedMiB"),
-                    (Double) row.get("testTop1")));
+                    row.get("networksBuilt"), (Double) row.get("testTop1")));
         }
         return String.format("""
                 # Executor memory over %s epochs
@@ -266,8 +268,8 @@ public final class ExecutorMemoryBench {
                 - slope of mean RSS over the second half: **%.1f MiB/epoch**
                 - peak RSS per executor: %s MiB
 
-                | epoch | executor RSS (MiB) | heap used (MiB) | heap committed (MiB) | test top-1 |
-                | --- | --- | --- | --- | --- |
+                | epoch | executor RSS (MiB) | heap used (MiB) | heap committed (MiB) | networks built | test top-1 |
+                | --- | --- | --- | --- | --- | --- |
                 %s""", r.get("epochs"), r.get("model"), r.get("cluster"), r.get("mallocArenaMax"), r.get("gcWindow"),
                 (int) r.get("epochs") / 2,
                 (Double) r.get("maxRssFirstHalfMiB"), (int) r.get("epochs") / 2 + 1, r.get("epochs"),
