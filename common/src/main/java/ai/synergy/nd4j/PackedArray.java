@@ -6,6 +6,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -73,6 +77,32 @@ public record PackedArray(String dataType, long[] shape, byte[] values) implemen
         int from = Math.toIntExact(array.offset() * width);
         int length = Math.toIntExact(array.length() * width);
         return all.position(from).limit(from + length).slice().order(ByteOrder.nativeOrder());
+    }
+
+    /** Bytes copied at a time between a native buffer and a stream. */
+    public static final int CHUNK = 1 << 20;
+
+    /** Writes {@code values}' remaining bytes to {@code out}, through a heap chunk of at most {@value #CHUNK} bytes. */
+    public static void write(ByteBuffer values, OutputStream out) throws IOException {
+        byte[] chunk = new byte[Math.min(CHUNK, Math.max(1, values.remaining()))];
+        while (values.hasRemaining()) {
+            int n = Math.min(chunk.length, values.remaining());
+            values.get(chunk, 0, n);
+            out.write(chunk, 0, n);
+        }
+    }
+
+    /** Fills {@code values}' remaining bytes from {@code in}; an {@link EOFException} if the stream ends first. */
+    public static void read(InputStream in, ByteBuffer values) throws IOException {
+        byte[] chunk = new byte[Math.min(CHUNK, Math.max(1, values.remaining()))];
+        while (values.hasRemaining()) {
+            int want = Math.min(chunk.length, values.remaining());
+            int n = in.readNBytes(chunk, 0, want);
+            if (n < want) {
+                throw new EOFException("stream ended " + (values.remaining() - n) + " bytes before the array's end");
+            }
+            values.put(chunk, 0, n);
+        }
     }
 
     /** {@code array} itself when it is c order with default strides, otherwise a c-order copy. */

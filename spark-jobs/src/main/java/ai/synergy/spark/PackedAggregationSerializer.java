@@ -15,6 +15,7 @@ import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Collection;
@@ -28,8 +29,6 @@ import java.util.Collection;
  * updater state (a stateless updater) stays absent.
  */
 public final class PackedAggregationSerializer extends Serializer<ParameterAveragingAggregationTuple> {
-    /** Bytes copied at a time between ND4J's buffer and Kryo's. */
-    static final int CHUNK = 1 << 20;
 
     @Override
     public void write(Kryo kryo, Output output, ParameterAveragingAggregationTuple tuple) {
@@ -61,7 +60,7 @@ public final class PackedAggregationSerializer extends Serializer<ParameterAvera
 
     /**
      * A presence flag, then the array as {@link PackedArray} lays it out: data type, rank, shape, byte count, then the
-     * values (c order, native byte order), copied straight from ND4J's buffer in chunks of {@value #CHUNK} bytes.
+     * values (c order, native byte order), copied straight from ND4J's buffer in chunks of {@value PackedArray#CHUNK} bytes.
      */
     static void writeArray(Output output, INDArray array) {
         output.writeBoolean(array != null);
@@ -77,11 +76,10 @@ public final class PackedAggregationSerializer extends Serializer<ParameterAvera
         }
         ByteBuffer values = PackedArray.nativeBytes(PackedArray.contiguous(array));
         output.writeInt(values.remaining(), true);
-        byte[] chunk = new byte[Math.min(CHUNK, values.remaining())];
-        while (values.hasRemaining()) {
-            int n = Math.min(chunk.length, values.remaining());
-            values.get(chunk, 0, n);
-            output.writeBytes(chunk, 0, n);
+        try {
+            PackedArray.write(values, output);
+        } catch (IOException e) {
+            throw new KryoException(e);
         }
     }
 
@@ -105,11 +103,10 @@ public final class PackedAggregationSerializer extends Serializer<ParameterAvera
             throw new KryoException("packed " + dataType + Arrays.toString(shape) + " needs " + values.remaining()
                     + " bytes, the stream holds " + length);
         }
-        byte[] chunk = new byte[Math.min(CHUNK, length)];
-        while (values.hasRemaining()) {
-            int n = Math.min(chunk.length, values.remaining());
-            input.readBytes(chunk, 0, n);
-            values.put(chunk, 0, n);
+        try {
+            PackedArray.read(input, values);
+        } catch (IOException e) {
+            throw new KryoException(e);
         }
         return array;
     }

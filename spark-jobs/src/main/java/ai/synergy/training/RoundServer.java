@@ -174,9 +174,7 @@ final class RoundServer implements OpenRound {
                 handle(in, out, socket);
             } catch (IOException | RuntimeException e) {
                 if (!listener.isClosed()) {
-                    LOG.warn("round server: a request from {} failed: {}", socket.getRemoteSocketAddress(),
-                            e.toString());
-                    refuse(out, socket, String.valueOf(e.getMessage()));
+                    refuse(out, socket, String.valueOf(e.getMessage()));   // logs it too
                 }
             }
             out.flush();

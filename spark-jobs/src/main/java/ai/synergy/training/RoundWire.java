@@ -13,7 +13,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
@@ -34,7 +33,7 @@ import java.util.Arrays;
  * stats  = length:int bytes   (the task's training statistics, Java-serialized; length 0 for none)
  * </pre>
  *
- * Values are copied between the socket and ND4J's own buffers in chunks of {@value #CHUNK} bytes, with no
+ * Values are copied between the socket and ND4J's own buffers in chunks of {@value PackedArray#CHUNK} bytes, with no
  * intermediate array of the whole size.
  */
 final class RoundWire {
@@ -44,7 +43,6 @@ final class RoundWire {
     static final byte PUT = 2;
     static final byte OK = 0;
     static final byte REFUSED = 1;
-    static final int CHUNK = 1 << 20;
 
     private RoundWire() {
     }
@@ -139,24 +137,12 @@ final class RoundWire {
     }
 
     private static void writeValues(DataOutputStream out, INDArray array) throws IOException {
-        ByteBuffer values = PackedArray.nativeBytes(PackedArray.contiguous(array));
-        byte[] chunk = new byte[Math.min(CHUNK, Math.max(1, values.remaining()))];
-        while (values.hasRemaining()) {
-            int n = Math.min(chunk.length, values.remaining());
-            values.get(chunk, 0, n);
-            out.write(chunk, 0, n);
-        }
+        PackedArray.write(PackedArray.nativeBytes(PackedArray.contiguous(array)), out);
     }
 
     private static void readValues(DataInputStream in, INDArray target) throws IOException {
         INDArray plain = PackedArray.contiguous(target);
-        ByteBuffer values = PackedArray.nativeBytes(plain);
-        byte[] chunk = new byte[Math.min(CHUNK, Math.max(1, values.remaining()))];
-        while (values.hasRemaining()) {
-            int n = Math.min(chunk.length, values.remaining());
-            in.readFully(chunk, 0, n);
-            values.put(chunk, 0, n);
-        }
+        PackedArray.read(in, PackedArray.nativeBytes(plain));
         if (plain != target) {
             target.assign(plain);
         }
