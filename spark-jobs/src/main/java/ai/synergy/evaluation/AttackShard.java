@@ -5,6 +5,7 @@ import ai.synergy.adversarial.AttackedGraph;
 import ai.synergy.dataset.BatchSource;
 import ai.synergy.dataset.BatchSpec;
 import ai.synergy.dataset.WorkerShard;
+import ai.synergy.spark.ComputeThreads;
 import ai.synergy.spark.ExecutorSetup;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
@@ -43,22 +44,28 @@ public final class AttackShard implements FlatMapFunction<Iterator<WorkerShard>,
         RobustCounts total = RobustCounts.EMPTY;
         while (shards.hasNext()) {
             WorkerShard shard = shards.next();
-            try (BatchSource source = shard.open(spec)) {
-                for (int start = 0; start < shard.count(); start += batchSize) {
-                    int size = Math.min(batchSize, shard.count() - start);
-                    MultiDataSet batch = source.evaluationBatch(start, size);
-                    INDArray x = batch.getFeatures(0);
-                    INDArray adversarial = attack.attack(attacked, x, batch.getLabels(0),
-                            seed * 1_000_003L + shard.index() * 7_919L + start);
-                    int[] labels = new int[size];
-                    for (int i = 0; i < size; i++) {
-                        labels[i] = source.label(start + i);
-                    }
-                    total = total.plus(new RobustCounts(score(graph, x, labels), score(graph, adversarial, labels)));
-                }
-            }
+            total = total.plus(ComputeThreads.get(() -> attackShard(graph, attacked, shard)));
         }
         return List.of(total).iterator();
+    }
+
+    private RobustCounts attackShard(ComputationGraph graph, AttackedGraph attacked, WorkerShard shard) {
+        RobustCounts total = RobustCounts.EMPTY;
+        try (BatchSource source = shard.open(spec)) {
+            for (int start = 0; start < shard.count(); start += batchSize) {
+                int size = Math.min(batchSize, shard.count() - start);
+                MultiDataSet batch = source.evaluationBatch(start, size);
+                INDArray x = batch.getFeatures(0);
+                INDArray adversarial = attack.attack(attacked, x, batch.getLabels(0),
+                        seed * 1_000_003L + shard.index() * 7_919L + start);
+                int[] labels = new int[size];
+                for (int i = 0; i < size; i++) {
+                    labels[i] = source.label(start + i);
+                }
+                total = total.plus(new RobustCounts(score(graph, x, labels), score(graph, adversarial, labels)));
+            }
+        }
+        return total;
     }
 
     private TopKCounts score(ComputationGraph graph, INDArray x, int[] labels) {

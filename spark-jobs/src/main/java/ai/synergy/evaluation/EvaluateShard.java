@@ -4,6 +4,7 @@ import ai.synergy.dks.HeadOutputs;
 import ai.synergy.dataset.BatchSource;
 import ai.synergy.dataset.BatchSpec;
 import ai.synergy.dataset.WorkerShard;
+import ai.synergy.spark.ComputeThreads;
 import ai.synergy.spark.ExecutorSetup;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
@@ -18,7 +19,7 @@ import java.util.List;
 /**
  * Executor side: scores every example of the partition's shares with the broadcast model. A plain network's output is
  * class probabilities; a deeply supervised training graph's is the concatenated logits of its heads, scored head by
- * head and as an ensemble.
+ * head and as an ensemble. Each share is scored on one of this JVM's {@link ComputeThreads}.
  */
 public final class EvaluateShard implements FlatMapFunction<Iterator<WorkerShard>, HeadCounts> {
     private final Broadcast<ModelSnapshot> model;
@@ -40,7 +41,8 @@ public final class EvaluateShard implements FlatMapFunction<Iterator<WorkerShard
         ComputationGraph graph = model.value().restore();
         HeadCounts total = null;
         while (shards.hasNext()) {
-            HeadCounts counts = score(graph, shards.next(), batchSize, spec);
+            WorkerShard shard = shards.next();
+            HeadCounts counts = ComputeThreads.get(() -> score(graph, shard, batchSize, spec));
             total = total == null ? counts : total.plus(counts);
         }
         return List.of(total).iterator();

@@ -4,6 +4,7 @@ import ai.synergy.data.image.BadImageException;
 import ai.synergy.data.image.CenterCrop;
 import ai.synergy.data.image.ImageDecoder;
 import ai.synergy.data.image.RgbImage;
+import ai.synergy.spark.ComputeThreads;
 import ai.synergy.spark.ExecutorSetup;
 import org.apache.spark.TaskContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -21,7 +22,7 @@ import java.util.List;
  * PNG, GIF, BMP, by content) and cropped with the evaluation transform of {@code evaluate} ({@link CenterCrop}); the
  * images that decode go through the network together; an image that does not decode, or whose bytes could not be
  * read, gets its reason instead of classes and never stops the task. A deeply supervised training graph is read by
- * its main head.
+ * its main head. The forward pass runs on one of this JVM's {@link ComputeThreads}.
  */
 public final class ImageScorer {
     /** Why an image's bytes could not be read (the decoder's reasons are {@link BadImageException.Reason}). */
@@ -141,7 +142,8 @@ public final class ImageScorer {
             rowOf[good++] = i;
         }
         if (good > 0) {
-            float[][] probabilities = network.probabilities(features, good, s);
+            int scored = good;
+            float[][] probabilities = ComputeThreads.get(() -> network.probabilities(features, scored, s));
             for (int r = 0; r < good; r++) {
                 outcomes[rowOf[r]] = new Outcome(top(probabilities[r]), null, null);
             }

@@ -1,6 +1,7 @@
 package ai.synergy.training;
 
 import ai.synergy.nd4j.LayerHelpers;
+import ai.synergy.spark.ComputeThreads;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -28,7 +29,8 @@ import java.util.List;
  * broadcast configuration only when none is idle), with synergy's CPU batch-norm helper, and returns copies of the
  * parameters and updater state for averaging. Hooks that pool state of their own ({@link RoundScopedHook}) are told
  * when the task's round starts and ends. Same result as dl4j-spark's worker, which rebuilds the network from a
- * Java-serialized configuration every round.
+ * Java-serialized configuration every round. Its ND4J work runs on this JVM's {@link ComputeThreads}, one call per
+ * minibatch, so that the network's workspaces live on one thread whichever Spark thread runs the task.
  */
 public final class RoundTrainingWorker extends ParameterAveragingTrainingWorker {
     private final Broadcast<String> configurationJson;
@@ -53,6 +55,10 @@ public final class RoundTrainingWorker extends ParameterAveragingTrainingWorker 
 
     @Override
     public ComputationGraph getInitialModelGraph() {
+        return ComputeThreads.get(this::takeNetwork);
+    }
+
+    private ComputationGraph takeNetwork() {
         if (collectStats) {
             stats = new ParameterAveragingTrainingWorkerStats.ParameterAveragingTrainingWorkerStatsHelper();
             stats.logBroadcastGetValueStart();
@@ -78,6 +84,10 @@ public final class RoundTrainingWorker extends ParameterAveragingTrainingWorker 
     @Override
     public ParameterAveragingTrainingResult processMinibatch(MultiDataSet minibatch, ComputationGraph network,
                                                              boolean isLast) {
+        return ComputeThreads.get(() -> fit(minibatch, network, isLast));
+    }
+
+    private ParameterAveragingTrainingResult fit(MultiDataSet minibatch, ComputationGraph network, boolean isLast) {
         if (collectStats) {
             stats.logFitStart();
         }
@@ -105,6 +115,10 @@ public final class RoundTrainingWorker extends ParameterAveragingTrainingWorker 
     /** Copies out the parameters and updater state, then hands the network back to the pool. */
     @Override
     public ParameterAveragingTrainingResult getFinalResult(ComputationGraph network) {
+        return ComputeThreads.get(() -> copyOutAndGiveBack(network));
+    }
+
+    private ParameterAveragingTrainingResult copyOutAndGiveBack(ComputationGraph network) {
         INDArray parameters;
         INDArray updaterState = null;
         try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {

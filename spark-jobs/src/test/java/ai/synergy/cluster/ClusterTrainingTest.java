@@ -12,6 +12,7 @@ import ai.synergy.model.ModelSpec;
 import ai.synergy.pruning.PrunableLayers;
 import ai.synergy.quantization.Codebooks;
 import ai.synergy.quantization.InqCodebook;
+import ai.synergy.spark.ComputeThreads;
 import ai.synergy.spark.SparkContexts;
 import ai.synergy.testing.IdxFixtures;
 import ai.synergy.training.AdversarialTraining;
@@ -152,6 +153,11 @@ class ClusterTrainingTest {
                 }
             });
             TrainJob.Result result = train(jsc, config, dir.resolve("cluster-run"));
+            // one core per executor: every training step and evaluation of an executor ran on one compute thread
+            // (so one set of ND4J workspaces), whichever of Spark's task threads ran its tasks
+            assertThat(jsc.parallelize(List.of(0, 1, 2, 3, 4, 5, 6, 7), 8)
+                    .mapPartitions(ignored -> List.of(ComputeThreads.threadsStarted()).iterator()).collect())
+                    .as("compute threads started, per task of a probe job").containsOnly(1L);
             try {
                 jsc.sc().listenerBus().waitUntilEmpty();
             } catch (java.util.concurrent.TimeoutException e) {

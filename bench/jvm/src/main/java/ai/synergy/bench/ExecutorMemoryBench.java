@@ -6,6 +6,7 @@ import ai.synergy.dataset.DataSpec;
 import ai.synergy.jobs.TrainJob;
 import ai.synergy.metrics.EpochMetrics;
 import ai.synergy.model.LearningRateSchedule;
+import ai.synergy.spark.ComputeThreads;
 import ai.synergy.spark.ExecutorSetup;
 import ai.synergy.spark.SparkContexts;
 import ai.synergy.training.NetworkPool;
@@ -99,6 +100,7 @@ public final class ExecutorMemoryBench {
             row.put("heapUsedMiB", probes.values().stream().map(p -> p[0] >> 20).toList());
             row.put("heapCommittedMiB", probes.values().stream().map(p -> p[1] >> 20).toList());
             row.put("networksBuilt", probes.values().stream().map(p -> p[2]).toList());
+            row.put("computeThreadsStarted", probes.values().stream().map(p -> p[3]).toList());
             row.put("testTop1", metrics.get(epoch - 1).testTop1());
             rows.add(row);
         }
@@ -144,8 +146,8 @@ public final class ExecutorMemoryBench {
 
     /**
      * Samples every second; when checkpoint epoch-N appears, records each executor's RSS (the last sample taken
-     * while the executors were up) and, from a small Spark job on the executors, ND4J's off-heap bytes (JavaCPP's
-     * {@code Pointer.totalBytes()}) and the used Java heap, as epoch N's.
+     * while the executors were up) and, from a small Spark job on the executors, the Java heap, the training
+     * networks built and the compute threads started, as epoch N's.
      */
     private static void sample(JavaSparkContext jsc, LoopbackCluster cluster, Path out, int epochs,
                                Map<Integer, Map<Long, Long>> atEnd, Map<Integer, Map<String, long[]>> offHeap,
@@ -181,7 +183,10 @@ public final class ExecutorMemoryBench {
         }
     }
 
-    /** ND4J off-heap bytes and used heap bytes of every executor, by executor id (empty if the job fails). */
+    /**
+     * Used and committed heap bytes, training networks built and compute threads started of every executor, by
+     * executor id (empty if the job fails).
+     */
     private static Map<String, long[]> probe(JavaSparkContext jsc) {
         try {
             Map<String, long[]> byExecutor = new TreeMap<>();
@@ -190,10 +195,11 @@ public final class ExecutorMemoryBench {
                         Runtime runtime = Runtime.getRuntime();
                         long executor = Long.parseLong(SparkEnv.get().executorId());
                         return List.of(new long[]{executor, runtime.totalMemory() - runtime.freeMemory(),
-                                runtime.totalMemory(), NetworkPool.built()}).iterator();
+                                runtime.totalMemory(), NetworkPool.built(), ComputeThreads.threadsStarted()})
+                                .iterator();
                     })
                     .collect()
-                    .forEach(p -> byExecutor.put(Long.toString(p[0]), new long[]{p[1], p[2], p[3]}));
+                    .forEach(p -> byExecutor.put(Long.toString(p[0]), new long[]{p[1], p[2], p[3], p[4]}));
             return byExecutor;
         } catch (RuntimeException e) {
             return Map.of();
@@ -252,9 +258,9 @@ public final class ExecutorMemoryBench {
     private static String markdown(Map<String, Object> r, List<Map<String, Object>> rows) {
         StringBuilder table = new StringBuilder();
         for (Map<String, Object> row : rows) {
-            table.append(String.format("| %s | %s | %s | %s | %s | %.4f |%n", row.get("epoch"),
+            table.append(String.format("| %s | %s | %s | %s | %s | %s | %.4f |%n", row.get("epoch"),
                     row.get("executorRssMiB"), row.get("heapUsedMiB"), row.get("heapCommittedMiB"),
-                    row.get("networksBuilt"), (Double) row.get("testTop1")));
+                    row.get("networksBuilt"), row.get("computeThreadsStarted"), (Double) row.get("testTop1")));
         }
         return String.format("""
                 # Executor memory over %s epochs
@@ -268,8 +274,8 @@ public final class ExecutorMemoryBench {
                 - slope of mean RSS over the second half: **%.1f MiB/epoch**
                 - peak RSS per executor: %s MiB
 
-                | epoch | executor RSS (MiB) | heap used (MiB) | heap committed (MiB) | networks built | test top-1 |
-                | --- | --- | --- | --- | --- | --- |
+                | epoch | executor RSS (MiB) | heap used (MiB) | heap committed (MiB) | networks built | compute threads started | test top-1 |
+                | --- | --- | --- | --- | --- | --- | --- |
                 %s""", r.get("epochs"), r.get("model"), r.get("cluster"), r.get("mallocArenaMax"), r.get("gcWindow"),
                 (int) r.get("epochs") / 2,
                 (Double) r.get("maxRssFirstHalfMiB"), (int) r.get("epochs") / 2 + 1, r.get("epochs"),
