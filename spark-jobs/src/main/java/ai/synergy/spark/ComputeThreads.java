@@ -7,6 +7,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Iterator;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -28,14 +29,18 @@ import java.util.function.Supplier;
  * takes the most recently idle thread, so a JVM that runs k tasks at a time uses k compute threads, by construction.
  *
  * <p>The caller's Spark {@link TaskContext} (partition number, task cores, assigned GPU) and context class loader go
- * with the work, and {@link ExecutorSetup#forCurrentTask()} runs on the compute thread before it. Calls from a compute
- * thread run inline. A compute thread idle for {@link #IDLE_RETIREMENT} ends and frees its workspaces. A caller
+ * with the work, and {@link ExecutorSetup#forCurrentTask()} runs on the compute thread before it. A compute thread
+ * serves the tasks of one GPU only (on CUDA, workspaces live on the device of the thread that made them). Calls from
+ * a compute thread run inline. A compute thread idle for {@link #IDLE_RETIREMENT} ends and frees its workspaces. A caller
  * interrupted while waiting (a killed task) returns at once; the work it handed over runs to its end (ND4J's kernels
  * cannot be interrupted), so hand over steps (a minibatch, a shard's evaluation), not whole jobs.
  */
 public final class ComputeThreads {
     /** How long a compute thread waits for work before it ends and frees its workspaces. */
     public static final Duration IDLE_RETIREMENT = Duration.ofMinutes(5);
+
+    /** The GPU of work from a task that has none (the CPU backend, or no GPU scheduling). */
+    static final int NO_GPU = -1;
 
     private static final ComputeThreads JVM = new ComputeThreads("synergy-compute", IDLE_RETIREMENT);
 
@@ -88,13 +93,18 @@ public final class ComputeThreads {
     }
 
     <T> T run(Callable<T> work) throws Exception {
+        return run(work, ExecutorSetup.assignedGpu(TaskContext.get()).orElse(NO_GPU));
+    }
+
+    /** {@link #run(Callable)} on a thread that has only ever run work for GPU {@code gpu} ({@link #NO_GPU}: none). */
+    <T> T run(Callable<T> work, int gpu) throws Exception {
         if (Thread.currentThread() instanceof Worker worker && worker.pool() == this) {
             return work.call();
         }
         TaskContext task = TaskContext.get();
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
         CompletableFuture<T> result = new CompletableFuture<>();
-        Worker worker = take();
+        Worker worker = take(gpu);
         try {
             worker.jobs.put(() -> runOn(worker, task, loader, work, result));
         } catch (InterruptedException e) {
@@ -128,6 +138,7 @@ public final class ComputeThreads {
             failure = t;
         } finally {
             TaskContext$.MODULE$.unset();
+            worker.setContextClassLoader(ComputeThreads.class.getClassLoader());   // hold no task's loader while idle
             giveBack(worker);
         }
         if (failure == null) {
@@ -137,12 +148,17 @@ public final class ComputeThreads {
         }
     }
 
-    private synchronized Worker take() {
-        Worker worker = idle.pollFirst();
-        if (worker == null) {
-            worker = new Worker(started.incrementAndGet());
-            worker.start();
+    /** The most recently idle thread of {@code gpu}, or a new one. */
+    private synchronized Worker take(int gpu) {
+        for (Iterator<Worker> it = idle.iterator(); it.hasNext(); ) {
+            Worker worker = it.next();
+            if (worker.gpu == gpu) {
+                it.remove();
+                return worker;
+            }
         }
+        Worker worker = new Worker(started.incrementAndGet(), gpu);
+        worker.start();
         return worker;
     }
 
@@ -158,10 +174,13 @@ public final class ComputeThreads {
     /** A compute thread: takes work handed to it until it has been idle for the retirement time. */
     private final class Worker extends Thread {
         private final SynchronousQueue<Runnable> jobs = new SynchronousQueue<>();
+        private final int gpu;
 
-        Worker(long number) {
+        Worker(long number, int gpu) {
             super(name + "-" + number);
+            this.gpu = gpu;
             setDaemon(true);
+            setContextClassLoader(ComputeThreads.class.getClassLoader());
         }
 
         ComputeThreads pool() {

@@ -29,8 +29,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * The compute threads' contract, on real threads: work handed over one call after another runs on one thread (and one
  * ND4J workspace) whichever thread hands it over; k calls at once get k threads and never more; what the work throws
- * reaches the caller unchanged; the caller's task context and class loader travel with the work; an idle thread ends
- * and frees its workspaces. Waits are bounded (30 s) and only wait for events that happen by construction.
+ * reaches the caller unchanged; the caller's task context and class loader travel with the work; a thread serves one
+ * GPU; an idle thread ends and frees its workspaces. Waits are bounded (30 s) and only wait for events that happen by construction.
  */
 class ComputeThreadsTest {
     private static final long WAIT_SECONDS = 30;
@@ -106,6 +106,18 @@ class ComputeThreadsTest {
     }
 
     @Test
+    void aThreadServesTheTasksOfOneGpuOnly() throws Exception {
+        Thread gpu0 = pool.run(Thread::currentThread, 0);
+        Thread gpu1 = pool.run(Thread::currentThread, 1);
+        Thread none = pool.run(Thread::currentThread, ComputeThreads.NO_GPU);
+        assertThat(Set.of(gpu0, gpu1, none)).hasSize(3);
+        assertThat(pool.run(Thread::currentThread, 0)).isSameAs(gpu0);
+        assertThat(pool.run(Thread::currentThread, 1)).isSameAs(gpu1);
+        assertThat(pool.run(Thread::currentThread)).as("outside a task: no GPU").isSameAs(none);
+        assertThat(pool.started()).isEqualTo(3);
+    }
+
+    @Test
     void aCallFromAComputeThreadRunsInline() throws Exception {
         Thread[] outerAndInner = pool.run(() -> new Thread[]{Thread.currentThread(),
                 pool.run(Thread::currentThread)});
@@ -133,6 +145,8 @@ class ComputeThreadsTest {
         Object[] after = pool.run(() -> new Object[]{TaskContext.get(), Thread.currentThread().getContextClassLoader()});
         assertThat(after[0]).isNull();
         assertThat(after[1]).isSameAs(before);
+        Thread thread = pool.run(Thread::currentThread);
+        assertThat(thread.getContextClassLoader()).as("while idle").isSameAs(ComputeThreads.class.getClassLoader());
     }
 
     @Test
