@@ -31,9 +31,9 @@ import java.util.function.Supplier;
  * <p>The caller's Spark {@link TaskContext} (partition number, task cores, assigned GPU) and context class loader go
  * with the work, and {@link ExecutorSetup#forCurrentTask()} runs on the compute thread before it. A compute thread
  * serves the tasks of one GPU only (on CUDA, workspaces live on the device of the thread that made them). Calls from
- * a compute thread run inline. A compute thread idle for {@link #IDLE_RETIREMENT} ends and frees its workspaces. A caller
- * interrupted while waiting (a killed task) returns at once; the work it handed over runs to its end (ND4J's kernels
- * cannot be interrupted), so hand over steps (a minibatch, a shard's evaluation), not whole jobs.
+ * a compute thread run inline. A compute thread idle for {@link #IDLE_RETIREMENT} ends and frees its workspaces. A
+ * caller interrupted while waiting (a killed task) returns at once; the work it handed over runs to its end (ND4J's
+ * kernels cannot be interrupted), so hand over steps (a minibatch, a shard's evaluation), not whole jobs.
  */
 public final class ComputeThreads {
     /** How long a compute thread waits for work before it ends and frees its workspaces. */
@@ -56,11 +56,6 @@ public final class ComputeThreads {
     }
 
     /** Runs {@code work} on one of this JVM's compute threads and returns what it returns or throws. */
-    public static <T> T call(Callable<T> work) throws Exception {
-        return JVM.run(work);
-    }
-
-    /** {@link #call} for work that throws no checked exception. */
     public static <T> T get(Supplier<T> work) {
         return JVM.runUnchecked(work);
     }

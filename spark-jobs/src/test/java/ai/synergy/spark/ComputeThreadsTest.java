@@ -30,7 +30,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * The compute threads' contract, on real threads: work handed over one call after another runs on one thread (and one
  * ND4J workspace) whichever thread hands it over; k calls at once get k threads and never more; what the work throws
  * reaches the caller unchanged; the caller's task context and class loader travel with the work; a thread serves one
- * GPU; an idle thread ends and frees its workspaces. Waits are bounded (30 s) and only wait for events that happen by construction.
+ * GPU; an idle thread ends and frees its workspaces. Waits are bounded (30 s) and only wait for events that happen by
+ * construction.
  */
 class ComputeThreadsTest {
     private static final long WAIT_SECONDS = 30;
@@ -142,7 +143,8 @@ class ComputeThreadsTest {
         }
         assertThat(seen[0]).isSameAs(task);
         assertThat(seen[1]).isSameAs(loader);
-        Object[] after = pool.run(() -> new Object[]{TaskContext.get(), Thread.currentThread().getContextClassLoader()});
+        Object[] after = pool.run(() -> new Object[]{TaskContext.get(),
+                Thread.currentThread().getContextClassLoader()});
         assertThat(after[0]).isNull();
         assertThat(after[1]).isSameAs(before);
         Thread thread = pool.run(Thread::currentThread);

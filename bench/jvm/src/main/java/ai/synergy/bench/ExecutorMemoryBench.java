@@ -274,7 +274,8 @@ public final class ExecutorMemoryBench {
                 - slope of mean RSS over the second half: **%.1f MiB/epoch**
                 - peak RSS per executor: %s MiB
 
-                | epoch | executor RSS (MiB) | heap used (MiB) | heap committed (MiB) | networks built | compute threads started | test top-1 |
+                | epoch | executor RSS (MiB) | heap used (MiB) | heap committed (MiB) | networks built \
+                | compute threads started | test top-1 |
                 | --- | --- | --- | --- | --- | --- | --- |
                 %s""", r.get("epochs"), r.get("model"), r.get("cluster"), r.get("mallocArenaMax"), r.get("gcWindow"),
                 (int) r.get("epochs") / 2,
