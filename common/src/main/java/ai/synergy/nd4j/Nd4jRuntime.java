@@ -24,7 +24,7 @@ public final class Nd4jRuntime {
 
     private static volatile int configuredThreads = -1;
     private static final AtomicLong LAST_GC_NANOS = new AtomicLong();
-    /** OpenMP's thread count is a per-thread setting: Spark runs each task on a pool thread of its own. */
+    /** OpenMP's thread count is a per-thread setting: every thread that runs a task's ND4J work sets it. */
     private static final ThreadLocal<Integer> THREAD_OMP = ThreadLocal.withInitial(() -> -1);
 
     private Nd4jRuntime() {
@@ -43,7 +43,8 @@ public final class Nd4jRuntime {
     /**
      * Limits ND4J's native threads (its own pool, OpenMP and BLAS) to {@code threads}, so that N concurrent Spark tasks
      * in one executor use N x threads cores and never oversubscribe. The ND4J limits are process-wide; the OpenMP
-     * limit (oneDNN's threads) applies to the calling thread, so every task thread calls this. Cheap when repeated.
+     * limit (oneDNN's threads) applies to the calling thread, so every thread that runs a task's ND4J work calls this.
+     * Cheap when repeated.
      */
     public static void configureThreads(int threads) {
         if (threads < 1) {

@@ -29,7 +29,11 @@ public final class ExecutorSetup {
     private ExecutorSetup() {
     }
 
-    /** Idempotent; cheap enough to call at the start of every partition function. */
+    /**
+     * Idempotent; cheap enough to call at the start of every partition function, and {@link ComputeThreads} calls it
+     * on the compute thread before every piece of work it runs for a task (the OpenMP limit and the GPU are settings
+     * of the calling thread).
+     */
     public static void forCurrentTask() {
         Nd4jRuntime.enableLayerHelpers();
         useSystemClockForTrainingStats();
