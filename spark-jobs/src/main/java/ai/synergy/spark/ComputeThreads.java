@@ -29,11 +29,12 @@ import java.util.function.Supplier;
  * takes the most recently idle thread, so a JVM that runs k tasks at a time uses k compute threads, by construction.
  *
  * <p>The caller's Spark {@link TaskContext} (partition number, task cores, assigned GPU) and context class loader go
- * with the work, and {@link ExecutorSetup#forCurrentTask()} runs on the compute thread before it. A compute thread
- * serves the tasks of one GPU only (on CUDA, workspaces live on the device of the thread that made them). Calls from
- * a compute thread run inline. A compute thread idle for {@link #IDLE_RETIREMENT} ends and frees its workspaces. A
- * caller interrupted while waiting (a killed task) returns at once; the work it handed over runs to its end (ND4J's
- * kernels cannot be interrupted), so hand over steps (a minibatch, a shard's evaluation), not whole jobs.
+ * with the work, and {@link ExecutorSetup#forCurrentTask()} runs on the compute thread before the first work of each
+ * task. A compute thread serves the tasks of one GPU only (on CUDA, workspaces live on the device of the thread that
+ * made them). Calls from a compute thread run inline. A compute thread idle for {@link #IDLE_RETIREMENT} ends and
+ * frees its workspaces. A caller interrupted while waiting (a killed task) returns at once; the work it handed over
+ * runs to its end (ND4J's kernels cannot be interrupted), so hand over steps (a minibatch, a shard's evaluation), not
+ * whole jobs.
  */
 public final class ComputeThreads {
     /** How long a compute thread waits for work before it ends and frees its workspaces. */
@@ -41,6 +42,8 @@ public final class ComputeThreads {
 
     /** The GPU of work from a task that has none (the CPU backend, or no GPU scheduling). */
     static final int NO_GPU = -1;
+    /** The task attempt of work from outside a Spark task. */
+    private static final long NO_TASK = -1;
 
     private static final ComputeThreads JVM = new ComputeThreads("synergy-compute", IDLE_RETIREMENT);
 
@@ -127,7 +130,11 @@ public final class ComputeThreads {
             if (task != null) {
                 TaskContext$.MODULE$.setTaskContext(task);
             }
-            ExecutorSetup.forCurrentTask();
+            long attempt = task == null ? NO_TASK : task.taskAttemptId();
+            if (attempt != worker.setUpFor) {   // once per task, not per minibatch
+                ExecutorSetup.forCurrentTask();
+                worker.setUpFor = attempt;
+            }
             value = work.call();
         } catch (Throwable t) {
             failure = t;
@@ -170,6 +177,8 @@ public final class ComputeThreads {
     private final class Worker extends Thread {
         private final SynchronousQueue<Runnable> jobs = new SynchronousQueue<>();
         private final int gpu;
+        /** The task attempt this thread last ran {@link ExecutorSetup#forCurrentTask()} for; only it touches this. */
+        private long setUpFor = Long.MIN_VALUE;
 
         Worker(long number, int gpu) {
             super(name + "-" + number);

@@ -31,8 +31,8 @@ public final class ExecutorSetup {
 
     /**
      * Idempotent; cheap enough to call at the start of every partition function, and {@link ComputeThreads} calls it
-     * on the compute thread before every piece of work it runs for a task (the OpenMP limit and the GPU are settings
-     * of the calling thread).
+     * on the compute thread before the first work it runs for each task (the OpenMP limit and the GPU are settings of
+     * the calling thread).
      */
     public static void forCurrentTask() {
         Nd4jRuntime.enableLayerHelpers();

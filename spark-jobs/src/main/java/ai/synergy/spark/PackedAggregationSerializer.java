@@ -29,7 +29,6 @@ import java.util.Collection;
  * updater state (a stateless updater) stays absent.
  */
 public final class PackedAggregationSerializer extends Serializer<ParameterAveragingAggregationTuple> {
-
     @Override
     public void write(Kryo kryo, Output output, ParameterAveragingAggregationTuple tuple) {
         writeArray(output, tuple.getParametersSum());
@@ -60,7 +59,8 @@ public final class PackedAggregationSerializer extends Serializer<ParameterAvera
 
     /**
      * A presence flag, then the array as {@link PackedArray} lays it out: data type, rank, shape, byte count, then the
-     * values (c order, native byte order), copied straight from ND4J's buffer in chunks of {@value PackedArray#CHUNK} bytes.
+     * values (c order, native byte order), copied straight from ND4J's buffer in chunks of {@value PackedArray#CHUNK}
+     * bytes.
      */
     static void writeArray(Output output, INDArray array) {
         output.writeBoolean(array != null);

@@ -65,14 +65,14 @@ public final class ExecutorMemoryBench {
         Path out = work.resolve("run");
         Map<Integer, Map<Long, Long>> rssAtEpochEnd = new ConcurrentHashMap<>();
         Map<Long, Long> peak = new ConcurrentHashMap<>();
-        Map<Integer, Map<String, long[]>> offHeapAtEpochEnd = new ConcurrentHashMap<>();
+        Map<Integer, Map<String, long[]>> probesAtEpochEnd = new ConcurrentHashMap<>();
         List<EpochMetrics> metrics;
         try (LoopbackCluster cluster = LoopbackCluster.start(new LoopbackCluster.Options(2, 1, "2g",
                 work.resolve("cluster"), LoopbackCluster.currentClasspath(), Map.of(), Duration.ofSeconds(120)))) {
             // one core per executor, so one training task per executor JVM
             JavaSparkContext jsc = SparkContexts.start(SparkContexts.withDefaults(
                     benchConf(cluster, executorHeap, executorOffHeap, arenas), 2));
-            Thread sampler = new Thread(() -> sample(jsc, cluster, out, epochs, rssAtEpochEnd, offHeapAtEpochEnd,
+            Thread sampler = new Thread(() -> sample(jsc, cluster, out, epochs, rssAtEpochEnd, probesAtEpochEnd,
                     peak), "rss-sampler");
             sampler.setDaemon(true);
             sampler.start();
@@ -96,7 +96,7 @@ public final class ExecutorMemoryBench {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("epoch", epoch);
             row.put("executorRssMiB", byPid.values().stream().map(kb -> kb / 1024).toList());
-            Map<String, long[]> probes = offHeapAtEpochEnd.getOrDefault(epoch, Map.of());
+            Map<String, long[]> probes = probesAtEpochEnd.getOrDefault(epoch, Map.of());
             row.put("heapUsedMiB", probes.values().stream().map(p -> p[0] >> 20).toList());
             row.put("heapCommittedMiB", probes.values().stream().map(p -> p[1] >> 20).toList());
             row.put("networksBuilt", probes.values().stream().map(p -> p[2]).toList());
@@ -150,7 +150,7 @@ public final class ExecutorMemoryBench {
      * networks built and the compute threads started, as epoch N's.
      */
     private static void sample(JavaSparkContext jsc, LoopbackCluster cluster, Path out, int epochs,
-                               Map<Integer, Map<Long, Long>> atEnd, Map<Integer, Map<String, long[]>> offHeap,
+                               Map<Integer, Map<Long, Long>> atEnd, Map<Integer, Map<String, long[]>> probes,
                                Map<Long, Long> peak) {
         int recorded = 0;
         Map<Long, Long> last = Map.of();
@@ -172,7 +172,7 @@ public final class ExecutorMemoryBench {
                 while (recorded < done) {
                     recorded++;
                     atEnd.put(recorded, last);
-                    offHeap.put(recorded, probe);
+                    probes.put(recorded, probe);
                 }
             }
             try {
